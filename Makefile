@@ -1,0 +1,37 @@
+# The two commands: `make run` and `make test`. Everything else is set up on the way.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format check bench clean-var
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## run: migrate, load the demo data, serve on http://127.0.0.1:8000 with a worker and beat
+run: $(STAMP)
+	$(PY) -m iml.devrun
+
+## test: the whole suite, on real PostgreSQL and Redis (embedded unless DATABASE_URL/REDIS_URL)
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: ruff, migrations and system checks, as CI runs them
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## clean-var: stop the embedded servers and delete their data (.var/)
+clean-var: $(STAMP)
+	$(PY) -c "from iml import devservices as d; d.stop_redis(); d.stop_postgres()"
+	rm -rf .var

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ImlConfig(AppConfig):
+    name = "iml"
+    verbose_name = "IML — socle"

@@ -1,0 +1,16 @@
+from django.http import HttpRequest
+
+from iml import permissions
+
+
+def organisation(request: HttpRequest) -> dict:
+    membership = getattr(request, "membership", None)
+    return {
+        "current_organisation": getattr(request, "organisation", None),
+        "current_membership": membership,
+        "user_memberships": getattr(request, "memberships", []),
+        "nav": {
+            "members": permissions.can_manage_members(membership),
+            "dispositifs": permissions.can_view_dispositifs(membership),
+        },
+    }

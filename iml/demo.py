@@ -1,0 +1,69 @@
+"""The demo organisations and accounts (no Django import: ``make run`` prints them early)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEMO_PASSWORD = "demo-iml-2026"
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    slug: str
+    name: str
+    departement: str
+    domain: str
+    dispositif: dict = field(default_factory=dict)
+
+
+ORGANISATIONS = [
+    # Seed 000: IML for refugees (BPI) in Chalon-sur-Saône, 12 places in 6 shared T3 flats.
+    DemoOrganisation(
+        slug="le-pont",
+        name="Le Pont — IML BPI Chalon",
+        departement="71",
+        domain="le-pont.example",
+        dispositif={
+            "code": "IML-BPI",
+            "name": "IML BPI",
+            "category": "classique",
+            "zone": "detendue",
+            "funder": "DDETS de Saône-et-Loire — BOP 177",
+            "places": 12,
+            "report_start_month": 1,
+        },
+    ),
+    # Seed 001: IML Réfugiés in the Somme, 17 units, period 1 November – 31 October.
+    DemoOrganisation(
+        slug="apremis",
+        name="APREMIS — IML Réfugiés Somme",
+        departement="80",
+        domain="apremis.example",
+        dispositif={
+            "code": "IML-R",
+            "name": "IML Réfugiés",
+            "category": "classique",
+            "zone": "detendue",
+            "funder": "DDETS de la Somme — BOP 177",
+            "places": 51,
+            "report_start_month": 11,
+        },
+    ),
+]
+
+# (role code, e-mail prefix, first name, last name, label shown in the README and banner)
+PEOPLE = [
+    ("social_worker", "ts", "Camille", "Travailleuse sociale", "travailleuse sociale"),
+    ("regisseur", "regisseur", "Karim", "Régisseur", "régisseur"),
+    ("head", "chef", "Nadia", "Cheffe de service", "cheffe de service"),
+    ("admin", "admin", "Louis", "Administrateur", "administrateur"),
+]
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(organisation name, e-mail, role label) of every demo account."""
+    return [
+        (org.name, f"{prefix}@{org.domain}", label)
+        for org in ORGANISATIONS
+        for _, prefix, _, _, label in PEOPLE
+    ]

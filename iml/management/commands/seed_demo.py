@@ -1,0 +1,48 @@
+"""Demo data modelled on the two real reports of shared/seeds (000 and 001).
+
+Deterministic and idempotent: running it again updates the same rows and creates nothing more.
+Later issues add their data (households, housing, contracts…) here.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from iml.demo import DEMO_PASSWORD, ORGANISATIONS, PEOPLE
+from iml.models import Dispositif, Membership, Organisation, User
+from iml.scoping import organisation_context
+
+
+class Command(BaseCommand):
+    help = "Crée ou met à jour les données de démonstration (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        for demo in ORGANISATIONS:
+            organisation, _ = Organisation.objects.update_or_create(
+                slug=demo.slug, defaults={"name": demo.name, "departement": demo.departement}
+            )
+            with organisation_context(organisation):
+                Dispositif.objects.update_or_create(
+                    organisation=organisation,
+                    code=demo.dispositif["code"],
+                    defaults=demo.dispositif,
+                )
+                for role, prefix, first_name, last_name, _ in PEOPLE:
+                    user = self._user(f"{prefix}@{demo.domain}", first_name, last_name)
+                    Membership.objects.update_or_create(
+                        organisation=organisation,
+                        user=user,
+                        defaults={"role": role, "is_active": True},
+                    )
+        self.stdout.write(self.style.SUCCESS("Données de démonstration à jour."))
+
+    def _user(self, email: str, first_name: str, last_name: str) -> User:
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"first_name": first_name, "last_name": last_name}
+        )
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user

@@ -1,0 +1,295 @@
+"""Core models: organisations (the operators), their dispositifs, users and memberships."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from iml.scoping import OrganisationOwned, OrganisationScopedManager, OrganisationScopedQuerySet
+
+DEFAULT_AGE_BRACKETS = "0-17;18-24;25-39;40-59;60+"
+_BRACKET = re.compile(r"^(\d{1,3})-(\d{1,3})$|^(\d{1,3})\+$")
+
+
+def validate_siret(value: str) -> None:
+    """14 digits with a valid Luhn key (La Poste's establishments use another rule)."""
+    if not re.fullmatch(r"\d{14}", value):
+        raise ValidationError("Le SIRET compte exactement 14 chiffres.")
+    if value.startswith("356000000"):
+        if sum(int(d) for d in value) % 5:
+            raise ValidationError("Ce SIRET n’est pas valide (clé de contrôle).")
+        return
+    total = 0
+    for index, digit in enumerate(reversed(value)):
+        number = int(digit) * (2 if index % 2 else 1)
+        total += number - 9 if number > 9 else number
+    if total % 10:
+        raise ValidationError("Ce SIRET n’est pas valide (clé de contrôle).")
+
+
+def parse_age_brackets(value: str) -> list[tuple[int, int | None]]:
+    """``0-17;18-24;60+`` → [(0, 17), (18, 24), (60, None)]; contiguous, starting at 0."""
+    brackets: list[tuple[int, int | None]] = []
+    parts = [part.strip() for part in value.split(";") if part.strip()]
+    if not parts:
+        raise ValidationError("Indiquez au moins une tranche d’âge, par exemple « 0-17;18+ ».")
+    for part in parts:
+        match = _BRACKET.match(part)
+        if not match:
+            raise ValidationError(
+                "Tranche « %(part)s » illisible : écrivez « 18-24 » ou « 60+ ».",
+                params={"part": part},
+            )
+        low = int(match.group(1) or match.group(3))
+        high = int(match.group(2)) if match.group(2) else None
+        if high is not None and high < low:
+            raise ValidationError("Tranche « %(part)s » : bornes inversées.", params={"part": part})
+        expected = 0 if not brackets else (brackets[-1][1] or 0) + 1
+        if brackets and brackets[-1][1] is None:
+            raise ValidationError("La tranche ouverte (« 60+ ») doit être la dernière.")
+        if low != expected:
+            raise ValidationError(
+                "Les tranches doivent se suivre sans trou ni chevauchement depuis 0 an "
+                "(« %(part)s » devrait commencer à %(expected)s).",
+                params={"part": part, "expected": expected},
+            )
+        brackets.append((low, high))
+    if brackets[-1][1] is not None:
+        raise ValidationError("La dernière tranche doit être ouverte, par exemple « 60+ ».")
+    return brackets
+
+
+def validate_age_brackets(value: str) -> None:
+    parse_age_brackets(value)
+
+
+class Organisation(models.Model):
+    """An operator (association agréée IML): the unit of isolation of the platform."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("nom", max_length=200)
+    slug = models.SlugField(
+        "identifiant court",
+        max_length=50,
+        unique=True,
+        help_text="Minuscules, chiffres et tirets ; utilisé par les commandes (--organisation).",
+    )
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
+    departement = models.CharField(
+        "département",
+        max_length=3,
+        validators=[
+            RegexValidator(
+                r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$",
+                "Numéro de département invalide (ex. 71, 2A, 974).",
+            )
+        ],
+    )
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "organisation"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DispositifCategory(models.TextChoices):
+    CLASSIQUE = "classique", "IML classique"
+    SPECIALISEE = "specialisee", "IML spécialisée"
+    PSY = "psy", "IML handicap psychique"
+
+
+class Zone(models.TextChoices):
+    TENDUE = "tendue", "zone tendue"
+    DETENDUE = "detendue", "zone détendue"
+
+
+class Dispositif(OrganisationOwned):
+    """A programme of the operator, funded and reported on separately (e.g. "IML BPI")."""
+
+    code = models.CharField(
+        "code",
+        max_length=30,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                "Lettres, chiffres, tirets, points ou soulignés, sans espace.",
+            )
+        ],
+    )
+    name = models.CharField("nom", max_length=200)
+    category = models.CharField("catégorie", max_length=20, choices=DispositifCategory.choices)
+    zone = models.CharField("zone", max_length=20, choices=Zone.choices)
+    funder = models.CharField("financeur", max_length=200, default="DDETS — BOP 177", blank=True)
+    places = models.PositiveIntegerField("places", default=0)
+    report_start_month = models.PositiveSmallIntegerField(
+        "premier mois de la période du rapport",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="1 = janvier (année civile) ; 11 = période du 1er novembre au 31 octobre.",
+    )
+    age_brackets = models.CharField(
+        "tranches d’âge du rapport",
+        max_length=200,
+        default=DEFAULT_AGE_BRACKETS,
+        validators=[validate_age_brackets],
+        help_text="Séparées par « ; », la dernière ouverte : 0-17;18-24;25-39;40-59;60+",
+    )
+    is_active = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "dispositif"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "public_id"], name="dispositif_public_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "code"],
+                name="dispositif_code_unique",
+                violation_error_message="Un dispositif de l’organisation porte déjà ce code.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(report_start_month__gte=1, report_start_month__lte=12),
+                name="dispositif_report_start_month_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__in=DispositifCategory.values),
+                name="dispositif_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(zone__in=Zone.values), name="dispositif_zone_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def parsed_age_brackets(self) -> list[tuple[int, int | None]]:
+        return parse_age_brackets(self.age_brackets)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **fields) -> User:
+        if not email:
+            raise ValueError("Une adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields["is_staff"] = True
+        fields["is_superuser"] = True
+        return self._create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in, by e-mail. Rights come from memberships, per organisation."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("adresse e-mail", unique=True)
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    is_active = models.BooleanField("actif", default=True)
+    # Platform staff only (Django admin); operators' admins are memberships with role "admin".
+    is_staff = models.BooleanField("équipe plateforme", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "utilisateur"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Role(models.TextChoices):
+    SOCIAL_WORKER = "social_worker", "Travailleur·se social·e référent·e"
+    REGISSEUR = "regisseur", "Régisseur·se social·e"
+    HEAD = "head", "Chef·fe de service"
+    ADMIN = "admin", "Administrateur·rice"
+
+
+class MembershipQuerySet(OrganisationScopedQuerySet):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(is_active=True, user__is_active=True)
+
+    def admins(self) -> MembershipQuerySet:
+        return self.active().filter(role=Role.ADMIN)
+
+
+class Membership(OrganisationOwned):
+    """A user's role in one organisation. A user may belong to several organisations."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    is_active = models.BooleanField("actif", default=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationScopedManager.from_queryset(MembershipQuerySet)()
+    all_organisations = models.Manager.from_queryset(MembershipQuerySet)()
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "membre"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "public_id"], name="membership_public_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                name="membership_unique",
+                violation_error_message="Cette personne fait déjà partie de l’équipe.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"

@@ -1,0 +1,51 @@
+"""Who may do what: small named rules, and the decorator that applies them to views."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from iml.models import Membership, Role
+
+EVERY_ROLE = tuple(Role)
+MANAGERS = (Role.HEAD, Role.ADMIN)
+
+
+def can_manage_members(membership: Membership | None) -> bool:
+    return membership is not None and membership.role == Role.ADMIN
+
+
+def can_manage_dispositifs(membership: Membership | None) -> bool:
+    return membership is not None and membership.role == Role.ADMIN
+
+
+def can_view_dispositifs(membership: Membership | None) -> bool:
+    return membership is not None and membership.role in MANAGERS
+
+
+def member_required(roles: Iterable[Role] = EVERY_ROLE) -> Callable:
+    """The view needs a logged-in member of the current organisation with one of ``roles``.
+
+    A logged-in user without any membership sees a page saying so, and nothing else.
+    """
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.membership is None:
+                return render(request, "iml/no_organisation.html", status=403)
+            if request.membership.role not in allowed:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,51 @@
+"""Reads of the core app that are more than a filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from iml.models import Dispositif, Membership, Role
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: int
+    url_name: str | None = None
+
+
+def members() -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").order_by(
+        "-is_active", "user__last_name", "user__first_name", "user__email"
+    )
+
+
+def dashboard_counts(*, membership: Membership) -> list[Card]:
+    """The figures each role sees first, in two queries whatever the size of the organisation.
+
+    Households, contracts and alerts join these cards when their apps land.
+    """
+    dispositifs = Dispositif.objects.filter(is_active=True).aggregate(
+        count=Count("pk"), places=Sum("places")
+    )
+    cards = [
+        Card("Dispositifs actifs", dispositifs["count"], "dispositif_list"),
+        Card("Places", dispositifs["places"] or 0, "dispositif_list"),
+    ]
+    if membership.role in (Role.ADMIN, Role.HEAD):
+        team = Membership.objects.active().aggregate(
+            total=Count("pk"),
+            social_workers=Count("pk", filter=Q(role=Role.SOCIAL_WORKER)),
+            regisseurs=Count("pk", filter=Q(role=Role.REGISSEUR)),
+        )
+        url = "member_list" if membership.role == Role.ADMIN else None
+        cards += [
+            Card("Membres actifs de l’équipe", team["total"], url),
+            Card("Travailleurs sociaux", team["social_workers"], url),
+            Card("Régisseurs", team["regisseurs"], url),
+        ]
+    if membership.role != Role.ADMIN and membership.role != Role.HEAD:
+        cards = [Card(card.label, card.value) for card in cards]
+    return cards

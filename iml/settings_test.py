@@ -1,0 +1,20 @@
+"""Test settings: the base settings with small overrides, on the real PostgreSQL and Redis."""
+
+from iml.settings import *  # noqa: F403
+from iml.settings import CACHES, env
+
+DEBUG = False
+# Fast hashing: tests create many users; production hashers are exercised by Django itself.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A queue of its own, so that a worker of `make run` on the same Redis never takes test tasks.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="iml-test")
+CACHES["default"]["KEY_PREFIX"] = "iml-test"
+SECURE_SSL_REDIRECT = False
+# Tasks run in the test process unless a test starts a real worker (tests/iml/test_celery.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+# A worker started by a test writes its e-mails where the test can read them.
+if "IML_TEST_EMAIL_DIR" in env:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env.str("IML_TEST_EMAIL_DIR")

@@ -1,0 +1,50 @@
+"""Celery tasks of the core app: thin wrappers over services, taking ids, enqueued on commit."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.core.management import call_command
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from iml.models import Membership
+from iml.scoping import organisation_context
+
+
+@shared_task
+def send_invitation(membership_id: int, organisation_id: int) -> str:
+    """E-mail the invited person a link to choose their password (a password-reset link)."""
+    with organisation_context(organisation_id):
+        membership = Membership.objects.select_related("user", "organisation", "invited_by").get(
+            pk=membership_id
+        )
+        user = membership.user
+        link = settings.SITE_URL + reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        context = {
+            "membership": membership,
+            "link": link,
+            "has_password": user.has_usable_password(),
+        }
+        send_mail(
+            subject=f"Invitation : {membership.organisation.name}",
+            message=render_to_string("iml/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    return user.email
+
+
+@shared_task
+def purge_expired_sessions() -> None:
+    call_command("clearsessions")

@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from iml import views
+from iml.forms import LoginForm
+
+# The Django admin is for platform superusers only; operators use the in-app pages.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+admin.site.site_header = "IML — administration de la plateforme"
+
+auth_patterns = [
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "mot-de-passe/oubli/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "mot-de-passe/oubli/envoye/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/nouveau/termine/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
+
+urlpatterns = [
+    *auth_patterns,
+    path("", views.dashboard, name="dashboard"),
+    path("sante/", views.health, name="health"),
+    path("organisation/choisir/", views.organisation_switch, name="organisation_switch"),
+    path("equipe/", views.member_list, name="member_list"),
+    path("equipe/inviter/", views.member_invite, name="member_invite"),
+    path("equipe/<uuid:membership>/", views.member_edit, name="member_edit"),
+    path("equipe/<uuid:membership>/desactiver/", views.member_deactivate, name="member_deactivate"),
+    path("equipe/<uuid:membership>/reactiver/", views.member_reactivate, name="member_reactivate"),
+    path("dispositifs/", views.dispositif_list, name="dispositif_list"),
+    path("dispositifs/nouveau/", views.dispositif_create, name="dispositif_create"),
+    path("dispositifs/<uuid:dispositif>/", views.dispositif_edit, name="dispositif_edit"),
+    path("admin/", admin.site.urls),
+]

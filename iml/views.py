@@ -1,0 +1,160 @@
+"""Core views: dashboard, organisation switch, team and dispositifs of the organisation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from iml import selectors, services
+from iml.forms import DispositifForm, MemberInviteForm, MemberRoleForm, OrganisationSwitchForm
+from iml.middleware import SESSION_KEY
+from iml.models import Dispositif, Membership, Role
+from iml.permissions import EVERY_ROLE, MANAGERS, member_required
+
+PAGE_SIZE = 25
+ADMIN_ONLY = (Role.ADMIN,)
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for the load balancer / docker-compose."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@member_required(EVERY_ROLE)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    counts = selectors.dashboard_counts(membership=request.membership)
+    return render(request, "iml/dashboard.html", {"counts": counts})
+
+
+@require_POST
+@login_required
+def organisation_switch(request: HttpRequest) -> HttpResponse:
+    form = OrganisationSwitchForm(request.POST)
+    chosen = None
+    if form.is_valid():
+        chosen = next(
+            (
+                m
+                for m in request.memberships
+                if m.organisation.public_id == form.cleaned_data["organisation"]
+            ),
+            None,
+        )
+    if chosen is None:
+        messages.error(request, "Vous ne faites pas partie de cette organisation.")
+        return redirect("dashboard")
+    request.session[SESSION_KEY] = str(chosen.organisation.public_id)
+    # A new organisation, a new session key: nothing of the previous context is reused.
+    request.session.cycle_key()
+    messages.success(request, f"Vous travaillez maintenant pour {chosen.organisation.name}.")
+    return redirect("dashboard")
+
+
+# --- Team -----------------------------------------------------------------------------------
+
+
+@member_required(ADMIN_ONLY)
+def member_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.members(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "iml/member_list.html", {"page": page})
+
+
+@member_required(ADMIN_ONLY)
+def member_invite(request: HttpRequest) -> HttpResponse:
+    form = MemberInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.member_invite(
+                organisation=request.organisation, invited_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Invitation envoyée à {membership.user.email}.")
+            return redirect("member_list")
+    return render(request, "iml/member_invite.html", {"form": form})
+
+
+@member_required(ADMIN_ONLY)
+def member_edit(request: HttpRequest, membership: str) -> HttpResponse:
+    member = get_object_or_404(Membership.objects.select_related("user"), public_id=membership)
+    form = MemberRoleForm(request.POST or None, initial={"role": member.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_change_role(
+                membership=member, role=form.cleaned_data["role"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Rôle de {member.user} mis à jour.")
+            return redirect("member_list")
+    return render(request, "iml/member_edit.html", {"form": form, "member": member})
+
+
+@require_POST
+@member_required(ADMIN_ONLY)
+def member_deactivate(request: HttpRequest, membership: str) -> HttpResponse:
+    member = get_object_or_404(Membership.objects.select_related("user"), public_id=membership)
+    try:
+        services.member_deactivate(membership=member, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"L’accès de {member.user} est désactivé.")
+    return redirect("member_list")
+
+
+@require_POST
+@member_required(ADMIN_ONLY)
+def member_reactivate(request: HttpRequest, membership: str) -> HttpResponse:
+    member = get_object_or_404(Membership.objects.select_related("user"), public_id=membership)
+    services.member_reactivate(membership=member, by=request.user)
+    messages.success(request, f"L’accès de {member.user} est rétabli.")
+    return redirect("member_list")
+
+
+# --- Dispositifs ----------------------------------------------------------------------------
+
+
+@member_required(MANAGERS)
+def dispositif_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(Dispositif.objects.order_by("code"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "iml/dispositif_list.html", {"page": page})
+
+
+@member_required(ADMIN_ONLY)
+def dispositif_create(request: HttpRequest) -> HttpResponse:
+    return _dispositif_form(request, Dispositif(organisation=request.organisation))
+
+
+@member_required(ADMIN_ONLY)
+def dispositif_edit(request: HttpRequest, dispositif: str) -> HttpResponse:
+    return _dispositif_form(request, get_object_or_404(Dispositif, public_id=dispositif))
+
+
+def _dispositif_form(request: HttpRequest, instance: Dispositif) -> HttpResponse:
+    creating = instance._state.adding
+    form = DispositifForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dispositif_save(dispositif=form.instance, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"Dispositif {'créé' if creating else 'mis à jour'} : {instance.name}."
+            )
+            return redirect("dispositif_list")
+    return render(request, "iml/dispositif_form.html", {"form": form, "creating": creating})

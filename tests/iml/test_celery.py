@@ -1,0 +1,90 @@
+"""A real Celery worker process, on the real Redis, runs a task that reads the database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from iml.celery import app
+from iml.models import Role
+from iml.scoping import organisation_context
+from iml.services import member_invite
+from tests.factories import MembershipFactory
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+@pytest.fixture
+def worker(tmp_path, transactional_db):
+    """Start ``celery worker`` on the test queue, pointed at the test database."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "iml.settings_test",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}"
+        if db["HOST"].startswith("/")
+        else f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "IML_TEST_EMAIL_DIR": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "iml", "worker", "--pool", "solo",
+         "--loglevel", "info", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE,
+         "--hostname", f"test-{os.getpid()}@%h", "--without-heartbeat", "--without-gossip",
+         "--without-mingle"],
+        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    app.conf.task_always_eager = False
+    try:
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output)
+
+
+@pytest.mark.celery_worker
+def test_invitation_is_sent_by_a_real_worker_after_commit(worker, tmp_path, org_a):
+    admin = MembershipFactory(organisation=org_a, role=Role.ADMIN)
+    with organisation_context(org_a):
+        membership = member_invite(
+            organisation=org_a,
+            email="recrue@exemple.fr",
+            first_name="Awa",
+            last_name="Diallo",
+            role=Role.SOCIAL_WORKER,
+            invited_by=admin.user,
+        )
+    # The worker writes the e-mail with the file backend of IML_TEST_EMAIL_DIR.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(tmp_path.glob("*.log")):
+        assert worker.poll() is None, "the worker died"
+        time.sleep(0.2)
+    messages = list(tmp_path.glob("*.log"))
+    assert messages, "no e-mail written by the worker within 60 s"
+    text = messages[0].read_text()
+    assert "To: recrue@exemple.fr" in text
+    assert "Association Alpha" in text
+    assert membership.user.email == "recrue@exemple.fr"
+
+
+@pytest.mark.celery_worker
+def test_task_result_comes_back_through_redis(worker, org_a):
+    from iml.tasks import send_invitation
+
+    admin = MembershipFactory(organisation=org_a, role=Role.ADMIN)
+    result = send_invitation.delay(admin.pk, org_a.pk)
+    assert result.get(timeout=60) == admin.user.email

@@ -1,0 +1,160 @@
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from iml.models import Membership, Role, User
+from tests.factories import MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def admin_client(client, admin_a):
+    client.force_login(admin_a.user)
+    return client
+
+
+@pytest.mark.django_db
+def test_admin_invites_a_new_person_who_receives_a_link(
+    admin_client, org_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("member_invite"),
+            {
+                "email": "Nouvelle.Personne@Exemple.fr",
+                "first_name": "Inès",
+                "last_name": "Martin",
+                "role": Role.REGISSEUR,
+            },
+            follow=True,
+        )
+    assert "Invitation envoyée à nouvelle.personne@exemple.fr" in response.content.decode()
+    user = User.objects.get(email="nouvelle.personne@exemple.fr")
+    assert not user.has_usable_password()
+    membership = Membership.all_organisations.get(user=user)
+    assert membership.organisation == org_a and membership.role == Role.REGISSEUR
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["nouvelle.personne@exemple.fr"]
+    assert "Association Alpha" in message.subject
+    assert "/mot-de-passe/nouveau/" in message.body
+    assert "Régisseur·se social·e" in message.body
+
+
+@pytest.mark.django_db
+def test_inviting_a_person_of_another_organisation_reuses_their_account(
+    admin_client, members_b, django_capture_on_commit_callbacks
+):
+    other = members_b[Role.HEAD].user
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("member_invite"),
+            {"email": other.email, "first_name": "x", "last_name": "y", "role": Role.HEAD},
+        )
+    assert User.objects.filter(email=other.email).count() == 1
+    assert Membership.all_organisations.filter(user=other).count() == 2
+    assert "Vous avez déjà un compte" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_inviting_an_existing_member_is_refused_and_writes_nothing(
+    admin_client, social_worker_a, django_capture_on_commit_callbacks
+):
+    count = Membership.all_organisations.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = admin_client.post(
+            reverse("member_invite"),
+            {
+                "email": social_worker_a.user.email,
+                "first_name": "x",
+                "last_name": "y",
+                "role": Role.HEAD,
+            },
+        )
+    assert callbacks == []
+    assert "fait déjà partie de l’équipe" in response.content.decode()
+    assert Membership.all_organisations.count() == count
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_invalid_invitation_keeps_what_was_typed(admin_client):
+    response = admin_client.post(
+        reverse("member_invite"),
+        {"email": "pas-une-adresse", "first_name": "Inès", "last_name": "", "role": "chef"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Saisissez une adresse de courriel valide" in body
+    assert 'value="Inès"' in body
+    assert not User.objects.filter(first_name="Inès").exists()
+
+
+@pytest.mark.django_db
+def test_admin_changes_a_role(admin_client, social_worker_a):
+    admin_client.post(reverse("member_edit", args=[social_worker_a.public_id]), {"role": Role.HEAD})
+    social_worker_a.refresh_from_db()
+    assert social_worker_a.role == Role.HEAD
+
+
+@pytest.mark.django_db
+def test_the_last_admin_cannot_lose_the_role(admin_client, admin_a):
+    response = admin_client.post(
+        reverse("member_edit", args=[admin_a.public_id]), {"role": Role.HEAD}
+    )
+    assert "au moins un·e administrateur·rice" in response.content.decode()
+    admin_a.refresh_from_db()
+    assert admin_a.role == Role.ADMIN
+
+
+@pytest.mark.django_db
+def test_deactivate_and_reactivate_a_member(admin_client, social_worker_a):
+    admin_client.post(reverse("member_deactivate", args=[social_worker_a.public_id]))
+    social_worker_a.refresh_from_db()
+    assert not social_worker_a.is_active
+    admin_client.post(reverse("member_reactivate", args=[social_worker_a.public_id]))
+    social_worker_a.refresh_from_db()
+    assert social_worker_a.is_active
+
+
+@pytest.mark.django_db
+def test_an_admin_cannot_deactivate_themself(admin_client, admin_a):
+    response = admin_client.post(
+        reverse("member_deactivate", args=[admin_a.public_id]), follow=True
+    )
+    assert "votre propre accès" in response.content.decode()
+    admin_a.refresh_from_db()
+    assert admin_a.is_active
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD])
+def test_only_admins_manage_the_team(client, members_a, role):
+    client.force_login(members_a[role].user)
+    target = members_a[Role.SOCIAL_WORKER]
+    assert client.get(reverse("member_list")).status_code == 403
+    assert client.get(reverse("member_invite")).status_code == 403
+    assert client.post(reverse("member_deactivate", args=[target.public_id])).status_code == 403
+    target.refresh_from_db()
+    assert target.is_active
+
+
+@pytest.mark.django_db
+def test_member_list_is_paginated_with_a_constant_number_of_queries(
+    admin_client, org_a, admin_a, django_assert_max_num_queries
+):
+    MembershipFactory.create_batch(30, organisation=org_a)
+    with django_assert_max_num_queries(12):
+        first = admin_client.get(reverse("member_list"))
+    assert len(first.context["page"].object_list) == 25
+    MembershipFactory.create_batch(30, organisation=org_a)
+    with django_assert_max_num_queries(12):
+        second = admin_client.get(reverse("member_list") + "?page=3")
+    assert "Page 3 sur 3" in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_user_accounts_are_case_insensitively_unique(db):
+    UserFactory(email="marie@exemple.fr")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User(email="MARIE@exemple.fr").save()  # bypasses the manager's lower-casing
