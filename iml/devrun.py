@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,18 @@ HOST = os.environ.get("IML_HOST", "127.0.0.1")
 PORT = os.environ.get("IML_PORT", "8000")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C (even when started from a shell that ignores it) and SIGTERM stop everything.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    if not _port_is_free():
+        print(f"Le port {PORT} est déjà utilisé (un autre « make run » ?) : "
+              "arrêtez-le ou choisissez IML_PORT=8001.", file=sys.stderr)  # fmt: skip
+        return 1
     started_postgres = "DATABASE_URL" not in os.environ and not devservices.postgres_is_running()
     started_redis = "REDIS_URL" not in os.environ and not devservices.redis_is_running()
     python = sys.executable
@@ -53,6 +65,9 @@ def main() -> int:
         print(f"Échec : {' '.join(error.cmd)}", file=sys.stderr)
         return error.returncode
     finally:
+        # A second Ctrl-C must not interrupt the orderly shutdown below.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
@@ -65,6 +80,17 @@ def main() -> int:
             devservices.stop_redis()
         if started_postgres:
             devservices.stop_postgres()
+
+
+def _port_is_free() -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the web server will: a port left in TIME_WAIT by the last run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, int(PORT)))
+        except OSError:
+            return False
+    return True
 
 
 def _print_banner() -> None:
