@@ -6,6 +6,7 @@ were already running, or given by DATABASE_URL / REDIS_URL, are left alone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -45,7 +46,7 @@ def main() -> int:
         subprocess.run([*manage, "migrate", "--no-input"], env=env, check=True)
         subprocess.run([*manage, "seed_demo"], env=env, check=True)
         commands = {
-            "web": [*manage, "runserver", f"{HOST}:{PORT}", "--noreload"],
+            "web": [*manage, "runserver", f"{HOST}:{PORT}"],
             "worker": [python, "-m", "celery", "-A", "iml", "worker", "-l", "info",
                        "--concurrency", "2", "-n", "worker@%h"],
             "beat": [python, "-m", "celery", "-A", "iml", "beat", "-l", "info"],
@@ -70,12 +71,15 @@ def main() -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+                # The whole group: runserver's autoreloader runs the server in a child process.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGTERM)
         for child in children:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                child.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
         if started_redis:
             devservices.stop_redis()
         if started_postgres:

@@ -137,7 +137,8 @@ class Dispositif(OrganisationOwned):
         "premier mois de la période du rapport",
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text="1 = janvier (année civile) ; 11 = période du 1er novembre au 31 octobre.",
+        help_text="Janvier pour l’année civile ; novembre pour une période du 1er novembre "
+        "au 31 octobre.",
     )
     age_brackets = models.CharField(
         "tranches d’âge du rapport",
