@@ -12,5 +12,9 @@ def organisation(request: HttpRequest) -> dict:
         "nav": {
             "members": permissions.can_manage_members(membership),
             "dispositifs": permissions.can_view_dispositifs(membership),
+            "households": permissions.has_role(membership, permissions.HOUSEHOLD_VIEWERS),
+            "manage_households": permissions.has_role(membership, permissions.HOUSEHOLD_MANAGERS),
+            "housing": permissions.has_role(membership, permissions.HOUSING_VIEWERS),
+            "manage_housing": permissions.has_role(membership, permissions.HOUSING_MANAGERS),
         },
     }

@@ -14,6 +14,16 @@ from iml.models import Membership, Role
 
 EVERY_ROLE = tuple(Role)
 MANAGERS = (Role.HEAD, Role.ADMIN)
+# Households: social workers and heads manage them; régisseurs see identity (not notes).
+HOUSEHOLD_VIEWERS = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
+HOUSEHOLD_MANAGERS = (Role.SOCIAL_WORKER, Role.HEAD)
+# Housing stock: régisseurs and heads manage it; social workers look up free spaces.
+HOUSING_VIEWERS = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
+HOUSING_MANAGERS = (Role.REGISSEUR, Role.HEAD)
+
+
+def has_role(membership: Membership | None, roles: tuple[Role, ...]) -> bool:
+    return membership is not None and membership.role in roles
 
 
 def can_manage_members(membership: Membership | None) -> bool:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from iml import views
 from iml.forms import LoginForm
@@ -56,5 +56,7 @@ urlpatterns = [
     path("dispositifs/", views.dispositif_list, name="dispositif_list"),
     path("dispositifs/nouveau/", views.dispositif_create, name="dispositif_create"),
     path("dispositifs/<uuid:dispositif>/", views.dispositif_edit, name="dispositif_edit"),
+    path("menages/", include("households.urls")),
+    path("logements/", include("housing.urls")),
     path("admin/", admin.site.urls),
 ]

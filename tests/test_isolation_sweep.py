@@ -8,6 +8,7 @@ it has a sample below (``sample_kwargs``) or is listed, with its reason, in ``NO
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -35,16 +36,27 @@ SKIPPED_NAMESPACES = {"admin"}
 A_MARKERS = ["Association Alpha", "Dispositif Alpha", "@alpha.example", "IML-ALPHA"]
 
 
+# Each app that adds URLs adds a module tests/<app>/samples.py with
+# ``def samples(organisation, base) -> dict[str, Any]``: one object of organisation A per URL
+# keyword argument it introduces (``base`` holds the samples made so far, in this order).
+SAMPLE_MODULES = ["tests.housing.samples", "tests.households.samples"]
+
+
 def sample_kwargs(organisation) -> dict[str, Any]:
-    """One object of organisation A for each URL keyword argument. Later issues add theirs."""
-    return {
+    """One object of organisation A for each URL keyword argument."""
+    dispositif = DispositifFactory(
+        organisation=organisation, code="IML-ALPHA", name="Dispositif Alpha"
+    )
+    samples: dict[str, Any] = {
         "membership": MembershipFactory(
             organisation=organisation, user__email="sample@alpha.example"
         ).public_id,
-        "dispositif": DispositifFactory(
-            organisation=organisation, code="IML-ALPHA", name="Dispositif Alpha"
-        ).public_id,
+        "dispositif": dispositif.public_id,
+        "_dispositif": dispositif,
     }
+    for module in SAMPLE_MODULES:
+        samples.update(importlib.import_module(module).samples(organisation, samples))
+    return samples
 
 
 def walk(patterns, namespace: str | None = None):

@@ -6,12 +6,17 @@ Later issues add their data (households, housing, contracts…) here.
 
 from __future__ import annotations
 
+import importlib
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from iml.demo import DEMO_PASSWORD, ORGANISATIONS, PEOPLE
 from iml.models import Dispositif, Membership, Organisation, User
 from iml.scoping import organisation_context
+
+# Modules with ``seed(*, organisation, demo, dispositif, users)``, run in this order.
+SEEDERS = ["housing.demo", "households.demo"]
 
 
 class Command(BaseCommand):
@@ -29,12 +34,20 @@ class Command(BaseCommand):
                     code=demo.dispositif["code"],
                     defaults=demo.dispositif,
                 )
+                dispositif = Dispositif.objects.get(code=demo.dispositif["code"])
+                users = {}
                 for role, prefix, first_name, last_name, _ in PEOPLE:
                     user = self._user(f"{prefix}@{demo.domain}", first_name, last_name)
                     Membership.objects.update_or_create(
                         organisation=organisation,
                         user=user,
                         defaults={"role": role, "is_active": True},
+                    )
+                    users[role] = user
+                # Each app seeds its own data, in dependency order, idempotently.
+                for module in SEEDERS:
+                    importlib.import_module(module).seed(
+                        organisation=organisation, demo=demo, dispositif=dispositif, users=users
                     )
         self.stdout.write(self.style.SUCCESS("Données de démonstration à jour."))
 
