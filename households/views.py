@@ -1,9 +1,321 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Household screens: lists, the household page and one form per state change."""
 
-from iml.permissions import HOUSEHOLD_VIEWERS, member_required
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from households import selectors, services
+from households.filters import HouseholdFilter
+from households.forms import (
+    AdmitForm,
+    EmploymentForm,
+    ExitForm,
+    HouseholdEditForm,
+    HouseholdOrientForm,
+    PersonForm,
+    PersonLeaveForm,
+    ResourceForm,
+    WithdrawForm,
+)
+from households.models import Household, HouseholdStatus, Person
+from iml.codes import PersonRole
+from iml.permissions import HOUSEHOLD_MANAGERS, HOUSEHOLD_VIEWERS, has_role, member_required
+
+PAGE_SIZE = 25
+
+
+def _household(public_id) -> Household:
+    return get_object_or_404(
+        Household.objects.select_related("dispositif", "referent"), public_id=public_id
+    )
+
+
+def _person(public_id) -> Person:
+    return get_object_or_404(
+        Person.objects.select_related("household", "household__dispositif"), public_id=public_id
+    )
+
+
+def _run_form(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict], Any],
+    success: str | Callable[[Any], str],
+    redirect_to: str | Callable[[Any], str],
+    template: str,
+    context: dict,
+) -> HttpResponse:
+    """Validate, call the service, redirect; service refusals appear on the form, in French.
+
+    ``success`` and ``redirect_to`` may be functions of what the service returned.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = action(form.cleaned_data)
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return render(request, template, {"form": form, **context})
+
+
+def _add_service_error(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 @member_required(HOUSEHOLD_VIEWERS)
 def household_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "households/household_list.html", {})
+    queryset = selectors.households_for_list().order_by("-orientation_date", "-pk")
+    filterset = HouseholdFilter(request.GET or None, queryset=queryset, request=request)
+    households = filterset.qs if filterset.is_bound else queryset
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "households/household_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+@member_required(HOUSEHOLD_VIEWERS)
+def waiting_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.waiting_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "households/waiting_list.html", {"page": page, "today": timezone.localdate()}
+    )
+
+
+@member_required(HOUSEHOLD_VIEWERS)
+def household_detail(request: HttpRequest, household: str) -> HttpResponse:
+    obj = _household(household)
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": obj,
+            "persons": selectors.household_persons(obj),
+            "resources": obj.resource_records.all()[:5],
+            "events": obj.events.select_related("recorded_by", "person")[:50],
+            "can_manage": has_role(request.membership, HOUSEHOLD_MANAGERS),
+            "Status": HouseholdStatus,
+        },
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_orient(request: HttpRequest) -> HttpResponse:
+    form = HouseholdOrientForm(
+        request.POST or None, initial={"reference": selectors.next_reference()}
+    )
+    return _run_form(
+        request,
+        form,
+        lambda data: services.household_orient(
+            **form.household_fields(),
+            reference_person=form.person_data(role=PersonRole.REFERENT),
+            by=request.user,
+        ),
+        lambda household: (
+            f"Orientation enregistrée : {household.reference}. Complétez la composition du ménage."
+        ),
+        lambda household: household.get_absolute_url(),
+        "households/household_orient.html",
+        {},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_edit(request: HttpRequest, household: str) -> HttpResponse:
+    obj = _household(household)
+    initial = {
+        name: getattr(obj, name)
+        for name in [
+            "dispositif",
+            "reference",
+            "siao_reference",
+            "orientation_date",
+            "orienting_structure",
+            "prior_situation",
+            "reinforced_support",
+            "referent",
+        ]
+    }
+    form = HouseholdEditForm(request.POST or None, initial=initial)
+    return _run_form(
+        request,
+        form,
+        lambda data: services.household_update(
+            household=obj, by=request.user, **form.household_fields()
+        ),
+        "Informations du ménage enregistrées.",
+        obj.get_absolute_url(),
+        "households/household_form.html",
+        {"household": obj, "title": f"Modifier le ménage {obj.reference}"},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
+    obj = _household(household)
+    return _run_form(
+        request,
+        WithdrawForm(request.POST or None),
+        lambda data: services.household_withdraw(
+            household=obj,
+            withdrawal_date=data["withdrawal_date"],
+            reason=data["reason"],
+            by=request.user,
+        ),
+        f"Le ménage {obj.reference} est retiré de la liste d’attente.",
+        obj.get_absolute_url(),
+        "households/household_form.html",
+        {"household": obj, "title": f"Retirer {obj.reference} de la liste d’attente"},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_admit(request: HttpRequest, household: str) -> HttpResponse:
+    obj = _household(household)
+    return _run_form(
+        request,
+        AdmitForm(request.POST or None),
+        lambda data: services.household_admit(
+            household=obj, entry_date=data["entry_date"], by=request.user
+        ),
+        f"Entrée du ménage {obj.reference} enregistrée.",
+        obj.get_absolute_url(),
+        "households/household_admit.html",
+        {"household": obj, "title": f"Entrée du ménage {obj.reference}"},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_exit(request: HttpRequest, household: str) -> HttpResponse:
+    obj = _household(household)
+    return _run_form(
+        request,
+        ExitForm(request.POST or None),
+        lambda data: services.household_exit(
+            household=obj,
+            exit_date=data["exit_date"],
+            destination=data["destination"],
+            bail_glissant=data["bail_glissant"],
+            exit_support=data["exit_support"],
+            by=request.user,
+        ),
+        f"Sortie du ménage {obj.reference} enregistrée.",
+        obj.get_absolute_url(),
+        "households/household_form.html",
+        {"household": obj, "title": f"Sortie du ménage {obj.reference}"},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def person_add(request: HttpRequest, household: str) -> HttpResponse:
+    obj = _household(household)
+    form = PersonForm(request.POST or None, household=obj)
+    return _run_form(
+        request,
+        form,
+        lambda data: services.person_add(
+            household=obj,
+            data=form.person_data(),
+            joined_date=data.get("joined_date"),
+            by=request.user,
+        ),
+        "Personne ajoutée au ménage.",
+        obj.get_absolute_url(),
+        "households/household_form.html",
+        {"household": obj, "title": f"Ajouter une personne au ménage {obj.reference}"},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def person_edit(request: HttpRequest, person: str) -> HttpResponse:
+    obj = _person(person)
+    initial = {
+        name: getattr(obj, name)
+        for name in [
+            "last_name",
+            "first_name",
+            "sex",
+            "birth_date",
+            "role",
+            "nationality",
+            "protection_status",
+        ]
+    }
+    initial["nationality"] = obj.nationality.code or ""
+    form = PersonForm(request.POST or None, household=obj.household, editing=True, initial=initial)
+    return _run_form(
+        request,
+        form,
+        lambda data: services.person_update(person=obj, data=form.person_data(), by=request.user),
+        f"Identité de {obj} enregistrée.",
+        obj.household.get_absolute_url(),
+        "households/household_form.html",
+        {"household": obj.household, "title": f"Modifier {obj}"},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def person_leave(request: HttpRequest, person: str) -> HttpResponse:
+    obj = _person(person)
+    return _run_form(
+        request,
+        PersonLeaveForm(request.POST or None),
+        lambda data: services.person_leave(
+            person=obj, left_date=data["left_date"], by=request.user
+        ),
+        f"Départ de {obj} enregistré.",
+        obj.household.get_absolute_url(),
+        "households/household_form.html",
+        {"household": obj.household, "title": f"Départ de {obj}"},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def resources_add(request: HttpRequest, household: str) -> HttpResponse:
+    obj = _household(household)
+    return _run_form(
+        request,
+        ResourceForm(request.POST or None),
+        lambda data: services.resources_record(
+            household=obj, day=data["date"], resources=data["resources"], by=request.user
+        ),
+        "Ressources enregistrées.",
+        obj.get_absolute_url(),
+        "households/household_form.html",
+        {"household": obj, "title": f"Ressources du ménage {obj.reference}"},
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def employment_add(request: HttpRequest, person: str) -> HttpResponse:
+    obj = _person(person)
+    return _run_form(
+        request,
+        EmploymentForm(request.POST or None),
+        lambda data: services.employment_record(
+            person=obj, day=data["date"], employment=data["employment"], by=request.user
+        ),
+        f"Situation d’emploi de {obj} enregistrée.",
+        obj.household.get_absolute_url(),
+        "households/household_form.html",
+        {"household": obj.household, "title": f"Situation d’emploi de {obj}"},
+    )

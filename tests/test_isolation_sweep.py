@@ -33,7 +33,15 @@ NOT_SCOPED = {
 SKIPPED_NAMESPACES = {"admin"}
 
 # Strings of organisation A that must never appear in a page served to B.
-A_MARKERS = ["Association Alpha", "Dispositif Alpha", "@alpha.example", "IML-ALPHA"]
+A_MARKERS = [
+    "Association Alpha",
+    "Dispositif Alpha",
+    "@alpha.example",
+    "IML-ALPHA",
+    "MENAGE-ALPHA",
+    "Zoé Alpha",
+    "Alpha Zoé",
+]
 
 
 # Each app that adds URLs adds a module tests/<app>/samples.py with

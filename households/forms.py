@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django_countries import countries
+
+from households.models import Household
+from households.services import PersonData
+from iml.codes import (
+    Employment,
+    ExitDestination,
+    ExitSupport,
+    PersonRole,
+    PriorSituation,
+    ProtectionStatus,
+    Resource,
+    Sex,
+    WithdrawalReason,
+)
+from iml.models import Dispositif, Membership, Role, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def date_field(label: str, *, required: bool = True, today: bool = False, **kwargs):
+    field = forms.DateField(label=label, required=required, widget=DateInput(), **kwargs)
+    if today:
+        field.initial = timezone.localdate
+    return field
+
+
+def referent_choices() -> forms.ModelChoiceField:
+    """Social workers and heads of the current organisation (scoped manager)."""
+    users = User.objects.filter(
+        memberships__in=Membership.objects.active().filter(role__in=[Role.SOCIAL_WORKER, Role.HEAD])
+    ).order_by("last_name", "first_name")
+    return forms.ModelChoiceField(
+        queryset=users, required=False, label="Travailleur·se social·e référent·e"
+    )
+
+
+class PersonFields(forms.Form):
+    """Identity of a person; ``person_data()`` hands it to the services."""
+
+    last_name = forms.CharField(label="Nom", max_length=150)
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    sex = forms.ChoiceField(label="Sexe", choices=Sex.choices)
+    birth_date = date_field("Date de naissance")
+    # Evaluated at each rendering: country names in the active language (French).
+    nationality = forms.ChoiceField(
+        label="Nationalité", choices=lambda: [("", "—"), *countries], required=False
+    )
+    protection_status = forms.ChoiceField(
+        label="Statut", choices=[("", "—"), *ProtectionStatus.choices], required=False
+    )
+
+    def clean_birth_date(self):
+        birth_date = self.cleaned_data["birth_date"]
+        if birth_date > timezone.localdate():
+            raise forms.ValidationError("La date de naissance ne peut pas être dans le futur.")
+        if birth_date.year < 1900:
+            raise forms.ValidationError("Date de naissance invraisemblable.")
+        return birth_date
+
+    def person_data(self, role: str | None = None) -> PersonData:
+        data = self.cleaned_data
+        return PersonData(
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            sex=data["sex"],
+            birth_date=data["birth_date"],
+            role=role or data["role"],
+            nationality=data["nationality"] or "",
+            protection_status=data["protection_status"] or "",
+        )
+
+
+class HouseholdFields(forms.Form):
+    dispositif = forms.ModelChoiceField(
+        queryset=Dispositif.all_organisations.none(), label="Dispositif"
+    )
+    reference = forms.CharField(label="Référence du ménage", max_length=50)
+    siao_reference = forms.CharField(label="Référence SI-SIAO", max_length=50, required=False)
+    orientation_date = date_field("Date d’orientation SIAO", today=True)
+    orienting_structure = forms.CharField(
+        label="Structure orienteuse",
+        max_length=200,
+        required=False,
+        help_text="Par exemple « CADA Le Pont Chalon-sur-Saône ».",
+    )
+    prior_situation = forms.ChoiceField(
+        label="Situation avant l’entrée",
+        choices=[("", "—"), *PriorSituation.choices],
+        required=False,
+    )
+    reinforced_support = forms.BooleanField(label="Accompagnement renforcé", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dispositif"].queryset = Dispositif.objects.filter(is_active=True)
+        self.fields["referent"] = referent_choices()
+
+    def household_fields(self) -> dict:
+        names = [
+            "dispositif",
+            "reference",
+            "siao_reference",
+            "orientation_date",
+            "orienting_structure",
+            "prior_situation",
+            "reinforced_support",
+            "referent",
+        ]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class HouseholdOrientForm(HouseholdFields, PersonFields):
+    """Orientation: the household and its reference person (others are added after)."""
+
+    field_order = [
+        "dispositif",
+        "reference",
+        "siao_reference",
+        "orientation_date",
+        "orienting_structure",
+        "prior_situation",
+        "reinforced_support",
+        "referent",
+        "last_name",
+        "first_name",
+        "sex",
+        "birth_date",
+        "nationality",
+        "protection_status",
+    ]
+
+
+class HouseholdEditForm(HouseholdFields):
+    pass
+
+
+class WithdrawForm(forms.Form):
+    withdrawal_date = date_field("Date du retrait", today=True)
+    reason = forms.ChoiceField(label="Motif", choices=WithdrawalReason.choices)
+
+
+class AdmitForm(forms.Form):
+    entry_date = date_field("Date d’entrée", today=True)
+
+
+class ExitForm(forms.Form):
+    exit_date = date_field(
+        "Date de sortie", today=True, help_text="Premier jour hors du dispositif."
+    )
+    destination = forms.ChoiceField(label="Destination", choices=ExitDestination.choices)
+    bail_glissant = forms.BooleanField(
+        label="Sortie par bail glissant (le ménage reste dans le logement)", required=False
+    )
+    exit_support = forms.MultipleChoiceField(
+        label="Accompagnement après la sortie",
+        choices=ExitSupport.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class PersonForm(PersonFields):
+    role = forms.ChoiceField(label="Rôle dans le ménage", choices=PersonRole.choices)
+    joined_date = date_field(
+        "Date d’arrivée",
+        required=False,
+        help_text="Pour une naissance ou une arrivée pendant le séjour.",
+    )
+    field_order = ["last_name", "first_name", "sex", "birth_date", "role"]
+
+    def __init__(self, *args, household: Household, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing or household.entry_date is None:
+            # Dates change through arrivals and departures, never by editing identity.
+            del self.fields["joined_date"]
+
+
+class PersonLeaveForm(forms.Form):
+    left_date = date_field("Date de départ", today=True, help_text="Premier jour d’absence.")
+
+
+class ResourceForm(forms.Form):
+    date = date_field("À partir du", today=True)
+    resources = forms.MultipleChoiceField(
+        label="Ressources du ménage", choices=Resource.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class EmploymentForm(forms.Form):
+    date = date_field("À partir du", today=True)
+    employment = forms.ChoiceField(label="Situation", choices=Employment.choices)

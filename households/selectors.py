@@ -1,0 +1,113 @@
+"""Reads of households: lists with what each row shows, in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from households.models import Household, Person, fold
+from iml.codes import PersonRole
+
+
+def _referent_person(field: str) -> Subquery:
+    return Subquery(
+        Person.objects.filter(household=OuterRef("pk"), role=PersonRole.REFERENT).values(field)[:1]
+    )
+
+
+def households_for_list() -> QuerySet[Household]:
+    """Households with their reference person's name and the number of persons."""
+    return (
+        Household.objects.select_related("dispositif", "referent")
+        .with_status()
+        .annotate(
+            head_last_name=_referent_person("last_name"),
+            head_first_name=_referent_person("first_name"),
+            persons_count=Count("persons", filter=Q(persons__left_date__isnull=True)),
+        )
+    )
+
+
+def search(queryset: QuerySet[Household], text: str) -> QuerySet[Household]:
+    """By a person's name (accents and case ignored), the SIAO or the operator's reference."""
+    text = text.strip()
+    if not text:
+        return queryset
+    folded = fold(text)
+    # Matches "prénom nom" as well as "nom prénom".
+    reversed_words = " ".join(reversed(folded.split()))
+    names = Person.objects.filter(
+        Q(search_name__contains=folded) | Q(search_name__contains=reversed_words),
+        household=OuterRef("pk"),
+    )
+    return queryset.filter(
+        Q(siao_reference__icontains=text) | Q(reference__icontains=text) | Exists(names)
+    )
+
+
+def waiting_list(today: datetime.date | None = None) -> QuerySet[Household]:
+    """Oriented households not yet admitted nor withdrawn, the longest waiting first."""
+    today = today or timezone.localdate()
+    return (
+        households_for_list()
+        .waiting()
+        # PostgreSQL: date - date is a number of days.
+        .annotate(
+            waited_days=Func(
+                Value(today, output_field=DateField()),
+                F("orientation_date"),
+                arg_joiner=" - ",
+                template="(%(expressions)s)",
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("orientation_date", "pk")
+    )
+
+
+def next_reference(today: datetime.date | None = None) -> str:
+    """A free operator's reference such as ``M2026-007`` (the user may type another)."""
+    year = (today or timezone.localdate()).year
+    prefix = f"M{year}-"
+    taken = set(
+        Household.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
+    )
+    number = len(taken) + 1
+    while f"{prefix}{number:03d}" in taken:
+        number += 1
+    return f"{prefix}{number:03d}"
+
+
+def persons_present(household: Household, day: datetime.date | None = None) -> QuerySet[Person]:
+    return Person.objects.filter(household=household).present_at(day or timezone.localdate())
+
+
+def household_persons(household: Household) -> QuerySet[Person]:
+    """Every person of the household, with the latest employment situation of each."""
+    from households.models import EmploymentRecord
+
+    latest = EmploymentRecord.objects.filter(person=OuterRef("pk")).order_by("-date", "-pk")
+    return (
+        Person.objects.filter(household=household)
+        .annotate(
+            employment_code=Subquery(latest.values("employment")[:1]),
+            employment_since=Subquery(latest.values("date")[:1]),
+            arrived=Coalesce("joined_date", "household__entry_date"),
+        )
+        .order_by("left_date", "birth_date", "pk")
+    )

@@ -1,0 +1,304 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from freezegun import freeze_time
+
+from households.models import (
+    EmploymentRecord,
+    EventKind,
+    Household,
+    HouseholdEvent,
+    HouseholdStatus,
+    Person,
+    ResourceRecord,
+)
+from iml.models import Role
+from tests.households.factories import HouseholdFactory, PersonFactory
+
+D = datetime.date
+
+
+@pytest.fixture
+def sw_client(client, social_worker_a):
+    client.force_login(social_worker_a.user)
+    return client
+
+
+@pytest.fixture
+def household(org_a, dispositif_a):
+    household = HouseholdFactory(
+        organisation=org_a, dispositif=dispositif_a, reference="M-7", present=True
+    )
+    PersonFactory(
+        organisation=org_a, household=household, last_name="Tesfamariam", first_name="Hélène"
+    )
+    return household
+
+
+def url(name, obj):
+    return reverse(f"households:{name}", args=[obj.public_id])
+
+
+@pytest.mark.django_db
+class TestLists:
+    def test_list_shows_reference_person_and_status(self, sw_client, household):
+        body = sw_client.get(reverse("households:household_list")).content.decode()
+        assert "M-7" in body and "Tesfamariam" in body and "présent" in body
+
+    @pytest.mark.parametrize("text", ["helene", "HÉLÈNE tesfa", "tesfamariam hélène", "M-7"])
+    def test_search_ignores_accents_case_and_order(self, sw_client, household, org_a, text):
+        HouseholdFactory(organisation=org_a, reference="AUTRE-1")
+        response = sw_client.get(reverse("households:household_list"), {"q": text})
+        refs = [h.reference for h in response.context["page"].object_list]
+        assert refs == ["M-7"]
+
+    def test_filter_by_status_and_referent(
+        self, sw_client, household, org_a, social_worker_a, dispositif_a
+    ):
+        HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference="W-1")
+        Household.all_organisations.filter(pk=household.pk).update(referent=social_worker_a.user)
+        list_url = reverse("households:household_list")
+        waiting = sw_client.get(list_url, {"status": "oriented"}).context["page"].object_list
+        assert [h.reference for h in waiting] == ["W-1"]
+        mine = sw_client.get(list_url, {"referent": social_worker_a.user.pk})
+        assert [h.reference for h in mine.context["page"].object_list] == ["M-7"]
+
+    def test_empty_states_say_what_to_do(self, sw_client):
+        body = sw_client.get(reverse("households:household_list")).content.decode()
+        assert "Enregistrez la première orientation SIAO" in body
+        body = sw_client.get(reverse("households:household_list"), {"q": "zzz"}).content.decode()
+        assert "Aucun ménage ne correspond" in body
+        body = sw_client.get(reverse("households:waiting_list")).content.decode()
+        assert "la liste d’attente est vide" in body
+
+    @freeze_time("2026-03-01")
+    def test_waiting_list_oldest_first_with_days_waited(self, sw_client, org_a, household):
+        HouseholdFactory(organisation=org_a, reference="W-new", orientation_date=D(2026, 2, 20))
+        HouseholdFactory(organisation=org_a, reference="W-old", orientation_date=D(2025, 12, 1))
+        response = sw_client.get(reverse("households:waiting_list"))
+        rows = [(h.reference, h.waited_days) for h in response.context["page"].object_list]
+        assert rows == [("W-old", 90), ("W-new", 9)]
+
+    @pytest.mark.parametrize("name", ["household_list", "waiting_list"])
+    def test_query_count_is_constant(
+        self, sw_client, org_a, dispositif_a, name, django_assert_max_num_queries
+    ):
+        def grow(n):
+            for _ in range(n):
+                h = HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
+                PersonFactory(organisation=org_a, household=h)
+
+        grow(3)
+        with django_assert_max_num_queries(12):
+            sw_client.get(reverse(f"households:{name}"))
+        grow(40)
+        with django_assert_max_num_queries(12):
+            response = sw_client.get(reverse(f"households:{name}"))
+        assert len(response.context["page"].object_list) == 25
+
+
+@pytest.mark.django_db
+class TestHouseholdPage:
+    def test_page_shows_persons_and_timeline(self, sw_client, household):
+        body = sw_client.get(url("household_detail", household)).content.decode()
+        assert "Tesfamariam" in body and "Afghanistan" in body
+        assert "Enregistrer la sortie" in body
+
+    def test_query_count_does_not_grow_with_persons(
+        self, sw_client, household, org_a, django_assert_max_num_queries
+    ):
+        with django_assert_max_num_queries(14):
+            sw_client.get(url("household_detail", household))
+        PersonFactory.create_batch(8, organisation=org_a, household=household, role="enfant")
+        with django_assert_max_num_queries(14):
+            sw_client.get(url("household_detail", household))
+
+
+@pytest.mark.django_db
+class TestForms:
+    def orient_data(self, dispositif, **extra):
+        data = {
+            "dispositif": dispositif.pk,
+            "reference": "M2026-001",
+            "siao_reference": "SIAO-71-26001",
+            "orientation_date": "2026-02-03",
+            "orienting_structure": "CADA Le Pont Chalon-sur-Saône",
+            "prior_situation": "asile",
+            "last_name": "Rahimi",
+            "first_name": "Javid",
+            "sex": "m",
+            "birth_date": "1998-07-12",
+            "nationality": "AF",
+            "protection_status": "refugie",
+        }
+        data.update(extra)
+        return data
+
+    def test_orient_then_admit_then_exit(self, sw_client, dispositif_a):
+        response = sw_client.post(
+            reverse("households:household_orient"), self.orient_data(dispositif_a), follow=True
+        )
+        assert "Orientation enregistrée : M2026-001" in response.content.decode()
+        household = Household.all_organisations.get(reference="M2026-001")
+        assert Person.all_organisations.get(household=household).nationality == "AF"
+
+        sw_client.post(url("household_admit", household), {"entry_date": "2026-03-01"})
+        household.refresh_from_db()
+        assert household.status == HouseholdStatus.PRESENT
+
+        sw_client.post(
+            url("household_exit", household),
+            {
+                "exit_date": "2026-09-01",
+                "destination": "logement_social",
+                "bail_glissant": "on",
+                "exit_support": ["agir"],
+            },
+        )
+        household.refresh_from_db()
+        assert household.status == HouseholdStatus.EXITED and household.bail_glissant
+        kinds = set(
+            HouseholdEvent.all_organisations.filter(household=household).values_list(
+                "kind", flat=True
+            )
+        )
+        assert {EventKind.ORIENTED, EventKind.ADMITTED, EventKind.EXITED} <= kinds
+
+    def test_orient_form_suggests_a_free_reference(self, sw_client, org_a):
+        response = sw_client.get(reverse("households:household_orient"))
+        assert response.context["form"].initial["reference"].startswith("M20")
+
+    def test_invalid_orientation_keeps_input_and_writes_nothing(self, sw_client, dispositif_a):
+        data = self.orient_data(dispositif_a, birth_date="2999-01-01", nationality="ZZ")
+        response = sw_client.post(reverse("households:household_orient"), data)
+        body = response.content.decode()
+        assert "ne peut pas être dans le futur" in body
+        assert "Sélectionnez un choix valide" in body
+        assert 'value="Rahimi"' in body
+        assert not Household.all_organisations.exists()
+
+    def test_service_refusal_is_shown_on_the_form(self, sw_client, household):
+        response = sw_client.post(
+            url("household_exit", household),
+            {"exit_date": "2024-01-01", "destination": "tiers"},
+        )
+        assert "La sortie ne peut pas précéder l’entrée." in response.content.decode()
+        household.refresh_from_db()
+        assert household.exit_date is None
+
+    def test_withdraw(self, sw_client, org_a, dispositif_a):
+        waiting = HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
+        PersonFactory(organisation=org_a, household=waiting)
+        sw_client.post(
+            url("household_withdraw", waiting),
+            {"withdrawal_date": "2025-02-01", "reason": "refus_menage"},
+        )
+        waiting.refresh_from_db()
+        assert waiting.status == HouseholdStatus.WITHDRAWN
+
+    def test_edit_household(self, sw_client, household, dispositif_a):
+        sw_client.post(
+            url("household_edit", household),
+            {
+                "dispositif": dispositif_a.pk,
+                "reference": "M-7",
+                "orientation_date": "2025-01-10",
+                "reinforced_support": "on",
+            },
+        )
+        household.refresh_from_db()
+        assert household.reinforced_support
+
+    def test_person_arrives_edits_leaves_and_gets_employment(self, sw_client, household):
+        sw_client.post(
+            url("person_add", household),
+            {
+                "last_name": "Tesfamariam",
+                "first_name": "Yonas",
+                "sex": "m",
+                "birth_date": "1990-01-01",
+                "role": "conjoint",
+                "joined_date": "2025-06-01",
+            },
+        )
+        partner = Person.all_organisations.get(first_name="Yonas")
+        assert partner.joined_date == D(2025, 6, 1)
+        sw_client.post(
+            url("person_edit", partner),
+            {
+                "last_name": "Tesfamariam",
+                "first_name": "Yonas",
+                "sex": "m",
+                "birth_date": "1990-01-02",
+                "role": "conjoint",
+                "nationality": "ER",
+            },
+        )
+        partner.refresh_from_db()
+        assert partner.birth_date == D(1990, 1, 2) and partner.nationality == "ER"
+        sw_client.post(
+            url("employment_add", partner), {"date": "2025-07-01", "employment": "emploi"}
+        )
+        assert EmploymentRecord.all_organisations.get(person=partner).employment == "emploi"
+        sw_client.post(url("person_leave", partner), {"left_date": "2025-10-01"})
+        partner.refresh_from_db()
+        assert partner.left_date == D(2025, 10, 1)
+
+    def test_resources(self, sw_client, household):
+        sw_client.post(
+            url("resources_add", household),
+            {"date": "2025-04-01", "resources": ["salaire", "prime_activite"]},
+        )
+        assert ResourceRecord.all_organisations.get(household=household).resources == [
+            "prime_activite",
+            "salaire",
+        ]
+        body = sw_client.get(url("household_detail", household)).content.decode()
+        assert "prime d’activité, salaire" in body
+
+
+WRITE_VIEWS = [
+    ("household_edit", "household"),
+    ("household_withdraw", "household"),
+    ("household_admit", "household"),
+    ("household_exit", "household"),
+    ("person_add", "household"),
+    ("resources_add", "household"),
+    ("person_edit", "person"),
+    ("person_leave", "person"),
+    ("employment_add", "person"),
+]
+
+
+@pytest.mark.django_db
+class TestPermissions:
+    @pytest.mark.parametrize(("name", "kind"), WRITE_VIEWS)
+    def test_regisseur_reads_but_never_writes(self, client, members_a, household, name, kind):
+        client.force_login(members_a[Role.REGISSEUR].user)
+        target = (
+            household if kind == "household" else Person.all_organisations.get(household=household)
+        )
+        assert client.get(url("household_detail", household)).status_code == 200
+        assert client.get(url(name, target)).status_code == 403
+        assert client.post(url(name, target), {}).status_code == 403
+        assert client.get(reverse("households:household_orient")).status_code == 403
+
+    def test_regisseur_page_has_no_action_buttons(self, client, members_a, household):
+        client.force_login(members_a[Role.REGISSEUR].user)
+        body = client.get(url("household_detail", household)).content.decode()
+        assert "Enregistrer la sortie" not in body and "Ajouter une personne" not in body
+
+    def test_admin_role_has_no_access_to_households(self, client, admin_a, household):
+        client.force_login(admin_a.user)
+        assert client.get(reverse("households:household_list")).status_code == 403
+        assert client.get(url("household_detail", household)).status_code == 403
+
+    @pytest.mark.parametrize(("name", "kind"), [*WRITE_VIEWS, ("household_detail", "household")])
+    def test_other_organisation_gets_404(self, client, members_b, household, name, kind):
+        client.force_login(members_b[Role.HEAD].user)
+        target = (
+            household if kind == "household" else Person.all_organisations.get(household=household)
+        )
+        assert client.get(url(name, target)).status_code == 404
+        assert client.post(url(name, target), {}).status_code == 404
