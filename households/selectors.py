@@ -111,3 +111,25 @@ def household_persons(household: Household) -> QuerySet[Person]:
         )
         .order_by("left_date", "birth_date", "pk")
     )
+
+
+def dashboard_cards(*, membership) -> list:
+    """Household figures of the dashboard, in one query."""
+    from iml.permissions import HOUSEHOLD_VIEWERS
+    from iml.selectors import Card
+
+    if membership.role not in HOUSEHOLD_VIEWERS:
+        return []
+    present = Q(entry_date__isnull=False, exit_date__isnull=True)
+    figures = Household.objects.aggregate(
+        present=Count("pk", filter=present),
+        waiting=Count("pk", filter=Q(entry_date__isnull=True, withdrawal_date__isnull=True)),
+        mine=Count("pk", filter=present & Q(referent=membership.user)),
+    )
+    cards = [
+        Card("Ménages présents", figures["present"], "households:household_list"),
+        Card("En liste d’attente", figures["waiting"], "households:waiting_list"),
+    ]
+    if membership.role == "social_worker":
+        cards.insert(0, Card("Ménages dont je suis référent·e", figures["mine"]))
+    return cards

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.module_loading import import_string
 
 from iml.models import Dispositif, Membership, Role
 
@@ -48,4 +49,10 @@ def dashboard_counts(*, membership: Membership) -> list[Card]:
         ]
     if membership.role != Role.ADMIN and membership.role != Role.HEAD:
         cards = [Card(card.label, card.value) for card in cards]
+    for provider in DASHBOARD_PROVIDERS:
+        cards += import_string(provider)(membership=membership)
     return cards
+
+
+# Apps add their cards without the core app importing them: (membership) -> list[Card].
+DASHBOARD_PROVIDERS = ["households.selectors.dashboard_cards"]

@@ -302,3 +302,17 @@ class TestPermissions:
         )
         assert client.get(url(name, target)).status_code == 404
         assert client.post(url(name, target), {}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_dashboard_counts_households(client, org_a, social_worker_a, dispositif_a):
+    HouseholdFactory(organisation=org_a, dispositif=dispositif_a, present=True,
+                     referent=social_worker_a.user)  # fmt: skip
+    HouseholdFactory(organisation=org_a, dispositif=dispositif_a, present=True)
+    HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
+    HouseholdFactory(organisation=org_a, dispositif=dispositif_a, exited=True)
+    client.force_login(social_worker_a.user)
+    cards = {c.label: c.value for c in client.get(reverse("dashboard")).context["counts"]}
+    assert cards["Ménages présents"] == 2
+    assert cards["En liste d’attente"] == 1
+    assert cards["Ménages dont je suis référent·e"] == 1
