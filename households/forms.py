@@ -67,6 +67,14 @@ class PersonFields(forms.Form):
             raise forms.ValidationError("Date de naissance invraisemblable.")
         return birth_date
 
+    @staticmethod
+    def initial_from(person) -> dict:
+        names = ("last_name", "first_name", "sex", "birth_date", "role", "protection_status")
+        return {
+            **{name: getattr(person, name) for name in names},
+            "nationality": person.nationality.code or "",
+        }
+
     def person_data(self, role: str | None = None) -> PersonData:
         data = self.cleaned_data
         return PersonData(
@@ -105,18 +113,23 @@ class HouseholdFields(forms.Form):
         self.fields["dispositif"].queryset = Dispositif.objects.filter(is_active=True)
         self.fields["referent"] = referent_choices()
 
+    NAMES = (
+        "dispositif",
+        "reference",
+        "siao_reference",
+        "orientation_date",
+        "orienting_structure",
+        "prior_situation",
+        "reinforced_support",
+        "referent",
+    )
+
+    @classmethod
+    def initial_from(cls, household: Household) -> dict:
+        return {name: getattr(household, name) for name in cls.NAMES}
+
     def household_fields(self) -> dict:
-        names = [
-            "dispositif",
-            "reference",
-            "siao_reference",
-            "orientation_date",
-            "orienting_structure",
-            "prior_situation",
-            "reinforced_support",
-            "referent",
-        ]
-        return {name: self.cleaned_data[name] for name in names}
+        return {name: self.cleaned_data[name] for name in self.NAMES}
 
 
 class HouseholdOrientForm(HouseholdFields, PersonFields):

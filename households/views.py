@@ -27,7 +27,9 @@ from households.forms import (
     WithdrawForm,
 )
 from households.models import Household, HouseholdStatus, Person
+from housing.selectors import free_spaces
 from iml.codes import PersonRole
+from iml.forms import add_service_error
 from iml.permissions import HOUSEHOLD_MANAGERS, HOUSEHOLD_VIEWERS, has_role, member_required
 
 PAGE_SIZE = 25
@@ -62,19 +64,11 @@ def _run_form(
         try:
             result = action(form.cleaned_data)
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, success(result) if callable(success) else success)
             return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
     return render(request, template, {"form": form, **context})
-
-
-def _add_service_error(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @member_required(HOUSEHOLD_VIEWERS)
@@ -83,13 +77,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     filterset = HouseholdFilter(request.GET or None, queryset=queryset, request=request)
     households = filterset.qs if filterset.is_bound else queryset
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "households/household_list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "households/household_list.html", {"filter": filterset, "page": page})
 
 
 @member_required(HOUSEHOLD_VIEWERS)
@@ -142,20 +130,7 @@ def household_orient(request: HttpRequest) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def household_edit(request: HttpRequest, household: str) -> HttpResponse:
     obj = _household(household)
-    initial = {
-        name: getattr(obj, name)
-        for name in [
-            "dispositif",
-            "reference",
-            "siao_reference",
-            "orientation_date",
-            "orienting_structure",
-            "prior_situation",
-            "reinforced_support",
-            "referent",
-        ]
-    }
-    form = HouseholdEditForm(request.POST or None, initial=initial)
+    form = HouseholdEditForm(request.POST or None, initial=HouseholdEditForm.initial_from(obj))
     return _run_form(
         request,
         form,
@@ -200,7 +175,11 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
         f"Entrée du ménage {obj.reference} enregistrée.",
         obj.get_absolute_url(),
         "households/household_admit.html",
-        {"household": obj, "title": f"Entrée du ménage {obj.reference}"},
+        {
+            "household": obj,
+            "title": f"Entrée du ménage {obj.reference}",
+            "free_spaces": free_spaces(at=timezone.localdate(), dispositif=obj.dispositif),
+        },
     )
 
 
@@ -248,20 +227,12 @@ def person_add(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def person_edit(request: HttpRequest, person: str) -> HttpResponse:
     obj = _person(person)
-    initial = {
-        name: getattr(obj, name)
-        for name in [
-            "last_name",
-            "first_name",
-            "sex",
-            "birth_date",
-            "role",
-            "nationality",
-            "protection_status",
-        ]
-    }
-    initial["nationality"] = obj.nationality.code or ""
-    form = PersonForm(request.POST or None, household=obj.household, editing=True, initial=initial)
+    form = PersonForm(
+        request.POST or None,
+        household=obj.household,
+        editing=True,
+        initial=PersonForm.initial_from(obj),
+    )
     return _run_form(
         request,
         form,

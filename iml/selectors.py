@@ -55,4 +55,7 @@ def dashboard_counts(*, membership: Membership) -> list[Card]:
 
 
 # Apps add their cards without the core app importing them: (membership) -> list[Card].
-DASHBOARD_PROVIDERS = ["households.selectors.dashboard_cards"]
+DASHBOARD_PROVIDERS = [
+    "households.selectors.dashboard_cards",
+    "housing.selectors.dashboard_cards",
+]

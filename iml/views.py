@@ -12,7 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from iml import selectors, services
-from iml.forms import DispositifForm, MemberInviteForm, MemberRoleForm, OrganisationSwitchForm
+from iml.forms import (
+    DispositifForm,
+    MemberInviteForm,
+    MemberRoleForm,
+    OrganisationSwitchForm,
+    add_service_error,
+)
 from iml.middleware import SESSION_KEY
 from iml.models import Dispositif, Membership, Role
 from iml.permissions import EVERY_ROLE, MANAGERS, member_required
@@ -77,7 +83,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
                 organisation=request.organisation, invited_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, f"Invitation envoyée à {membership.user.email}.")
             return redirect("member_list")
@@ -94,7 +100,7 @@ def member_edit(request: HttpRequest, membership: str) -> HttpResponse:
                 membership=member, role=form.cleaned_data["role"], by=request.user
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, f"Rôle de {member.user} mis à jour.")
             return redirect("member_list")
@@ -151,7 +157,7 @@ def _dispositif_form(request: HttpRequest, instance: Dispositif) -> HttpResponse
         try:
             services.dispositif_save(dispositif=form.instance, by=request.user)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request, f"Dispositif {'créé' if creating else 'mis à jour'} : {instance.name}."

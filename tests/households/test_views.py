@@ -316,3 +316,26 @@ def test_dashboard_counts_households(client, org_a, social_worker_a, dispositif_
     assert cards["Ménages présents"] == 2
     assert cards["En liste d’attente"] == 1
     assert cards["Ménages dont je suis référent·e"] == 1
+
+
+@pytest.mark.django_db
+def test_pagination_keeps_the_filters(client, org_a, social_worker_a, dispositif_a):
+    for _ in range(30):
+        HouseholdFactory(organisation=org_a, dispositif=dispositif_a, present=True)
+    client.force_login(social_worker_a.user)
+    body = client.get(reverse("households:household_list"), {"status": "present"}).content
+    assert b"?status=present&amp;page=2" in body
+
+
+@pytest.mark.django_db
+def test_admission_page_lists_the_free_spaces_of_the_dispositif(
+    client, org_a, social_worker_a, dispositif_a
+):
+    from tests.housing.factories import HousingUnitFactory
+
+    HousingUnitFactory(organisation=org_a, dispositif=dispositif_a, reference="LOG-LIBRE",
+                       captation_date=D(2020, 1, 1))  # fmt: skip
+    waiting = HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
+    client.force_login(social_worker_a.user)
+    body = client.get(url("household_admit", waiting)).content.decode()
+    assert "LOG-LIBRE" in body and "Places libres aujourd’hui" in body
