@@ -1,17 +1,16 @@
-"""Django admin, for platform superusers only (operators manage their team in the app)."""
+"""Django admin, for platform superusers only (operators manage their team in the app).
+
+Only platform-wide tables are here: organisations and accounts. Operators' data (dispositifs,
+memberships, households…) are not, by design: platform staff do not read them, and
+row-level security would show them none. A new operator's first admin is invited with
+``manage.py create_organisation``.
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 
-from iml.models import Dispositif, Membership, Organisation, User
-
-
-class AllOrganisationsAdmin(admin.ModelAdmin):
-    """Platform staff see every organisation: through the explicitly named manager."""
-
-    def get_queryset(self, request):
-        return self.model.all_organisations.select_related("organisation")
+from iml.models import Organisation, User
 
 
 @admin.register(Organisation)
@@ -19,20 +18,6 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "departement", "siret", "is_active"]
     search_fields = ["name", "slug", "siret"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Dispositif)
-class DispositifAdmin(AllOrganisationsAdmin):
-    list_display = ["code", "name", "organisation", "category", "zone", "places", "is_active"]
-    list_filter = ["category", "zone", "organisation"]
-    readonly_fields = ["organisation"]
-
-
-@admin.register(Membership)
-class MembershipAdmin(AllOrganisationsAdmin):
-    list_display = ["user", "organisation", "role", "is_active"]
-    list_filter = ["role", "is_active", "organisation"]
-    readonly_fields = ["organisation", "user"]
 
 
 class UserCreationForm(AdminUserCreationForm):

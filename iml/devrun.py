@@ -38,7 +38,7 @@ def main() -> int:
     manage = [python, "manage.py"]
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "true")}
     if "DATABASE_URL" not in env:
-        env["DATABASE_URL"] = devservices.ensure_postgres()
+        env["DATABASE_URL"], env["DATABASE_OWNER_URL"] = devservices.ensure_postgres()
     if "REDIS_URL" not in env:
         env["REDIS_URL"] = devservices.ensure_redis()
     children: list[subprocess.Popen] = []

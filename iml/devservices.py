@@ -64,20 +64,47 @@ def postgres_is_running() -> bool:
     return (VAR_DIR / "postgres" / "postmaster.pid").exists()
 
 
-def ensure_postgres() -> str:
-    """Start the embedded PostgreSQL if needed and return the URL of the project database."""
+OWNER_ROLE = "iml_owner"
+APP_ROLE = "iml_app"
+
+
+def ensure_postgres() -> tuple[str, str]:
+    """Start the embedded PostgreSQL if needed; return the (application, owner) URLs.
+
+    Laid out as production is: ``iml_owner`` owns the database and runs the migrations;
+    the application connects as ``iml_app``, which owns nothing and is neither superuser nor
+    BYPASSRLS, so that row-level security applies to it (tests prove it on this server).
+    """
     with _lock("postgres"):
         import psycopg
 
         socket_dir = postgres_server().get_postmaster_info().socket_dir
         with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres") as conn:
             conn.autocommit = True
-            found = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+            roles = {
+                OWNER_ROLE: "LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS NOCREATEROLE",
+                APP_ROLE: "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE",
+            }
+            for role, options in roles.items():
+                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+                verb = "ALTER" if exists.fetchone() else "CREATE"
+                conn.execute(f'{verb} ROLE "{role}" {options}')
+            owner = conn.execute(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
+                [DATABASE_NAME],
             ).fetchone()
-            if not found:
-                conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    return f"postgres://postgres@/{DATABASE_NAME}?host={quote(str(socket_dir))}"
+            if owner and owner[0] != OWNER_ROLE:
+                # A development database of an earlier layout (owned by the superuser): its
+                # demo data are recreated by `make run`.
+                conn.execute(f'DROP DATABASE "{DATABASE_NAME}" WITH (FORCE)')
+                owner = None
+            if not owner:
+                conn.execute(f'CREATE DATABASE "{DATABASE_NAME}" OWNER "{OWNER_ROLE}"')
+    host = quote(str(socket_dir))
+    return (
+        f"postgres://{APP_ROLE}@/{DATABASE_NAME}?host={host}",
+        f"postgres://{OWNER_ROLE}@/{DATABASE_NAME}?host={host}",
+    )
 
 
 def stop_postgres() -> None:

@@ -1,19 +1,28 @@
-"""Puts the user's current organisation on the request and in the scoping context."""
+"""Each request: one transaction, run as the user's current organisation.
+
+The organisation comes from the user's memberships (chosen explicitly when there are
+several). It is put in the scoping context (the default managers filter on it) and, through
+``iml.rls``, in the transaction's ``iml.organisation_id`` setting (PostgreSQL's row-level
+security filters on it).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from iml.models import Membership
+from iml.rls import user_context
 from iml.scoping import organisation_context
 
 SESSION_KEY = "iml_organisation"
 
 
 def active_memberships(user) -> list[Membership]:
-    """The user's usable memberships, all organisations (the only cross-organisation read)."""
+    """The user's usable memberships, all organisations (the row-level policy lets a user see
+    their own memberships; nothing else of another organisation)."""
     return list(
         Membership.all_organisations.active()
         .filter(user=user, organisation__is_active=True)
@@ -23,8 +32,6 @@ def active_memberships(user) -> list[Membership]:
 
 
 class CurrentOrganisationMiddleware:
-    """The organisation comes from a membership, chosen explicitly when there are several."""
-
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -32,14 +39,21 @@ class CurrentOrganisationMiddleware:
         request.membership = None
         request.organisation = None
         request.memberships = []
-        if request.user.is_authenticated:
-            request.memberships = active_memberships(request.user)
-            chosen = request.session.get(SESSION_KEY)
-            request.membership = next(
-                (m for m in request.memberships if str(m.organisation.public_id) == chosen),
-                request.memberships[0] if request.memberships else None,
-            )
-            if request.membership is not None:
-                request.organisation = request.membership.organisation
-        with organisation_context(request.organisation):
-            return self.get_response(request)
+        with transaction.atomic(), organisation_context(None):
+            user = request.user
+            with user_context(user.pk if user.is_authenticated else None):
+                if user.is_authenticated:
+                    request.memberships = active_memberships(user)
+                    chosen = request.session.get(SESSION_KEY)
+                    request.membership = next(
+                        (m for m in request.memberships if str(m.organisation.public_id) == chosen),
+                        request.memberships[0] if request.memberships else None,
+                    )
+                    if request.membership is not None:
+                        request.organisation = request.membership.organisation
+                with organisation_context(request.organisation):
+                    response = self.get_response(request)
+                    if response.status_code >= 500:
+                        # The view failed: nothing it wrote is kept.
+                        transaction.set_rollback(True)
+        return response

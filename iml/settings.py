@@ -87,18 +87,35 @@ if not PRODUCTION and ("DATABASE_URL" not in env or "REDIS_URL" not in env):
     from iml import devservices
 
     if "DATABASE_URL" not in env:
-        env.ENVIRON["DATABASE_URL"] = devservices.ensure_postgres()
+        env.ENVIRON["DATABASE_URL"], env.ENVIRON["DATABASE_OWNER_URL"] = (
+            devservices.ensure_postgres()
+        )
     if "REDIS_URL" not in env:
         env.ENVIRON["REDIS_URL"] = devservices.ensure_redis()
 
-DATABASES = {"default": env.db("DATABASE_URL")}
-# A Unix-socket directory given as ?host=/path (libpq style) is the server's HOST.
-if "host" in DATABASES["default"].get("OPTIONS", {}):
-    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
-# One transaction per request: row-level security (set_config(..., true)) relies on it.
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+
+def _database(url_variable: str) -> dict:
+    config = env.db(url_variable)
+    # A Unix-socket directory given as ?host=/path (libpq style) is the server's HOST.
+    if "host" in config.get("OPTIONS", {}):
+        config["HOST"] = config["OPTIONS"].pop("host")
+    return config
+
+
+# The application's role: owns no table, is neither superuser nor BYPASSRLS, so PostgreSQL's
+# row-level security applies to every query (iml/rls.py). The transaction of each request
+# is opened by iml.middleware (not ATOMIC_REQUESTS: the middleware's own queries need it).
+DATABASES = {"default": _database("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+# The owner's credentials, used only by `manage.py migrate` and to create test databases.
+# Without DATABASE_OWNER_URL, one role does both (row-level security still applies: FORCE).
+DATABASE_OWNER = (
+    {k: v for k, v in _database("DATABASE_OWNER_URL").items() if k in ("USER", "PASSWORD")}
+    if "DATABASE_OWNER_URL" in env
+    else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")

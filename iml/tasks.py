@@ -13,13 +13,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from iml.models import Membership
-from iml.scoping import organisation_context
+from iml.rls import organisation_transaction
 
 
 @shared_task
 def send_invitation(membership_id: int, organisation_id: int) -> str:
     """E-mail the invited person a link to choose their password (a password-reset link)."""
-    with organisation_context(organisation_id):
+    with organisation_transaction(organisation_id):
         membership = Membership.objects.select_related("user", "organisation", "invited_by").get(
             pk=membership_id
         )

@@ -1,17 +1,50 @@
-"""Shared fixtures: two organisations (A and B) with a member of each role in each."""
+"""Shared fixtures: the test database under row-level security, and two organisations (A and
+B) with a member of each role in each. A test that uses ``org_a`` runs as organisation A."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from django.db import connection
 
 from iml.models import Role
 from iml.scoping import organisation_context
 from tests.factories import DispositifFactory, MembershipFactory, OrganisationFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's setup, with the database created and migrated by the owner role; the
+    tests then connect as the application role, as production does."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from iml.rls import as_owner
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock(), as_owner():
+        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                                 keepdb=keepdb)  # fmt: skip
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock(), as_owner():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture
 def org_a(db):
-    return OrganisationFactory(name="Association Alpha", slug="alpha")
+    """Organisation A, and the test runs as A (scoping context and row-level security), as
+    a request of one of A's members would."""
+    organisation = OrganisationFactory(name="Association Alpha", slug="alpha")
+    with organisation_context(organisation):
+        yield organisation
 
 
 @pytest.fixture
@@ -70,3 +103,37 @@ def as_org_a(org_a):
 def login(client, membership):
     client.force_login(membership.user)
     return client
+
+
+def _counting_queries(config, number: int, *, exact: bool, info=None):
+    """pytest-django's query counter, less the row-level security ``set_config`` statements:
+    the counts are about what the code asks the database, which the setting does not change
+    (it costs one statement per transaction and savepoint level)."""
+    from django.test.utils import CaptureQueriesContext
+
+    @contextlib.contextmanager
+    def counter():
+        with CaptureQueriesContext(connection) as context:
+            yield context
+            queries = [q["sql"] for q in context.captured_queries if "set_config(" not in q["sql"]]
+            performed = len(queries)
+            failed = performed != number if exact else performed > number
+            if failed:
+                message = (
+                    f"Expected {'' if exact else 'at most '}{number} queries, {performed} done"
+                )
+                if info:
+                    message += f"\n{info}"
+                pytest.fail(message + "\n\n" + "\n\n".join(queries))
+
+    return counter()
+
+
+@pytest.fixture
+def django_assert_num_queries(pytestconfig):
+    return lambda number, info=None: _counting_queries(pytestconfig, number, exact=True, info=info)
+
+
+@pytest.fixture
+def django_assert_max_num_queries(pytestconfig):
+    return lambda number, info=None: _counting_queries(pytestconfig, number, exact=False, info=info)

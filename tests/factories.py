@@ -6,6 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from iml.models import Dispositif, DispositifCategory, Membership, Organisation, Role, User, Zone
+from iml.rls import organisation_transaction
 
 TEST_PASSWORD = "mot-de-passe-de-test-1"
 
@@ -31,6 +32,12 @@ class OrganisationOwnedFactory(DjangoModelFactory):
     @classmethod
     def _get_manager(cls, model_class):
         return model_class.all_organisations
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Written as its organisation: row-level security checks every insert.
+        with organisation_transaction(kwargs["organisation"]):
+            return super()._create(model_class, *args, **kwargs)
 
 
 class UserFactory(DjangoModelFactory):

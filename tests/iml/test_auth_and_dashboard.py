@@ -145,5 +145,7 @@ def test_django_admin_is_for_platform_superusers_only(client, admin_a):
     superuser = UserFactory(email="plateforme@exemple.fr", is_superuser=True, is_staff=True)
     client.force_login(superuser)
     assert client.get("/admin/").status_code == 200
-    assert client.get("/admin/iml/dispositif/").status_code == 200
+    assert client.get("/admin/iml/organisation/").status_code == 200
     assert client.get("/admin/iml/user/add/").status_code == 200
+    # Operators' data are not in the platform admin (and row-level security hides them).
+    assert client.get("/admin/iml/dispositif/").status_code == 404

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from iml.models import Dispositif, Role
+from iml.scoping import organisation_context
 from tests.factories import DispositifFactory
 
 VALID = {
@@ -52,10 +53,12 @@ def test_duplicate_code_is_refused_in_french(admin_client, dispositif_a):
 
 
 @pytest.mark.django_db
-def test_same_code_is_allowed_in_another_organisation(admin_client, org_b):
+def test_same_code_is_allowed_in_another_organisation(admin_client, org_a, org_b):
     DispositifFactory(organisation=org_b, code="IML-CL")
     admin_client.post(reverse("dispositif_create"), VALID)
-    assert Dispositif.all_organisations.filter(code="IML-CL").count() == 2
+    for organisation in (org_a, org_b):
+        with organisation_context(organisation):
+            assert Dispositif.objects.filter(code="IML-CL").count() == 1
 
 
 @pytest.mark.django_db

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -5,45 +7,46 @@ from django.urls import reverse
 from households.models import Household, HouseholdEvent, Person
 from iml.demo import DEMO_PASSWORD, demo_logins
 from iml.models import Dispositif, Membership, Organisation, User
+from iml.scoping import organisation_context
+
+ORGANISATION_MODELS = [Membership, Household, Person, HouseholdEvent]
+
+
+def counts() -> Counter:
+    """Rows per model; operators' rows are counted organisation by organisation."""
+    totals = Counter({"Organisation": Organisation.objects.count(), "User": User.objects.count()})
+    for organisation in Organisation.objects.all():
+        with organisation_context(organisation):
+            totals.update({model.__name__: model.objects.count() for model in ORGANISATION_MODELS})
+    return totals
 
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
     call_command("seed_demo")
-
-    def counts():
-        return {
-            model.__name__: getattr(model, "all_organisations", model.objects).count()
-            for model in [Organisation, User, Membership, Household, Person, HouseholdEvent]
-        }
-
     first = counts()
     call_command("seed_demo")
     assert counts() == first
     assert (first["Organisation"], first["User"], first["Membership"]) == (2, 8, 8)
 
-    bpi_households = Household.all_organisations.filter(organisation__slug="le-pont")
-    assert bpi_households.with_status_filter("present").count() == 11
-    assert bpi_households.with_status_filter("oriented").count() == 3
-    # The BPI service houses single men in shared flats (seed 000).
-    assert not Person.all_organisations.filter(
-        household__organisation__slug="le-pont", role="enfant"
-    ).exists()
-    families = Household.all_organisations.filter(organisation__slug="apremis")
-    assert families.with_status_filter("present").count() == 17
-    assert Person.all_organisations.filter(
-        household__organisation__slug="apremis", role="enfant"
-    ).exists()
-    destinations = set(
-        Household.all_organisations.exclude(exit_destination="").values_list(
-            "exit_destination", flat=True
+    with organisation_context(Organisation.objects.get(slug="le-pont")):
+        assert Household.objects.with_status_filter("present").count() == 11
+        assert Household.objects.with_status_filter("oriented").count() == 3
+        # The BPI service houses single men in shared flats (seed 000).
+        assert not Person.objects.filter(role="enfant").exists()
+        destinations = set(
+            Household.objects.exclude(exit_destination="").values_list(
+                "exit_destination", flat=True
+            )
         )
-    )
-    assert {"logement_social", "logement_accompagne", "tiers", "sans_adresse"} <= destinations
-    bpi = Dispositif.all_organisations.get(organisation__slug="le-pont")
-    assert (bpi.code, bpi.places, bpi.report_start_month) == ("IML-BPI", 12, 1)
-    refugees = Dispositif.all_organisations.get(organisation__slug="apremis")
-    assert (refugees.code, refugees.report_start_month) == ("IML-R", 11)
+        assert {"logement_social", "logement_accompagne", "tiers", "sans_adresse"} <= destinations
+        bpi = Dispositif.objects.get()
+        assert (bpi.code, bpi.places, bpi.report_start_month) == ("IML-BPI", 12, 1)
+    with organisation_context(Organisation.objects.get(slug="apremis")):
+        assert Household.objects.with_status_filter("present").count() == 17
+        assert Person.objects.filter(role="enfant").exists()
+        refugees = Dispositif.objects.get()
+        assert (refugees.code, refugees.report_start_month) == ("IML-R", 11)
 
     for organisation, email, _ in demo_logins():
         client.logout()

@@ -1,0 +1,11 @@
+"""``flush`` as the owner role: emptying every table is not the application role's right."""
+
+from django.core.management.commands.flush import Command as FlushCommand
+
+from iml.rls import as_owner
+
+
+class Command(FlushCommand):
+    def handle(self, *args, **options):
+        with as_owner(options["database"]):
+            return super().handle(*args, **options)
