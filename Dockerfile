@@ -7,6 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     IML_ENV=production
 
 WORKDIR /app
+# Pango for WeasyPrint (PDF documents), a font with the French characters.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --create-home --uid 10001 iml
 COPY requirements.txt .
 RUN pip install --no-deps -r requirements.txt

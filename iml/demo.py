@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEMO_PASSWORD = "demo-iml-2026"
+# Heads and admins must pass a second factor: the demo gives them a recovery code that
+# `seed_demo` tops up (each use consumes one), instead of a phone to configure.
+DEMO_SECOND_FACTOR = "20262026"
+DEMO_SECOND_FACTOR_ROLES = ("head", "admin")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from iml.scoping import OrganisationOwned, OrganisationScopedManager, OrganisationScopedQuerySet
 
@@ -94,6 +95,12 @@ class Organisation(models.Model):
         ],
     )
     is_active = models.BooleanField("active", default=True)
+    require_two_factor = models.BooleanField(
+        "double authentification pour tous",
+        default=False,
+        help_text="Toujours exigée des chef·fes de service et administrateur·rices ; cochez "
+        "pour l’exiger aussi des travailleurs sociaux et régisseurs.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -219,6 +226,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Platform staff only (Django admin); operators' admins are memberships with role "admin".
     is_staff = models.BooleanField("équipe plateforme", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Part of the session hash: changing it ends every session of the user ("log out
+    # everywhere"), as a password change does.
+    session_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects = UserManager()
 
@@ -238,6 +248,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        return salted_hmac(
+            "iml.User.get_session_auth_hash",
+            f"{self.password}:{self.session_token}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -8,9 +8,12 @@ from collections.abc import Callable, Iterable
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from iml.models import Membership, Role
+from iml.twofactor import needs_verification
 
 EVERY_ROLE = tuple(Role)
 MANAGERS = (Role.HEAD, Role.ADMIN)
@@ -50,6 +53,10 @@ def member_required(roles: Iterable[Role] = EVERY_ROLE) -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            step = needs_verification(request)
+            if step is not None:
+                target = "two_factor_verify" if step == "verify" else "two_factor_setup"
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
             if request.membership is None:
                 return render(request, "iml/no_organisation.html", status=403)
             if request.membership.role not in allowed:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from iml import views
+from iml import security_views, views
 from iml.forms import LoginForm
 
 # The Django admin is for platform superusers only; operators use the in-app pages.
@@ -48,6 +48,25 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sante/", views.health, name="health"),
     path("organisation/choisir/", views.organisation_switch, name="organisation_switch"),
+    path(
+        "organisation/parametres/",
+        security_views.organisation_settings,
+        name="organisation_settings",
+    ),
+    path("securite/", security_views.security, name="security"),
+    path("securite/verification/", security_views.two_factor_verify, name="two_factor_verify"),
+    path("securite/activation/", security_views.two_factor_setup, name="two_factor_setup"),
+    path(
+        "securite/codes-de-secours/",
+        security_views.recovery_codes_renew,
+        name="recovery_codes_renew",
+    ),
+    path("securite/desactivation/", security_views.two_factor_disable, name="two_factor_disable"),
+    path(
+        "securite/deconnexion-partout/",
+        security_views.logout_everywhere,
+        name="logout_everywhere",
+    ),
     path("equipe/", views.member_list, name="member_list"),
     path("equipe/inviter/", views.member_invite, name="member_invite"),
     path("equipe/<uuid:membership>/", views.member_edit, name="member_edit"),

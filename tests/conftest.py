@@ -137,3 +137,28 @@ def django_assert_num_queries(pytestconfig):
 @pytest.fixture
 def django_assert_max_num_queries(pytestconfig):
     return lambda number, info=None: _counting_queries(pytestconfig, number, exact=False, info=info)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(request, monkeypatch):
+    """``client.force_login`` stands for a completed login, second factor included.
+
+    Tests of the two-factor flow itself are marked ``real_two_factor`` and log in for real.
+    """
+    if request.node.get_closest_marker("real_two_factor"):
+        return
+    from django.test import Client
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name="tests", defaults={"confirmed": True}
+        )
+        session = self.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

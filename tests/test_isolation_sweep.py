@@ -28,6 +28,9 @@ NOT_SCOPED = {
     "password_reset_confirm": "signed token bound to one user, not to an organisation",
     "password_reset_complete": "static confirmation page",
     "health": "liveness probe, no data",
+    "two_factor_verify": "the user's own second factor, before any organisation",
+    "two_factor_setup": "the user's own second factor, before any organisation",
+    "logout_everywhere": "ends the user's own sessions only",
 }
 # Django admin: platform superusers only, tested in tests/iml/test_admin_access.py.
 SKIPPED_NAMESPACES = {"admin"}

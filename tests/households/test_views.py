@@ -90,10 +90,10 @@ class TestLists:
                 PersonFactory(organisation=org_a, household=h)
 
         grow(3)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):
             sw_client.get(reverse(f"households:{name}"))
         grow(40)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):
             response = sw_client.get(reverse(f"households:{name}"))
         assert len(response.context["page"].object_list) == 25
 
@@ -108,10 +108,10 @@ class TestHouseholdPage:
     def test_query_count_does_not_grow_with_persons(
         self, sw_client, household, org_a, django_assert_max_num_queries
     ):
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(15):
             sw_client.get(url("household_detail", household))
         PersonFactory.create_batch(8, organisation=org_a, household=household, role="enfant")
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(15):
             sw_client.get(url("household_detail", household))
 
 

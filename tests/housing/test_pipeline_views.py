@@ -104,7 +104,7 @@ def test_landlord_list_query_count_does_not_grow(
             HousingUnitFactory(organisation=org_a, landlord=landlord)
 
     grow(3)
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(13) as small:
         regisseur_client.get(reverse("housing:landlord_list"))
     grow(37)
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -151,7 +151,7 @@ def test_board_query_count_does_not_grow(regisseur_client, org_a, django_assert_
             )
 
     grow(1)
-    with django_assert_max_num_queries(14) as small:
+    with django_assert_max_num_queries(15) as small:
         regisseur_client.get(reverse("housing:prospect_board"))
     grow(10)
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -315,7 +315,7 @@ def test_free_spaces_query_count_does_not_grow(
 
     url = reverse("housing:free_spaces")
     grow(3)
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(13) as small:
         social_worker_client.get(url, {"at": "2024-03-01"})
     grow(37)
     with django_assert_max_num_queries(len(small.captured_queries)):

@@ -99,9 +99,9 @@ def test_dispositif_list_query_count_does_not_grow(
     admin_client, org_a, django_assert_max_num_queries
 ):
     DispositifFactory.create_batch(3, organisation=org_a)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         admin_client.get(reverse("dispositif_list"))
     DispositifFactory.create_batch(40, organisation=org_a)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = admin_client.get(reverse("dispositif_list"))
     assert len(response.context["page"].object_list) == 25

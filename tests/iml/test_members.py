@@ -147,11 +147,11 @@ def test_member_list_is_paginated_with_a_constant_number_of_queries(
     admin_client, org_a, admin_a, django_assert_max_num_queries
 ):
     MembershipFactory.create_batch(30, organisation=org_a)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         first = admin_client.get(reverse("member_list"))
     assert len(first.context["page"].object_list) == 25
     MembershipFactory.create_batch(30, organisation=org_a)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         second = admin_client.get(reverse("member_list") + "?page=3")
     assert "Page 3 sur 3" in second.content.decode()
 

@@ -10,10 +10,19 @@ import importlib
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from iml.demo import DEMO_PASSWORD, ORGANISATIONS, PEOPLE
+from iml.demo import (
+    DEMO_PASSWORD,
+    DEMO_SECOND_FACTOR,
+    DEMO_SECOND_FACTOR_ROLES,
+    ORGANISATIONS,
+    PEOPLE,
+)
 from iml.models import Dispositif, Membership, Organisation, User
 from iml.scoping import organisation_context
+
+DEMO_SECOND_FACTOR_STOCK = 50
 
 # Modules with ``seed(*, organisation, demo, dispositif, users)``, run in this order.
 SEEDERS = ["housing.demo", "households.demo"]
@@ -44,12 +53,24 @@ class Command(BaseCommand):
                         defaults={"role": role, "is_active": True},
                     )
                     users[role] = user
+                    if role in DEMO_SECOND_FACTOR_ROLES:
+                        self._demo_second_factor(user)
                 # Each app seeds its own data, in dependency order, idempotently.
                 for module in SEEDERS:
                     importlib.import_module(module).seed(
                         organisation=organisation, demo=demo, dispositif=dispositif, users=users
                     )
         self.stdout.write(self.style.SUCCESS("Données de démonstration à jour."))
+
+    def _demo_second_factor(self, user: User) -> None:
+        """A stock of the documented demo recovery code (single use each, topped up)."""
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name="Démonstration", defaults={"confirmed": True}
+        )
+        missing = DEMO_SECOND_FACTOR_STOCK - device.token_set.count()
+        StaticToken.objects.bulk_create(
+            [StaticToken(device=device, token=DEMO_SECOND_FACTOR) for _ in range(missing)]
+        )
 
     def _user(self, email: str, first_name: str, last_name: str) -> User:
         user, created = User.objects.get_or_create(
