@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -75,6 +76,7 @@ class HouseholdQuerySet(OrganisationScopedQuerySet):
         return self.filter(entry_date__isnull=True, withdrawal_date__isnull=True)
 
 
+@pghistory.track(model_name="HouseholdHistory")
 class Household(OrganisationOwned):
     """A household oriented to a dispositif; its status is derived from its dates."""
 
@@ -220,6 +222,7 @@ class PersonQuerySet(OrganisationScopedQuerySet):
         )
 
 
+@pghistory.track(model_name="PersonHistory")
 class Person(OrganisationOwned):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="persons")
     last_name = models.CharField("nom", max_length=150)
@@ -300,6 +303,7 @@ class Person(OrganisationOwned):
         return years
 
 
+@pghistory.track(model_name="ResourceRecordHistory")
 class ResourceRecord(OrganisationOwned):
     """The household's resources from ``date`` on (the report reads them at a date)."""
 
@@ -334,6 +338,7 @@ class ResourceRecord(OrganisationOwned):
         ]
 
 
+@pghistory.track(model_name="EmploymentRecordHistory")
 class EmploymentRecord(OrganisationOwned):
     """An adult's employment situation from ``date`` on."""
 

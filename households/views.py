@@ -28,6 +28,7 @@ from households.forms import (
 )
 from households.models import Household, HouseholdStatus, Person
 from housing.selectors import free_spaces
+from iml.access_log import record_access
 from iml.codes import PersonRole
 from iml.forms import add_service_error
 from iml.permissions import HOUSEHOLD_MANAGERS, HOUSEHOLD_VIEWERS, has_role, member_required
@@ -91,6 +92,8 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
 @member_required(HOUSEHOLD_VIEWERS)
 def household_detail(request: HttpRequest, household: str) -> HttpResponse:
     obj = _household(household)
+    record_access(request, object_type="household", object_id=obj.public_id,
+                  household_id=obj.public_id)  # fmt: skip
     return render(
         request,
         "households/household_detail.html",
@@ -227,6 +230,8 @@ def person_add(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def person_edit(request: HttpRequest, person: str) -> HttpResponse:
     obj = _person(person)
+    record_access(request, object_type="person", object_id=obj.public_id,
+                  household_id=obj.household.public_id)  # fmt: skip
     form = PersonForm(
         request.POST or None,
         household=obj.household,

@@ -312,3 +312,41 @@ class Membership(OrganisationOwned):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", "consultation"
+    EXPORT = "export", "export"
+
+
+class AccessLog(OrganisationOwned):
+    """Who opened which household or person page, or exported data, and when (CNIL).
+
+    Kept one year, then purged by a nightly task. It stores identifiers, not the data seen.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="personne"
+    )
+    action = models.CharField("action", max_length=10, choices=AccessAction.choices)
+    object_type = models.CharField("objet", max_length=30)
+    object_id = models.UUIDField("identifiant de l’objet")
+    household_id = models.UUIDField("ménage concerné", null=True, blank=True)
+    path = models.CharField("page", max_length=300)
+    at = models.DateTimeField("date", default=timezone.now)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "accès"
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "public_id"], name="accesslog_public_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action__in=AccessAction.values), name="accesslog_action_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "at"]),
+            models.Index(fields=["organisation", "household_id", "at"]),
+        ]

@@ -33,6 +33,7 @@ from iml.scoping import OrganisationOwned, current_organisation_id_or_none, orga
 ORGANISATION_SETTING = "iml.organisation_id"
 USER_SETTING = "iml.user_id"
 POLICY = "iml_organisation_isolation"
+PROJECT_APPS = {"iml", "households", "housing", "tenancy", "support", "reporting"}
 
 # The logged-in user, so that the membership table shows a user their own memberships of
 # every organisation (needed to choose one) and nothing else outside the current one.
@@ -112,11 +113,20 @@ def organisation_transaction(organisation) -> Iterator[None]:
 # --- Owner side: policies and grants --------------------------------------------------------
 
 
+def has_organisation_column(model) -> bool:
+    return any(field.column == "organisation_id" for field in model._meta.concrete_fields)
+
+
 def organisation_tables() -> list[str]:
+    """Every table holding an operator's rows: the organisation-owned models and the history
+    tables of their changes (which copy the organisation column)."""
     return sorted(
-        model._meta.db_table
-        for model in apps.get_models(include_auto_created=False)
-        if issubclass(model, OrganisationOwned)
+        {
+            model._meta.db_table
+            for model in apps.get_models(include_auto_created=False)
+            if issubclass(model, OrganisationOwned)
+            or (model._meta.app_label in PROJECT_APPS and has_organisation_column(model))
+        }
     )
 
 

@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import environ
+import pghistory
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "pgtrigger",
+    "pghistory",
     "iml",
     "households",
     "housing",
@@ -63,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Who made a change, and from which page, recorded with each history row (pghistory).
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -165,6 +170,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "iml.tasks.purge_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    "purge-access-log": {
+        "task": "iml.tasks.purge_access_log",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -236,6 +245,18 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- History of changes (django-pghistory) ------------------------------------------------
+# Database triggers record every insert, update and delete of the tracked models (bulk
+# updates included); the context (user, page) is stored on each history row, which keeps the
+# organisation column, hence row-level security.
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+PGHISTORY_DEFAULT_TRACKERS = (
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="history", db_index=True)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr-fr"

@@ -48,3 +48,10 @@ def send_invitation(membership_id: int, organisation_id: int) -> str:
 @shared_task
 def purge_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task
+def purge_access_log() -> int:
+    from iml.access_log import purge_access_log as purge
+
+    return purge()

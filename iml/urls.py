@@ -54,6 +54,7 @@ urlpatterns = [
         name="organisation_settings",
     ),
     path("securite/", security_views.security, name="security"),
+    path("journal-des-acces/", views.access_log_list, name="access_log"),
     path("securite/verification/", security_views.two_factor_verify, name="two_factor_verify"),
     path("securite/activation/", security_views.two_factor_setup, name="two_factor_setup"),
     path(

@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from iml import selectors, services
+from iml.access_log import access_log
+from iml.filters import AccessLogFilter
 from iml.forms import (
     DispositifForm,
     MemberInviteForm,
@@ -164,3 +166,15 @@ def _dispositif_form(request: HttpRequest, instance: Dispositif) -> HttpResponse
             )
             return redirect("dispositif_list")
     return render(request, "iml/dispositif_form.html", {"form": form, "creating": creating})
+
+
+# --- Access log -----------------------------------------------------------------------------
+
+
+@member_required(MANAGERS)
+def access_log_list(request: HttpRequest) -> HttpResponse:
+    """Who opened which household or person, for the head and the admin (kept one year)."""
+    filterset = AccessLogFilter(request.GET or None, queryset=access_log(), request=request)
+    entries = filterset.qs if filterset.is_bound else access_log()
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "iml/access_log.html", {"filter": filterset, "page": page})

@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pghistory.models
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models
 
+from iml.rls import has_organisation_column, organisation_tables
 from iml.scoping import OrganisationOwned, OrganisationScopedManager
 
 PROJECT_APPS = {"iml", "households", "housing", "tenancy", "support", "reporting"}
@@ -22,8 +24,23 @@ def project_models() -> list[type[models.Model]]:
     return [m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS]
 
 
+def history_models() -> list[type[models.Model]]:
+    """pghistory's event tables: copies of tracked rows, organisation column included."""
+    return [m for m in project_models() if issubclass(m, pghistory.models.Event)]
+
+
 def organisation_models() -> list[type[models.Model]]:
-    return [m for m in project_models() if m._meta.label not in PLATFORM_MODELS]
+    return [
+        m
+        for m in project_models()
+        if m._meta.label not in PLATFORM_MODELS and m not in history_models()
+    ]
+
+
+@pytest.mark.parametrize("model", history_models(), ids=lambda m: m._meta.label)
+def test_history_tables_keep_the_organisation_column(model):
+    assert has_organisation_column(model)
+    assert model._meta.db_table in organisation_tables()
 
 
 def test_every_operator_model_is_organisation_owned():
