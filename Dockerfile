@@ -23,5 +23,7 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
     && rm -rf .var .venv
 USER iml
 EXPOSE 8000
+# The access log format leaves out query strings (a search may be a person's name).
 CMD ["gunicorn", "iml.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+     "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(L)s", \
+     "--forwarded-allow-ips", "*"]

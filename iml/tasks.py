@@ -18,7 +18,10 @@ from iml.rls import organisation_transaction
 
 @shared_task
 def send_invitation(membership_id: int, organisation_id: int) -> str:
-    """E-mail the invited person a link to choose their password (a password-reset link)."""
+    """E-mail the invited person a link to choose their password (a password-reset link).
+
+    Returns the membership's public id: task results are logged, e-mail addresses must not be.
+    """
     with organisation_transaction(organisation_id):
         membership = Membership.objects.select_related("user", "organisation", "invited_by").get(
             pk=membership_id
@@ -42,7 +45,7 @@ def send_invitation(membership_id: int, organisation_id: int) -> str:
             from_email=None,
             recipient_list=[user.email],
         )
-    return user.email
+    return str(membership.public_id)
 
 
 @shared_task
