@@ -124,6 +124,8 @@ class Household(OrganisationOwned):
     withdrawal_reason = models.CharField(
         "motif du retrait", max_length=30, choices=WithdrawalReason.choices, blank=True
     )
+    # Set when the retention period has passed and identities were removed (RGPD).
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

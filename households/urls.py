@@ -13,6 +13,18 @@ urlpatterns = [
     path("<uuid:household>/retrait/", views.household_withdraw, name="household_withdraw"),
     path("<uuid:household>/entree/", views.household_admit, name="household_admit"),
     path("<uuid:household>/sortie/", views.household_exit, name="household_exit"),
+    path(
+        "<uuid:household>/donnees.json",
+        views.household_export,
+        {"fmt": "json"},
+        name="household_export_json",
+    ),
+    path(
+        "<uuid:household>/donnees.pdf",
+        views.household_export,
+        {"fmt": "pdf"},
+        name="household_export_pdf",
+    ),
     path("<uuid:household>/personnes/ajouter/", views.person_add, name="person_add"),
     path("<uuid:household>/ressources/ajouter/", views.resources_add, name="resources_add"),
     path("personnes/<uuid:person>/modifier/", views.person_edit, name="person_edit"),

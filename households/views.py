@@ -9,11 +9,11 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from households import selectors, services
+from households import privacy, selectors, services
 from households.filters import HouseholdFilter
 from households.forms import (
     AdmitForm,
@@ -31,6 +31,7 @@ from housing.selectors import free_spaces
 from iml.access_log import record_access
 from iml.codes import PersonRole
 from iml.forms import add_service_error
+from iml.models import AccessAction, Role
 from iml.permissions import HOUSEHOLD_MANAGERS, HOUSEHOLD_VIEWERS, has_role, member_required
 
 PAGE_SIZE = 25
@@ -295,3 +296,19 @@ def employment_add(request: HttpRequest, person: str) -> HttpResponse:
         "households/household_form.html",
         {"household": obj.household, "title": f"Situation d’emploi de {obj}"},
     )
+
+
+@member_required((Role.HEAD,))
+def household_export(request: HttpRequest, household: str, fmt: str) -> HttpResponse:
+    """Everything held on the household, for a right-of-access request (RGPD art. 15)."""
+    obj = _household(household)
+    record_access(request, object_type="household", object_id=obj.public_id,
+                  household_id=obj.public_id, action=AccessAction.EXPORT)  # fmt: skip
+    filename = f"menage-{obj.reference}-donnees"
+    if fmt == "pdf":
+        response = HttpResponse(privacy.household_pdf(obj), content_type="application/pdf")
+    else:
+        response = JsonResponse(privacy.household_data(obj), json_dumps_params={"indent": 2,
+                                "ensure_ascii": False})  # fmt: skip
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response

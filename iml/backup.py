@@ -60,11 +60,9 @@ class Server:
         return make_conninfo(**self.params, dbname=dbname or self.dbname)
 
     def environ(self) -> dict[str, str]:
-        environ = dict(os.environ)
-        environ.pop("PGPASSWORD", None)
-        if self.password:
-            environ["PGPASSWORD"] = self.password
-        return environ
+        if not self.password:  # libpq may still find one in PGPASSWORD or ~/.pgpass
+            return dict(os.environ)
+        return {**os.environ, "PGPASSWORD": self.password}
 
     def connect(self, dbname: str | None = None) -> psycopg.Connection:
         try:
@@ -221,6 +219,7 @@ def dump(server: Server, output: Path) -> int:
     partial = output.with_name(output.name + ".partiel")
     try:
         # Owners and grants are kept (no --no-owner, no --no-acl): a restore gives them back.
+        # --no-password: never wait for a prompt (make, cron); fail with the reason instead.
         _run(
             "pg_dump",
             [

@@ -101,6 +101,18 @@ class Organisation(models.Model):
         help_text="Toujours exigée des chef·fes de service et administrateur·rices ; cochez "
         "pour l’exiger aussi des travailleurs sociaux et régisseurs.",
     )
+    retention_identity_years = models.PositiveSmallIntegerField(
+        "anonymisation des ménages (années après la sortie)",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Identités et notes sont anonymisées ; les chiffres des rapports restent.",
+    )
+    retention_ledger_years = models.PositiveSmallIntegerField(
+        "conservation des comptes (années)",
+        default=10,
+        validators=[MinValueValidator(5), MaxValueValidator(30)],
+        help_text="Écritures comptables conservées puis pseudonymisées.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,7 +29,7 @@ class TokenForm(forms.Form):
 class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["require_two_factor"]
+        fields = ["require_two_factor", "retention_identity_years", "retention_ledger_years"]
 
 
 def _next(request: HttpRequest) -> str:

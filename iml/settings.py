@@ -174,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "iml.tasks.purge_access_log",
         "schedule": crontab(hour=3, minute=45),
     },
+    "apply-retention": {
+        "task": "households.tasks.apply_retention_nightly",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -301,5 +305,9 @@ LOGGING = {
     "filters": {"redact": {"()": "iml.logging.RedactPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
