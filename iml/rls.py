@@ -71,12 +71,14 @@ def _apply_setting(execute, sql, params, many, context):
     ):
         organisation_id = current_organisation_id_or_none()
         user_id = _current_user_id.get()
-        transaction_id = id(connection.atomic_blocks[0]) if connection.atomic_blocks else None
+        # The outermost atomic block itself, not its id(): an id is reused as soon as the
+        # previous transaction's object is freed, and would pass for the same transaction.
+        outermost = connection.atomic_blocks[0] if connection.atomic_blocks else None
         stack = tuple(connection.savepoint_ids)
         applied = getattr(connection, "_iml_rls_applied", None)
         # Still valid: same transaction and values, and every savepoint open when it was set
         # is still open (a rolled back savepoint rolls back a setting made inside it).
-        if applied is None or applied[0] != transaction_id:
+        if applied is None or applied[0] is not outermost:
             # Nothing set yet in this transaction: the settings are empty, as wanted if so.
             valid = organisation_id is None and user_id is None
         else:
@@ -85,7 +87,7 @@ def _apply_setting(execute, sql, params, many, context):
             )
         if not valid:
             # Recorded before executing: this very query comes back through this wrapper.
-            connection._iml_rls_applied = (transaction_id, stack, organisation_id, user_id)
+            connection._iml_rls_applied = (outermost, stack, organisation_id, user_id)
             with connection.cursor() as cursor:
                 cursor.execute(
                     _SETTING_SQL,

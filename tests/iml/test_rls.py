@@ -127,3 +127,16 @@ def test_a_rolled_back_savepoint_does_not_leave_the_wrong_organisation(two_organ
                 raw("INSERT INTO iml_organisation (id) VALUES (NULL)")
             assert raw("SELECT code FROM iml_dispositif") == [("B",)]
         assert raw("SELECT code FROM iml_dispositif") == [("A",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consecutive_transactions_of_one_organisation_each_get_the_setting():
+    """Each transaction applies the setting anew, even when Python reuses the memory of the
+    previous transaction's objects (a regression: keying on id() skipped it)."""
+    alpha = OrganisationFactory(slug="again-alpha")
+    DispositifFactory(organisation=alpha, code="A")
+    counts = []
+    for _ in range(20):
+        with organisation_transaction(alpha):
+            counts.append(raw("SELECT count(*) FROM iml_dispositif")[0][0])
+    assert counts == [1] * 20
