@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check bench clean-var
+.PHONY: run test lint format check bench clean-var backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,12 @@ format: $(STAMP)
 clean-var: $(STAMP)
 	$(PY) -c "from iml import devservices as d; d.stop_redis(); d.stop_postgres()"
 	rm -rf .var
+
+## backup: pg_dump to backups/iml-YYYYMMDD-HHMMSS.dump, as a role bypassing RLS (README, Backups)
+backup: $(STAMP)
+	$(PY) manage.py backup_database
+
+## restore: replace the database by an archive: make restore FILE=backups/iml-….dump
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/iml-YYYYMMDD-HHMMSS.dump"; exit 2; }
+	$(PY) manage.py restore_database "$(FILE)" --wet-run
