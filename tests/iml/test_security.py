@@ -104,9 +104,27 @@ class TestSecondFactor:
     def test_admin_requires_it_for_everyone(self, client, admin_a, org_a):
         password_login(client, admin_a.user)
         set_up_totp(client, admin_a.user)
-        client.post(reverse("organisation_settings"), {"require_two_factor": "on"})
+        client.post(
+            reverse("organisation_settings"),
+            {
+                "require_two_factor": "on",
+                "retention_identity_years": 3,
+                "retention_ledger_years": 10,
+            },
+        )
         org_a.refresh_from_db()
-        assert org_a.require_two_factor
+        assert org_a.require_two_factor and org_a.retention_identity_years == 3
+
+    def test_retention_settings_are_bounded(self, client, admin_a, org_a):
+        password_login(client, admin_a.user)
+        set_up_totp(client, admin_a.user)
+        response = client.post(
+            reverse("organisation_settings"),
+            {"retention_identity_years": 0, "retention_ledger_years": 2},
+        )
+        assert response.status_code == 200
+        org_a.refresh_from_db()
+        assert org_a.retention_identity_years == 2
 
     def test_only_admins_change_the_organisation_rule(self, client, members_a):
         password_login(client, members_a[Role.SOCIAL_WORKER].user)
