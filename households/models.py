@@ -28,7 +28,12 @@ from iml.codes import (
     array_choice_constraint,
     choice_constraint,
 )
-from iml.scoping import OrganisationOwned, OrganisationScopedManager, OrganisationScopedQuerySet
+from iml.scoping import (
+    OrganisationOwned,
+    OrganisationScopedManager,
+    OrganisationScopedQuerySet,
+    public_id_unique,
+)
 
 
 def fold(text: str) -> str:
@@ -43,12 +48,6 @@ class HouseholdStatus(models.TextChoices):
     PRESENT = "present", "présent"
     EXITED = "exited", "sorti"
     WITHDRAWN = "withdrawn", "retiré de la liste d’attente"
-
-
-def public_id_unique(model: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(
-        fields=["organisation", "public_id"], name=f"{model}_public_id_unique"
-    )
 
 
 class HouseholdQuerySet(OrganisationScopedQuerySet):

@@ -26,7 +26,12 @@ from iml.codes import (
     UnitReturnReason,
     choice_constraint,
 )
-from iml.scoping import OrganisationOwned, OrganisationScopedManager, OrganisationScopedQuerySet
+from iml.scoping import (
+    OrganisationOwned,
+    OrganisationScopedManager,
+    OrganisationScopedQuerySet,
+    public_id_unique,
+)
 
 POSTCODE_REGEX = r"^[0-9]{5}$"
 validate_postcode = RegexValidator(POSTCODE_REGEX, "Le code postal compte 5 chiffres.")
@@ -101,9 +106,7 @@ class Landlord(OrganisationOwned):
         verbose_name = "bailleur"
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="landlord_public_id_unique"
-            ),
+            public_id_unique("landlord"),
             models.UniqueConstraint(
                 fields=["organisation", "name"],
                 name="landlord_name_unique",
@@ -215,9 +218,7 @@ class HousingUnit(OrganisationOwned):
         verbose_name = "logement"
         ordering = ["reference"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="housingunit_public_id_unique"
-            ),
+            public_id_unique("housingunit"),
             models.UniqueConstraint(
                 fields=["organisation", "reference"],
                 name="housingunit_reference_unique",
@@ -293,9 +294,7 @@ class Room(OrganisationOwned):
         verbose_name = "chambre"
         ordering = ["label"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="room_public_id_unique"
-            ),
+            public_id_unique("room"),
             models.UniqueConstraint(
                 fields=["organisation", "reference"],
                 name="room_reference_unique",
@@ -365,9 +364,7 @@ class MainLease(OrganisationOwned):
         verbose_name_plural = "baux principaux"
         ordering = ["-start_date"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="mainlease_public_id_unique"
-            ),
+            public_id_unique("mainlease"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="mainlease_end_after_start",
@@ -482,9 +479,7 @@ class Prospect(OrganisationOwned):
         verbose_name = "prospection"
         ordering = ["next_step_date", "created_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="prospect_public_id_unique"
-            ),
+            public_id_unique("prospect"),
             models.UniqueConstraint(fields=["organisation", "unit"], name="prospect_unit_unique"),
             models.CheckConstraint(
                 condition=Q(landlord__isnull=False) | ~Q(landlord_name=""),
@@ -551,9 +546,7 @@ class ProspectTransition(OrganisationOwned):
         verbose_name = "étape de prospection"
         ordering = ["at", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="prospecttransition_public_id_unique"
-            ),
+            public_id_unique("prospecttransition"),
             choice_constraint("from_status", ProspectStatus, blank=True),
             choice_constraint("to_status", ProspectStatus),
         ]

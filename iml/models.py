@@ -14,7 +14,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from iml.scoping import OrganisationOwned, OrganisationScopedManager, OrganisationScopedQuerySet
+from iml.scoping import (
+    OrganisationOwned,
+    OrganisationScopedManager,
+    OrganisationScopedQuerySet,
+    public_id_unique,
+)
 
 DEFAULT_AGE_BRACKETS = "0-17;18-24;25-39;40-59;60+"
 _BRACKET = re.compile(r"^(\d{1,3})-(\d{1,3})$|^(\d{1,3})\+$")
@@ -173,9 +178,7 @@ class Dispositif(OrganisationOwned):
         verbose_name = "dispositif"
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="dispositif_public_id_unique"
-            ),
+            public_id_unique("dispositif"),
             models.UniqueConstraint(
                 fields=["organisation", "code"],
                 name="dispositif_code_unique",
@@ -309,9 +312,7 @@ class Membership(OrganisationOwned):
     class Meta(OrganisationOwned.Meta):
         verbose_name = "membre"
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="membership_public_id_unique"
-            ),
+            public_id_unique("membership"),
             models.UniqueConstraint(
                 fields=["organisation", "user"],
                 name="membership_unique",
@@ -351,9 +352,7 @@ class AccessLog(OrganisationOwned):
         verbose_name = "accès"
         ordering = ["-at", "-pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "public_id"], name="accesslog_public_id_unique"
-            ),
+            public_id_unique("accesslog"),
             models.CheckConstraint(
                 condition=models.Q(action__in=AccessAction.values), name="accesslog_action_valid"
             ),

@@ -64,6 +64,13 @@ class OrganisationScopedManager(models.Manager.from_queryset(OrganisationScopedQ
         return super().get_queryset().filter(organisation_id=get_current_organisation_id())
 
 
+def public_id_unique(model: str) -> models.UniqueConstraint:
+    """The public identifier is unique per organisation (every unique key includes it)."""
+    return models.UniqueConstraint(
+        fields=["organisation", "public_id"], name=f"{model}_public_id_unique"
+    )
+
+
 class OrganisationOwned(models.Model):
     """Base of every model holding an operator's data."""
 
