@@ -100,9 +100,14 @@ def _apply_setting(execute, sql, params, many, context):
 
 
 def install(connection: BaseDatabaseWrapper, **kwargs) -> None:
-    """``connection_created`` receiver: every connection applies the setting."""
+    """``connection_created`` receiver: every connection applies the setting.
+
+    Inserted first, not appended: a connection may open inside another library's
+    ``connection.execute_wrapper()`` block (pghistory's request context), whose exit pops the
+    *last* wrapper of the list; appended, ours would be the one removed.
+    """
     if _apply_setting not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_apply_setting)
+        connection.execute_wrappers.insert(0, _apply_setting)
 
 
 @contextlib.contextmanager

@@ -140,3 +140,22 @@ def test_consecutive_transactions_of_one_organisation_each_get_the_setting():
         with organisation_transaction(alpha):
             counts.append(raw("SELECT count(*) FROM iml_dispositif")[0][0])
     assert counts == [1] * 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_opened_inside_a_history_context_keeps_the_setting():
+    """Regression: pghistory's request context removed our wrapper when the connection was
+    opened inside it, and left its own behind (500 on the next query, no organisation)."""
+    import pghistory
+
+    from iml.rls import _apply_setting
+
+    alpha = OrganisationFactory(slug="ctx-alpha")
+    DispositifFactory(organisation=alpha, code="A")
+    connection.close()
+    connection.execute_wrappers.clear()  # as on a brand-new connection object (a new thread)
+    with pghistory.context(user=1), organisation_transaction(alpha):
+        assert raw("SELECT code FROM iml_dispositif") == [("A",)]
+    assert connection.execute_wrappers == [_apply_setting]
+    with organisation_transaction(alpha):
+        assert raw("SELECT code FROM iml_dispositif") == [("A",)]
