@@ -33,8 +33,12 @@ class OrganisationSettingsForm(forms.ModelForm):
 
 
 def _next(request: HttpRequest) -> str:
+    """Where to go after the second factor: a path of this site, else the dashboard (a bare
+    word would be taken for a URL name by ``redirect``)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return "/"
 

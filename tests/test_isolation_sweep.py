@@ -32,7 +32,7 @@ NOT_SCOPED = {
     "two_factor_setup": "the user's own second factor, before any organisation",
     "logout_everywhere": "ends the user's own sessions only",
 }
-# Django admin: platform superusers only, tested in tests/iml/test_admin_access.py.
+# Django admin: platform superusers only, tested in tests/iml/test_auth_and_dashboard.py.
 SKIPPED_NAMESPACES = {"admin"}
 
 # Strings of organisation A that must never appear in a page served to B.

@@ -63,6 +63,15 @@ class TestSecondFactor:
         reused = client.post(reverse("two_factor_verify"), {"token": codes[0]})
         assert "Code incorrect" in reused.content.decode()
 
+    @pytest.mark.parametrize(
+        "target", ["tableau", "//evil.example/", "https://evil.example/", '"><img src=x>']
+    )
+    def test_next_after_verification_stays_on_the_site(self, client, head_a, target):
+        password_login(client, head_a.user)
+        set_up_totp(client, head_a.user)
+        response = client.get(reverse("two_factor_verify"), {"next": target})
+        assert response.status_code == 302 and response.url == "/"
+
     def test_wrong_code_is_refused(self, client, head_a):
         password_login(client, head_a.user)
         set_up_totp(client, head_a.user)
