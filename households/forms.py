@@ -162,8 +162,29 @@ class WithdrawForm(forms.Form):
     reason = forms.ChoiceField(label="Motif", choices=WithdrawalReason.choices)
 
 
+def money(label: str, *, required: bool = True, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=required, min_value=0, max_digits=12, decimal_places=2,
+        localize=True, **kwargs,
+    )  # fmt: skip
+
+
 class AdmitForm(forms.Form):
+    """Entry into a free space, with the sublease contract's terms (created with it)."""
+
     entry_date = date_field("Date d’entrée", today=True)
+    space = forms.ChoiceField(label="Logement ou chambre")
+    rent = money("Loyer mensuel (€)")
+    charges = money("Charges mensuelles (€)", initial=0)
+    deposit = money("Dépôt de garantie (€)", initial=0)
+    expected_housing_benefit = money("Aide au logement attendue de la CAF (€ par mois)", initial=0)
+    towards_sliding_lease = forms.BooleanField(
+        label="Sous-location en vue d’un bail glissant", required=False
+    )
+
+    def __init__(self, *args, spaces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["space"].choices = [("", "—"), *((s.key, s.label) for s in spaces)]
 
 
 class ExitForm(forms.Form):

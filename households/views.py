@@ -27,12 +27,19 @@ from households.forms import (
     WithdrawForm,
 )
 from households.models import Household, HouseholdStatus, Person
-from housing.selectors import free_spaces
+from housing.selectors import find_free_space, free_spaces
 from iml.access_log import record_access
 from iml.codes import PersonRole
 from iml.forms import add_service_error
 from iml.models import AccessAction, Role
-from iml.permissions import HOUSEHOLD_MANAGERS, HOUSEHOLD_VIEWERS, has_role, member_required
+from iml.permissions import (
+    ADMISSION_ROLES,
+    HOUSEHOLD_MANAGERS,
+    HOUSEHOLD_VIEWERS,
+    has_role,
+    member_required,
+)
+from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
 
 PAGE_SIZE = 25
 
@@ -167,22 +174,46 @@ def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
     )
 
 
-@member_required(HOUSEHOLD_MANAGERS)
+@member_required(ADMISSION_ROLES)
 def household_admit(request: HttpRequest, household: str) -> HttpResponse:
+    """Entry into a free space: the household is admitted and its sublease contract created,
+    both or neither."""
     obj = _household(household)
+    today = timezone.localdate()
+    spaces = free_spaces(at=today, dispositif=obj.dispositif)
+    form = AdmitForm(request.POST or None, spaces=spaces)
+
+    def admit(data: dict):
+        # The space must (still) be free on the entry date, which may differ from today.
+        space = find_free_space(key=data["space"], at=data["entry_date"],
+                                dispositif=obj.dispositif)  # fmt: skip
+        if space is None:
+            raise ValidationError({"space": "Cet espace n’est pas libre à la date d’entrée."})
+        terms = ContractTerms(
+            rent=data["rent"],
+            charges=data["charges"],
+            deposit=data["deposit"],
+            expected_housing_benefit=data["expected_housing_benefit"],
+            towards_sliding_lease=data["towards_sliding_lease"],
+        )
+        return admit_with_contract(household=obj, unit=space.unit, room=space.room,
+                                   entry_date=data["entry_date"], terms=terms,
+                                   by=request.user)  # fmt: skip
+
     return _run_form(
         request,
-        AdmitForm(request.POST or None),
-        lambda data: services.household_admit(
-            household=obj, entry_date=data["entry_date"], by=request.user
+        form,
+        admit,
+        lambda contract: (
+            f"Entrée du ménage {obj.reference} enregistrée ; contrat "
+            f"{contract.reference} jusqu’au {contract.initial_end_date:%d/%m/%Y}."
         ),
-        f"Entrée du ménage {obj.reference} enregistrée.",
         obj.get_absolute_url(),
         "households/household_admit.html",
         {
             "household": obj,
             "title": f"Entrée du ménage {obj.reference}",
-            "free_spaces": free_spaces(at=timezone.localdate(), dispositif=obj.dispositif),
+            "free_spaces": spaces,
         },
     )
 
@@ -193,7 +224,7 @@ def household_exit(request: HttpRequest, household: str) -> HttpResponse:
     return _run_form(
         request,
         ExitForm(request.POST or None),
-        lambda data: services.household_exit(
+        lambda data: exit_with_contracts(
             household=obj,
             exit_date=data["exit_date"],
             destination=data["destination"],

@@ -109,10 +109,15 @@ def _covered_spaces(*, at: datetime.date, units: list[HousingUnit]) -> set[tuple
     This is the one place where occupancy is subtracted from the stock: it answers
     ``(unit id, room id)`` for a room contract and ``(unit id, None)`` for a whole-unit
     contract (a contract covers from its start date to the day before its actual end date,
-    see annual-report.md). Sublease contracts arrive with the tenancy app; until then no
-    space is covered, and every space of a unit in stock is free.
+    see annual-report.md).
     """
-    return set()
+    from tenancy.models import SubleaseContract  # tenancy builds on housing, not the reverse
+
+    return set(
+        SubleaseContract.objects.filter(unit__in=units, start_date__lte=at)
+        .filter(Q(actual_end_date__isnull=True) | Q(actual_end_date__gt=at))
+        .values_list("unit_id", "room_id")
+    )
 
 
 def free_spaces(*, at: datetime.date, dispositif: Dispositif | None = None) -> list[FreeSpace]:
@@ -201,7 +206,7 @@ def prospect_board() -> list[BoardColumn]:
 
 
 def dashboard_cards(*, membership) -> list:
-    """Housing figures of the dashboard for the roles that see the stock, in three queries.
+    """Housing figures of the dashboard for the roles that see the stock, in four queries.
 
     A provider of ``iml.selectors.DASHBOARD_PROVIDERS``: (membership) -> list of cards.
     """

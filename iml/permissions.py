@@ -20,6 +20,8 @@ MANAGERS = (Role.HEAD, Role.ADMIN)
 # Households: social workers and heads manage them; régisseurs see identity (not notes).
 HOUSEHOLD_VIEWERS = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 HOUSEHOLD_MANAGERS = (Role.SOCIAL_WORKER, Role.HEAD)
+# Admission signs the sublease contract: the régisseur's act as much as the social worker's.
+ADMISSION_ROLES = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 # Housing stock: régisseurs and heads manage it; social workers look up free spaces.
 HOUSING_VIEWERS = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 HOUSING_MANAGERS = (Role.REGISSEUR, Role.HEAD)

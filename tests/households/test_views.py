@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from households.models import (
     ResourceRecord,
 )
 from iml.models import Role
+from tenancy.models import SubleaseContract
 from tests.households.factories import HouseholdFactory, PersonFactory
 
 D = datetime.date
@@ -135,7 +137,11 @@ class TestForms:
         data.update(extra)
         return data
 
-    def test_orient_then_admit_then_exit(self, sw_client, dispositif_a):
+    def test_orient_then_admit_then_exit(self, sw_client, org_a, dispositif_a):
+        from tests.housing.factories import HousingUnitFactory
+
+        unit = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a,
+                                  captation_date=D(2020, 1, 1))  # fmt: skip
         response = sw_client.post(
             reverse("households:household_orient"), self.orient_data(dispositif_a), follow=True
         )
@@ -143,9 +149,20 @@ class TestForms:
         household = Household.all_organisations.get(reference="M2026-001")
         assert Person.all_organisations.get(household=household).nationality == "AF"
 
-        sw_client.post(url("household_admit", household), {"entry_date": "2026-03-01"})
+        response = sw_client.post(
+            url("household_admit", household),
+            {"entry_date": "2026-03-01", "space": str(unit.public_id), "rent": "350,00",
+             "charges": "40", "deposit": "0", "expected_housing_benefit": "210,50"},
+            follow=True,
+        )  # fmt: skip
+        assert "contrat C2026-001 jusqu’au 01/09/2026" in response.content.decode()
         household.refresh_from_db()
         assert household.status == HouseholdStatus.PRESENT
+        contract = SubleaseContract.all_organisations.get(household=household)
+        assert contract.unit == unit and contract.room is None
+        assert (contract.rent, contract.expected_housing_benefit) == (
+            Decimal("350.00"), Decimal("210.50"),
+        )  # fmt: skip
 
         sw_client.post(
             url("household_exit", household),
@@ -261,7 +278,6 @@ class TestForms:
 WRITE_VIEWS = [
     ("household_edit", "household"),
     ("household_withdraw", "household"),
-    ("household_admit", "household"),
     ("household_exit", "household"),
     ("person_add", "household"),
     ("resources_add", "household"),
@@ -284,6 +300,13 @@ class TestPermissions:
         assert client.post(url(name, target), {}).status_code == 403
         assert client.get(reverse("households:household_orient")).status_code == 403
 
+    def test_regisseur_signs_admissions(self, client, members_a, org_a, dispositif_a):
+        waiting = HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
+        client.force_login(members_a[Role.REGISSEUR].user)
+        assert client.get(url("household_admit", waiting)).status_code == 200
+        client.force_login(members_a[Role.ADMIN].user)
+        assert client.get(url("household_admit", waiting)).status_code == 403
+
     def test_regisseur_page_has_no_action_buttons(self, client, members_a, household):
         client.force_login(members_a[Role.REGISSEUR].user)
         body = client.get(url("household_detail", household)).content.decode()
@@ -294,7 +317,10 @@ class TestPermissions:
         assert client.get(reverse("households:household_list")).status_code == 403
         assert client.get(url("household_detail", household)).status_code == 403
 
-    @pytest.mark.parametrize(("name", "kind"), [*WRITE_VIEWS, ("household_detail", "household")])
+    @pytest.mark.parametrize(
+        ("name", "kind"),
+        [*WRITE_VIEWS, ("household_detail", "household"), ("household_admit", "household")],
+    )
     def test_other_organisation_gets_404(self, client, members_b, household, name, kind):
         client.force_login(members_b[Role.HEAD].user)
         target = (
@@ -338,4 +364,27 @@ def test_admission_page_lists_the_free_spaces_of_the_dispositif(
     waiting = HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
     client.force_login(social_worker_a.user)
     body = client.get(url("household_admit", waiting)).content.decode()
-    assert "LOG-LIBRE" in body and "Places libres aujourd’hui" in body
+    assert "LOG-LIBRE" in body and "Logement ou chambre" in body
+
+
+@pytest.mark.django_db
+def test_admission_into_a_space_that_is_not_free_on_the_entry_date_writes_nothing(
+    client, org_a, social_worker_a, dispositif_a
+):
+    from tests.housing.factories import HousingUnitFactory
+
+    unit = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a,
+                              captation_date=D(2026, 1, 1))  # fmt: skip
+    waiting = HouseholdFactory(organisation=org_a, dispositif=dispositif_a,
+                               orientation_date=D(2025, 6, 1))  # fmt: skip
+    PersonFactory(organisation=org_a, household=waiting)
+    client.force_login(social_worker_a.user)
+    response = client.post(
+        url("household_admit", waiting),
+        {"entry_date": "2025-12-01", "space": str(unit.public_id), "rent": "300",
+         "charges": "0", "deposit": "0", "expected_housing_benefit": "0"},
+    )  # fmt: skip
+    assert "pas libre à la date d’entrée" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.entry_date is None
+    assert not SubleaseContract.all_organisations.exists()

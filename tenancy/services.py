@@ -1,0 +1,118 @@
+"""Sublease contracts: creation (at admission), checked here and by the database."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from households.models import Household
+from households.services import household_admit, household_exit
+from housing.models import HousingUnit, Room
+from iml.models import User
+from tenancy.models import SubleaseContract
+
+INITIAL_TERM = relativedelta(months=6)
+OVERLAP = "subleasecontract_no_overlap"
+OVERLAP_MESSAGE = next(
+    c.violation_error_message for c in SubleaseContract._meta.constraints if c.name == OVERLAP
+)
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    rent: Decimal
+    charges: Decimal = Decimal("0")
+    deposit: Decimal = Decimal("0")
+    expected_housing_benefit: Decimal = Decimal("0")
+    towards_sliding_lease: bool = False
+
+
+def next_reference(start: datetime.date) -> str:
+    prefix = f"C{start.year}-"
+    taken = set(
+        SubleaseContract.objects.filter(reference__startswith=prefix).values_list(
+            "reference", flat=True
+        )
+    )
+    number = len(taken) + 1
+    while f"{prefix}{number:03d}" in taken:
+        number += 1
+    return f"{prefix}{number:03d}"
+
+
+@transaction.atomic
+def contract_create(
+    *,
+    household: Household,
+    unit: HousingUnit,
+    room: Room | None,
+    start_date: datetime.date,
+    terms: ContractTerms,
+    by: User,
+) -> SubleaseContract:
+    """A contract on a whole unit or one room of a shared flat, for the initial six months."""
+    unit = HousingUnit.objects.select_for_update().get(pk=unit.pk)
+    if room is not None and room.unit_id != unit.pk:
+        raise ValidationError({"room": "Cette chambre n’appartient pas à ce logement."})
+    if unit.dispositif_id != household.dispositif_id:
+        raise ValidationError("Le logement relève d’un autre dispositif que le ménage.")
+    if start_date < unit.captation_date or (unit.return_date and start_date >= unit.return_date):
+        raise ValidationError({"start_date": "Le logement n’est pas dans le parc à cette date."})
+    contract = SubleaseContract(
+        organisation_id=household.organisation_id,
+        household=household,
+        unit=unit,
+        room=room,
+        reference=next_reference(start_date),
+        start_date=start_date,
+        initial_end_date=start_date + INITIAL_TERM,
+        rent=terms.rent,
+        charges=terms.charges,
+        deposit=terms.deposit,
+        expected_housing_benefit=terms.expected_housing_benefit,
+        towards_sliding_lease=terms.towards_sliding_lease,
+        created_by=by,
+    )
+    contract.full_clean()
+    try:
+        with transaction.atomic():
+            contract.save()
+    except IntegrityError as error:
+        # Another transaction took the space between our check and our insert.
+        if OVERLAP in str(error):
+            raise ValidationError(OVERLAP_MESSAGE) from error
+        raise
+    return contract
+
+
+@transaction.atomic
+def admit_with_contract(
+    *,
+    household: Household,
+    unit: HousingUnit,
+    room: Room | None,
+    entry_date: datetime.date,
+    terms: ContractTerms,
+    by: User,
+) -> SubleaseContract:
+    """The household enters its home: admitted if and only if its contract is created."""
+    household = household_admit(household=household, entry_date=entry_date, by=by)
+    return contract_create(
+        household=household, unit=unit, room=room, start_date=entry_date, terms=terms, by=by
+    )
+
+
+@transaction.atomic
+def exit_with_contracts(*, household: Household, exit_date: datetime.date, by: User, **exit):
+    """The household leaves the dispositif: its running contracts end the same day (the first
+    day out), which frees their spaces. ``exit`` carries destination, bail glissant, support."""
+    household = household_exit(household=household, exit_date=exit_date, by=by, **exit)
+    SubleaseContract.objects.filter(household=household, actual_end_date__isnull=True).update(
+        actual_end_date=exit_date
+    )
+    return household
