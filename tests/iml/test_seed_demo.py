@@ -8,8 +8,9 @@ from households.models import Household, HouseholdEvent, Person
 from iml.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR, demo_logins
 from iml.models import Dispositif, Membership, Organisation, User
 from iml.scoping import organisation_context
+from tenancy.models import SubleaseContract
 
-ORGANISATION_MODELS = [Membership, Household, Person, HouseholdEvent]
+ORGANISATION_MODELS = [Membership, Household, Person, HouseholdEvent, SubleaseContract]
 
 
 def counts() -> Counter:
@@ -43,9 +44,15 @@ def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
         assert {"logement_social", "logement_accompagne", "tiers", "sans_adresse"} <= destinations
         bpi = Dispositif.objects.get()
         assert (bpi.code, bpi.places, bpi.report_start_month) == ("IML-BPI", 12, 1)
+        # Every present household lives under a running sublease contract, in a room.
+        running = SubleaseContract.objects.filter(actual_end_date__isnull=True)
+        assert running.count() == 11 and not running.filter(room__isnull=True).exists()
+        assert set(running.values_list("household__exit_date", flat=True)) == {None}
     with organisation_context(Organisation.objects.get(slug="apremis")):
         assert Household.objects.with_status_filter("present").count() == 17
         assert Person.objects.filter(role="enfant").exists()
+        running = SubleaseContract.objects.filter(actual_end_date__isnull=True)
+        assert running.count() == 17
         refugees = Dispositif.objects.get()
         assert (refugees.code, refugees.report_start_month) == ("IML-R", 11)
 
