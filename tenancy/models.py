@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -24,6 +25,7 @@ def occupied_span(room_field: str = "room") -> Int8Range:
     return Int8Range(F(room_field), F(room_field), Value("[]"))
 
 
+@pghistory.track(model_name="SubleaseContractHistory")
 class SubleaseContract(OrganisationOwned):
     household = models.ForeignKey(
         "households.Household", on_delete=models.PROTECT, related_name="contracts"
@@ -106,3 +108,41 @@ class SubleaseContract(OrganisationOwned):
         return self.start_date <= day and (
             self.actual_end_date is None or day < self.actual_end_date
         )
+
+
+@pghistory.track(model_name="AmendmentHistory")
+class Amendment(OrganisationOwned):
+    """An avenant: renews a contract, six months by default. A stay beyond 18 months (the
+    2018 instruction's "six mois renouvelables au maximum deux fois") needs a written
+    justification and is flagged."""
+
+    contract = models.ForeignKey(
+        SubleaseContract, on_delete=models.PROTECT, related_name="amendments"
+    )
+    number = models.PositiveSmallIntegerField("numéro d’avenant")
+    signed_on = models.DateField("signé le")
+    new_end_date = models.DateField("nouvelle fin")
+    beyond_limit = models.BooleanField("au-delà de 18 mois", default=False, editable=False)
+    justification = models.TextField("justification", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "avenant"
+        ordering = ["contract", "number"]
+        constraints = [
+            public_id_unique("amendment"),
+            models.UniqueConstraint(
+                fields=["organisation", "contract", "number"], name="amendment_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(beyond_limit=False) | ~Q(justification=""),
+                name="amendment_beyond_limit_justified",
+                violation_error_message="Au-delà de 18 mois, une justification est obligatoire.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Avenant {self.number} au contrat {self.contract}"

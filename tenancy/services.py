@@ -14,9 +14,11 @@ from households.models import Household
 from households.services import household_admit, household_exit
 from housing.models import HousingUnit, Room
 from iml.models import User
-from tenancy.models import SubleaseContract
+from tenancy.models import Amendment, SubleaseContract
 
 INITIAL_TERM = relativedelta(months=6)
+RENEWAL = 6  # months
+STAY_LIMIT = relativedelta(months=18)
 OVERLAP = "subleasecontract_no_overlap"
 OVERLAP_MESSAGE = next(
     c.violation_error_message for c in SubleaseContract._meta.constraints if c.name == OVERLAP
@@ -116,3 +118,53 @@ def exit_with_contracts(*, household: Household, exit_date: datetime.date, by: U
         actual_end_date=exit_date
     )
     return household
+
+
+def current_end(contract: SubleaseContract) -> datetime.date:
+    """The end of the contract's current term: its last amendment's, else the initial one."""
+    last = contract.amendments.order_by("-number").first()
+    return last.new_end_date if last else contract.initial_end_date
+
+
+@transaction.atomic
+def contract_renew(
+    *,
+    contract: SubleaseContract,
+    signed_on: datetime.date,
+    by: User,
+    months: int = RENEWAL,
+    justification: str = "",
+) -> Amendment:
+    """Renew by an amendment. The stay is counted from the household's entry: beyond 18
+    months the amendment needs a written justification, and is flagged."""
+    contract = SubleaseContract.objects.select_for_update().get(pk=contract.pk)
+    if contract.actual_end_date is not None:
+        raise ValidationError("Ce contrat est terminé : il ne peut plus être renouvelé.")
+    if not 1 <= months <= 12:
+        raise ValidationError({"months": "Un avenant prolonge de 1 à 12 mois."})
+    if signed_on < contract.start_date:
+        raise ValidationError({"signed_on": "L’avenant ne peut précéder le contrat."})
+    new_end = current_end(contract) + relativedelta(months=months)
+    entry = contract.household.entry_date or contract.start_date
+    beyond = new_end > entry + STAY_LIMIT
+    justification = justification.strip()
+    if beyond and not justification:
+        raise ValidationError(
+            {
+                "justification": "Le séjour dépasserait 18 mois : une justification écrite "
+                "est obligatoire."
+            }
+        )
+    amendment = Amendment(
+        organisation_id=contract.organisation_id,
+        contract=contract,
+        number=contract.amendments.count() + 1,
+        signed_on=signed_on,
+        new_end_date=new_end,
+        beyond_limit=beyond,
+        justification=justification,
+        created_by=by,
+    )
+    amendment.full_clean()
+    amendment.save()
+    return amendment
