@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -39,6 +40,7 @@ from iml.permissions import (
     has_role,
     member_required,
 )
+from tenancy.models import Amendment
 from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
 
 PAGE_SIZE = 25
@@ -110,6 +112,9 @@ def household_detail(request: HttpRequest, household: str) -> HttpResponse:
             "persons": selectors.household_persons(obj),
             "resources": obj.resource_records.all()[:5],
             "events": obj.events.select_related("recorded_by", "person")[:50],
+            "contracts": obj.contracts.select_related("unit", "room").prefetch_related(
+                Prefetch("amendments", queryset=Amendment.objects.order_by("-number"))
+            ),
             "can_manage": has_role(request.membership, HOUSEHOLD_MANAGERS),
             "Status": HouseholdStatus,
         },

@@ -192,3 +192,17 @@ def test_exit_ends_the_contract_and_frees_the_space(org_a, dispositif_a, flat, s
     admit_with_contract(household=second, unit=unit, room=room, entry_date=D(2025, 9, 1),
                         terms=TERMS, by=social_worker_a.user)  # fmt: skip
     assert SubleaseContract.objects.filter(room=room).count() == 2
+
+
+@pytest.mark.django_db
+def test_household_page_shows_its_contract(client, org_a, dispositif_a, flat, social_worker_a):
+    unit, room, _ = flat
+    h = household(org_a, dispositif_a, "H-1")
+    admit_with_contract(household=h, unit=unit, room=room, entry_date=D(2025, 1, 1),
+                        terms=TERMS, by=social_worker_a.user)  # fmt: skip
+    client.force_login(social_worker_a.user)
+    from django.urls import reverse
+
+    body = client.get(reverse("households:household_detail", args=[h.public_id])).content.decode()
+    assert "C2025-001" in body and "Chambre 1" in body and "01/07/2025" in body
+    assert "350,00\u00a0€" in body and "210,50\u00a0€" in body
