@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from housing.models import (
     PARC_OF_LANDLORD_KIND,
@@ -173,6 +173,19 @@ def unit_return(*, unit: HousingUnit, return_date: datetime.date, reason: str) -
     if MainLease.objects.filter(unit=locked, start_date__gt=return_date).exists():
         raise ValidationError(
             {"return_date": "Un bail principal de ce logement commence après cette date."}
+        )
+    from tenancy.models import SubleaseContract  # tenancy builds on housing
+
+    if (
+        SubleaseContract.objects.filter(unit=locked)
+        .filter(Q(actual_end_date__isnull=True) | Q(actual_end_date__gt=return_date))
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "return_date": "Un ménage sous-loue encore ce logement après cette date : "
+                "enregistrez d’abord sa sortie."
+            }
         )
     locked.return_date = return_date
     locked.return_reason = reason

@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from households.models import Household
 from households.services import household_admit, household_exit
 from housing.models import HousingUnit, Room
+from housing.services import unit_return
+from iml.codes import ExitDestination, Parc, UnitReturnReason
 from iml.models import User
 from tenancy.models import Amendment, SubleaseContract
 
@@ -168,3 +170,49 @@ def contract_renew(
     amendment.full_clean()
     amendment.save()
     return amendment
+
+
+@transaction.atomic
+def contract_slide(
+    *,
+    contract: SubleaseContract,
+    slide_date: datetime.date,
+    by: User,
+    exit_support: tuple[str, ...] = (),
+) -> SubleaseContract:
+    """The lease slides to the household (bail glissant): it keeps its home, the main lease
+    passes to its name. The contract ends, the household exits the dispositif with
+    ``bail_glissant`` (destination: autonomous housing, social or private by the unit's parc),
+    and the unit leaves the stock with reason ``glissement_bail``, all on ``slide_date``.
+
+    Only a whole unit slides: the main lease covers the whole flat, and a room cannot leave
+    the stock alone while the other rooms stay sublet (a household in a room of a shared flat
+    that obtains its own lease leaves with an ordinary exit).
+    """
+    contract = (
+        SubleaseContract.objects.select_for_update().select_related("unit").get(pk=contract.pk)
+    )
+    if not contract.towards_sliding_lease:
+        raise ValidationError("Ce contrat n’est pas une sous-location en vue d’un bail glissant.")
+    if contract.room_id is not None:
+        raise ValidationError(
+            "Seul un logement entier peut glisser : le bail principal porte sur tout le logement."
+        )
+    if contract.actual_end_date is not None:
+        raise ValidationError("Ce contrat est déjà terminé.")
+    destination = (
+        ExitDestination.LOGEMENT_SOCIAL
+        if contract.unit.parc == Parc.PUBLIC
+        else ExitDestination.LOGEMENT_PRIVE
+    )
+    exit_with_contracts(
+        household=contract.household,
+        exit_date=slide_date,
+        destination=destination,
+        bail_glissant=True,
+        exit_support=exit_support,
+        by=by,
+    )
+    unit_return(unit=contract.unit, return_date=slide_date, reason=UnitReturnReason.GLISSEMENT_BAIL)
+    contract.refresh_from_db()
+    return contract
