@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django import forms
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from households import privacy, selectors, services
@@ -31,7 +26,7 @@ from households.models import Household, HouseholdStatus, Person
 from housing.selectors import find_free_space, free_spaces
 from iml.access_log import record_access
 from iml.codes import PersonRole
-from iml.forms import add_service_error
+from iml.forms import submit_form
 from iml.models import AccessAction, Role
 from iml.permissions import (
     ADMISSION_ROLES,
@@ -56,30 +51,6 @@ def _person(public_id) -> Person:
     return get_object_or_404(
         Person.objects.select_related("household", "household__dispositif"), public_id=public_id
     )
-
-
-def _run_form(
-    request: HttpRequest,
-    form: forms.Form,
-    action: Callable[[dict], Any],
-    success: str | Callable[[Any], str],
-    redirect_to: str | Callable[[Any], str],
-    template: str,
-    context: dict,
-) -> HttpResponse:
-    """Validate, call the service, redirect; service refusals appear on the form, in French.
-
-    ``success`` and ``redirect_to`` may be functions of what the service returned.
-    """
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = action(form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, success(result) if callable(success) else success)
-            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
-    return render(request, template, {"form": form, **context})
 
 
 @member_required(HOUSEHOLD_VIEWERS)
@@ -126,7 +97,7 @@ def household_orient(request: HttpRequest) -> HttpResponse:
     form = HouseholdOrientForm(
         request.POST or None, initial={"reference": selectors.next_reference()}
     )
-    return _run_form(
+    return submit_form(
         request,
         form,
         lambda data: services.household_orient(
@@ -147,7 +118,7 @@ def household_orient(request: HttpRequest) -> HttpResponse:
 def household_edit(request: HttpRequest, household: str) -> HttpResponse:
     obj = _household(household)
     form = HouseholdEditForm(request.POST or None, initial=HouseholdEditForm.initial_from(obj))
-    return _run_form(
+    return submit_form(
         request,
         form,
         lambda data: services.household_update(
@@ -163,7 +134,7 @@ def household_edit(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
     obj = _household(household)
-    return _run_form(
+    return submit_form(
         request,
         WithdrawForm(request.POST or None),
         lambda data: services.household_withdraw(
@@ -205,7 +176,7 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
                                    entry_date=data["entry_date"], terms=terms,
                                    by=request.user)  # fmt: skip
 
-    return _run_form(
+    return submit_form(
         request,
         form,
         admit,
@@ -226,7 +197,7 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def household_exit(request: HttpRequest, household: str) -> HttpResponse:
     obj = _household(household)
-    return _run_form(
+    return submit_form(
         request,
         ExitForm(request.POST or None),
         lambda data: exit_with_contracts(
@@ -248,7 +219,7 @@ def household_exit(request: HttpRequest, household: str) -> HttpResponse:
 def person_add(request: HttpRequest, household: str) -> HttpResponse:
     obj = _household(household)
     form = PersonForm(request.POST or None, household=obj)
-    return _run_form(
+    return submit_form(
         request,
         form,
         lambda data: services.person_add(
@@ -275,7 +246,7 @@ def person_edit(request: HttpRequest, person: str) -> HttpResponse:
         editing=True,
         initial=PersonForm.initial_from(obj),
     )
-    return _run_form(
+    return submit_form(
         request,
         form,
         lambda data: services.person_update(person=obj, data=form.person_data(), by=request.user),
@@ -289,7 +260,7 @@ def person_edit(request: HttpRequest, person: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def person_leave(request: HttpRequest, person: str) -> HttpResponse:
     obj = _person(person)
-    return _run_form(
+    return submit_form(
         request,
         PersonLeaveForm(request.POST or None),
         lambda data: services.person_leave(
@@ -305,7 +276,7 @@ def person_leave(request: HttpRequest, person: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def resources_add(request: HttpRequest, household: str) -> HttpResponse:
     obj = _household(household)
-    return _run_form(
+    return submit_form(
         request,
         ResourceForm(request.POST or None),
         lambda data: services.resources_record(
@@ -321,7 +292,7 @@ def resources_add(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def employment_add(request: HttpRequest, person: str) -> HttpResponse:
     obj = _person(person)
-    return _run_form(
+    return submit_form(
         request,
         EmploymentForm(request.POST or None),
         lambda data: services.employment_record(

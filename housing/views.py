@@ -32,14 +32,17 @@ from housing.forms import (
 )
 from housing.models import HousingUnit, Landlord, MainLease, Prospect, ProspectStatus, Room
 from iml.codes import ManagementMode
-from iml.forms import add_service_error
+from iml.forms import add_service_error, submit_form
 from iml.permissions import HOUSING_MANAGERS, HOUSING_VIEWERS, member_required
 
 PAGE_SIZE = 25
 
 
+FORM_PAGE = "housing/form_page.html"
+
+
 def _form_page(request: HttpRequest, form: forms.BaseForm, **context) -> HttpResponse:
-    return render(request, "housing/form_page.html", {"form": form, **context})
+    return render(request, FORM_PAGE, {"form": form, **context})
 
 
 # --- Stock ----------------------------------------------------------------------------------
@@ -173,21 +176,19 @@ def room_create(request: HttpRequest, unit: str) -> HttpResponse:
         request.POST or None,
         instance=Room(organisation=request.organisation, unit=housing_unit),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            room = services.room_add(room=form.instance)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, f"{room.label} ajoutée au logement {housing_unit.reference}.")
-            return redirect(detail_url)
-    return _form_page(
+    return submit_form(
         request,
         form,
-        title=f"Nouvelle chambre — logement {housing_unit.reference}",
-        intro=f"Le logement compte {housing_unit.places} place(s) ; ses chambres ne peuvent "
-        "pas en compter davantage.",
-        cancel_url=detail_url,
+        lambda data: services.room_add(room=form.instance),
+        success=lambda room: f"{room.label} ajoutée au logement {housing_unit.reference}.",
+        redirect_to=detail_url,
+        template=FORM_PAGE,
+        context={
+            "title": f"Nouvelle chambre — logement {housing_unit.reference}",
+            "intro": f"Le logement compte {housing_unit.places} place(s) ; ses chambres ne "
+            "peuvent pas en compter davantage.",
+            "cancel_url": detail_url,
+        },
     )
 
 
@@ -196,19 +197,17 @@ def room_edit(request: HttpRequest, room: str) -> HttpResponse:
     shared_room = get_object_or_404(Room.objects.select_related("unit"), public_id=room)
     detail_url = reverse("housing:unit_detail", kwargs={"unit": shared_room.unit.public_id})
     form = RoomForm(request.POST or None, instance=shared_room)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.room_update(room=form.instance)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, f"{shared_room.label} mise à jour.")
-            return redirect(detail_url)
-    return _form_page(
+    return submit_form(
         request,
         form,
-        title=f"Modifier une chambre — logement {shared_room.unit.reference}",
-        cancel_url=detail_url,
+        lambda data: services.room_update(room=form.instance),
+        success=f"{shared_room.label} mise à jour.",
+        redirect_to=detail_url,
+        template=FORM_PAGE,
+        context={
+            "title": f"Modifier une chambre — logement {shared_room.unit.reference}",
+            "cancel_url": detail_url,
+        },
     )
 
 
@@ -230,21 +229,19 @@ def lease_create(request: HttpRequest, unit: str) -> HttpResponse:
             "charges": housing_unit.charges,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.main_lease_record(lease=form.instance)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, f"Bail principal enregistré pour {housing_unit.reference}.")
-            return redirect(detail_url)
-    return _form_page(
+    return submit_form(
         request,
         form,
-        title=f"Bail principal — logement {housing_unit.reference}",
-        intro="Bail signé par l’opérateur, ou mandat de gestion. Le plus récent devient le "
-        "bailleur, le mode de gestion et le loyer en cours du logement.",
-        cancel_url=detail_url,
+        lambda data: services.main_lease_record(lease=form.instance),
+        success=f"Bail principal enregistré pour {housing_unit.reference}.",
+        redirect_to=detail_url,
+        template=FORM_PAGE,
+        context={
+            "title": f"Bail principal — logement {housing_unit.reference}",
+            "intro": "Bail signé par l’opérateur, ou mandat de gestion. Le plus récent devient "
+            "le bailleur, le mode de gestion et le loyer en cours du logement.",
+            "cancel_url": detail_url,
+        },
     )
 
 
@@ -253,19 +250,17 @@ def lease_edit(request: HttpRequest, lease: str) -> HttpResponse:
     main_lease = get_object_or_404(MainLease.objects.select_related("unit"), public_id=lease)
     detail_url = reverse("housing:unit_detail", kwargs={"unit": main_lease.unit.public_id})
     form = MainLeaseForm(request.POST or None, instance=main_lease)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.main_lease_update(lease=form.instance)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, f"Bail principal de {main_lease.unit.reference} mis à jour.")
-            return redirect(detail_url)
-    return _form_page(
+    return submit_form(
         request,
         form,
-        title=f"Modifier le bail principal — logement {main_lease.unit.reference}",
-        cancel_url=detail_url,
+        lambda data: services.main_lease_update(lease=form.instance),
+        success=f"Bail principal de {main_lease.unit.reference} mis à jour.",
+        redirect_to=detail_url,
+        template=FORM_PAGE,
+        context={
+            "title": f"Modifier le bail principal — logement {main_lease.unit.reference}",
+            "cancel_url": detail_url,
+        },
     )
 
 

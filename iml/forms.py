@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
 from iml.models import Dispositif, Role
 
@@ -65,3 +71,28 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def submit_form(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    action: Callable[[dict], Any],
+    success: str | Callable[[Any], str],
+    redirect_to: str | Callable[[Any], str],
+    template: str,
+    context: dict,
+) -> HttpResponse:
+    """The flow of every form page: validate, call the service, redirect with a message;
+    a service's refusal shows on the form, which keeps what was typed.
+
+    ``success`` and ``redirect_to`` may be functions of what the service returned.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = action(form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return render(request, template, {"form": form, **context})
