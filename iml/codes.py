@@ -199,3 +199,28 @@ class UnitReturnReason(models.TextChoices):
     FIN_CONVENTION = "fin_convention", "fin de convention"
     INSECURITE = "insecurite", "logement jugé inadapté / insécurisé"
     AUTRE = "autre", "autre"
+
+
+class LedgerKind(models.TextChoices):
+    APPEL = "appel", "appel de loyer"
+    PAIEMENT = "paiement", "paiement du ménage"
+    APL = "apl", "aide au logement (CAF)"
+    AIDE = "aide", "autre aide (FSL…)"
+    REGULARISATION = "regularisation", "régularisation de charges"
+    DEGRADATION = "degradation", "dégradations"
+    ANNULATION = "annulation", "annulation d’écriture"
+
+
+class PaymentMethod(models.TextChoices):
+    ESPECES = "especes", "espèces"
+    VIREMENT = "virement", "virement"
+    PRELEVEMENT = "prelevement", "prélèvement"
+    CHEQUE = "cheque", "chèque"
+    CAF = "caf", "versement CAF"
+    AUTRE = "autre", "autre"
+
+
+class RepaymentPlanStatus(models.TextChoices):
+    ACTIF = "actif", "actif"
+    SOLDE = "solde", "soldé"
+    ROMPU = "rompu", "rompu"

@@ -1,7 +1,7 @@
 """Test settings: the base settings with small overrides, on the real PostgreSQL and Redis."""
 
 from iml.settings import *  # noqa: F403
-from iml.settings import CACHES, env
+from iml.settings import CACHES, DATABASES, env
 
 DEBUG = False
 # Fast hashing: tests create many users; production hashers are exercised by Django itself.
@@ -18,3 +18,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if "IML_TEST_EMAIL_DIR" in env:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.str("IML_TEST_EMAIL_DIR")
+# Parallel runs on one server (several checkouts, or helpers) each need a test database.
+if "IML_TEST_DB_NAME" in env:
+    DATABASES["default"]["TEST"] = {"NAME": env.str("IML_TEST_DB_NAME")}

@@ -1,18 +1,29 @@
-"""Sublease contracts between the operator and a household (the ledger comes next)."""
+"""Sublease contracts between the operator and a household, and everything that hangs on
+them: the append-only rent ledger, repayment plans, inventories (états des lieux), technical
+incidents, and what the operator pays its landlords."""
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from housing.models import DateRange, Int8Range, money_field, same_value
-from iml.scoping import OrganisationOwned, public_id_unique
+from iml.codes import LedgerKind, PaymentMethod, RepaymentPlanStatus, choice_constraint
+from iml.scoping import (
+    OrganisationOwned,
+    OrganisationScopedManager,
+    OrganisationScopedQuerySet,
+    public_id_unique,
+)
 
 
 def occupied_span(room_field: str = "room") -> Int8Range:
@@ -146,3 +157,407 @@ class Amendment(OrganisationOwned):
 
     def __str__(self) -> str:
         return f"Avenant {self.number} au contrat {self.contract}"
+
+
+# --- Ledger ---------------------------------------------------------------------------------
+
+DEBIT_KINDS = (LedgerKind.APPEL, LedgerKind.DEGRADATION)
+CREDIT_KINDS = (LedgerKind.PAIEMENT, LedgerKind.APL, LedgerKind.AIDE)
+
+
+class LedgerEntryQuerySet(OrganisationScopedQuerySet):
+    def balance(self) -> Decimal:
+        """Debits - credits of these entries, in SQL (0 when there are none)."""
+        zero = Value(0, output_field=models.DecimalField(max_digits=12, decimal_places=2))
+        return self.aggregate(balance=Coalesce(Sum("debit"), zero) - Coalesce(Sum("credit"), zero))[
+            "balance"
+        ]
+
+
+@pgtrigger.register(
+    # Append-only, enforced by PostgreSQL: a mistake is corrected by an `annulation` entry.
+    pgtrigger.Protect(name="ledgerentry_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+)
+class LedgerEntry(OrganisationOwned):
+    """One line of a contract's account. Positive balance (debits - credits) is a debt.
+
+    Rent calls (`appel`) carry their month (`period`) and its rent / charges split; payments
+    (`paiement`) their receipt number; an `annulation` reverses exactly one earlier entry with
+    the opposite amount.
+    """
+
+    contract = models.ForeignKey(
+        SubleaseContract, on_delete=models.PROTECT, related_name="entries", verbose_name="contrat"
+    )
+    date = models.DateField("date")
+    kind = models.CharField("nature", max_length=20, choices=LedgerKind.choices)
+    debit = money_field("débit", default=0)
+    credit = money_field("crédit", default=0)
+    period = models.DateField("mois", null=True, blank=True, help_text="Premier jour du mois.")
+    rent_part = money_field("dont loyer", null=True, blank=True)
+    charges_part = money_field("dont charges", null=True, blank=True)
+    method = models.CharField("mode de paiement", max_length=20, blank=True,
+                              choices=PaymentMethod.choices)  # fmt: skip
+    number = models.CharField("numéro de reçu", max_length=20, blank=True)
+    reference = models.CharField("référence", max_length=100, blank=True,
+                                 help_text="N° de chèque, référence du virement…")  # fmt: skip
+    note = models.CharField("motif", max_length=300, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+        verbose_name="écriture annulée",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField("saisie le", auto_now_add=True)
+
+    objects = OrganisationScopedManager.from_queryset(LedgerEntryQuerySet)()
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "écriture"
+        ordering = ["date", "pk"]
+        indexes = [
+            models.Index(fields=["contract", "date"], name="ledgerentry_contract_date"),
+            models.Index(fields=["organisation", "date", "kind"], name="ledgerentry_org_date"),
+        ]
+        constraints = [
+            public_id_unique("ledgerentry"),
+            choice_constraint("kind", LedgerKind),
+            choice_constraint("method", PaymentMethod, blank=True),
+            models.CheckConstraint(
+                condition=(Q(debit__gt=0) & Q(credit=0)) | (Q(credit__gt=0) & Q(debit=0)),
+                name="ledgerentry_one_side",
+                violation_error_message="Une écriture est soit un débit, soit un crédit, "
+                "d’un montant positif.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=DEBIT_KINDS) | Q(credit=0),
+                name="ledgerentry_debit_kinds",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=CREDIT_KINDS) | Q(debit=0),
+                name="ledgerentry_credit_kinds",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=LedgerKind.ANNULATION, reverses__isnull=False)
+                | (~Q(kind=LedgerKind.ANNULATION) & Q(reverses__isnull=True)),
+                name="ledgerentry_reversal_has_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(period__isnull=True) | Q(period__day=1),
+                name="ledgerentry_period_first_day",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=LedgerKind.APPEL)
+                | Q(
+                    period__isnull=False,
+                    rent_part__isnull=False,
+                    charges_part__isnull=False,
+                    debit=F("rent_part") + F("charges_part"),
+                ),
+                name="ledgerentry_call_split",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=LedgerKind.PAIEMENT) | (~Q(method="") & ~Q(number="")),
+                name="ledgerentry_payment_numbered",
+            ),
+            # Exactly one rent call per contract and month, even when the monthly job runs
+            # twice or on two workers at once (INSERT … ON CONFLICT DO NOTHING).
+            models.UniqueConstraint(
+                fields=["contract", "period"],
+                condition=Q(kind=LedgerKind.APPEL),
+                name="ledgerentry_one_call_per_month",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "number"],
+                condition=~Q(number=""),
+                name="ledgerentry_number_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} du {self.date:%d/%m/%Y}"
+
+    @property
+    def amount(self):
+        return self.debit or self.credit
+
+
+class ReceiptCounter(OrganisationOwned):
+    """The last receipt number given in a year: one row per organisation and year, bumped by an
+    upsert so that two payments recorded at the same instant get two numbers."""
+
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta(OrganisationOwned.Meta):
+        constraints = [
+            public_id_unique("receiptcounter"),
+            models.UniqueConstraint(
+                fields=["organisation", "year"], name="receiptcounter_year_unique"
+            ),
+        ]
+
+
+# --- Repayment plans ------------------------------------------------------------------------
+
+
+@pghistory.track(model_name="RepaymentPlanHistory")
+class RepaymentPlan(OrganisationOwned):
+    """A plan d'apurement: the debt at signature repaid by monthly instalments on top of the
+    residual rent. An instalment is honoured when, at its due date, the balance has come down
+    to the debt minus the instalments due so far."""
+
+    contract = models.ForeignKey(
+        SubleaseContract, on_delete=models.PROTECT, related_name="plans", verbose_name="contrat"
+    )
+    signed_on = models.DateField("signé le")
+    debt = money_field("dette à apurer")
+    instalment = money_field("mensualité")
+    first_due_date = models.DateField("première échéance")
+    status = models.CharField(
+        "état",
+        max_length=10,
+        choices=RepaymentPlanStatus.choices,
+        default=RepaymentPlanStatus.ACTIF,
+    )
+    closed_on = models.DateField("clos le", null=True, blank=True)
+    note = models.TextField("observations", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "plan d’apurement"
+        verbose_name_plural = "plans d’apurement"
+        ordering = ["-signed_on", "-pk"]
+        constraints = [
+            public_id_unique("repaymentplan"),
+            choice_constraint("status", RepaymentPlanStatus),
+            models.CheckConstraint(
+                condition=Q(debt__gt=0, instalment__gt=0),
+                name="repaymentplan_amounts_positive",
+                violation_error_message="La dette et la mensualité doivent être positives.",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_due_date__gte=F("signed_on")),
+                name="repaymentplan_due_after_signature",
+                violation_error_message="La première échéance ne peut précéder la signature.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RepaymentPlanStatus.ACTIF, closed_on__isnull=True)
+                | (~Q(status=RepaymentPlanStatus.ACTIF) & Q(closed_on__isnull=False)),
+                name="repaymentplan_closed_date",
+            ),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=Q(status=RepaymentPlanStatus.ACTIF),
+                name="repaymentplan_one_active",
+                violation_error_message="Ce contrat a déjà un plan d’apurement actif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan d’apurement du {self.signed_on:%d/%m/%Y} ({self.contract})"
+
+
+class Instalment(OrganisationOwned):
+    """One due date of a repayment plan's schedule, fixed at signature."""
+
+    plan = models.ForeignKey(RepaymentPlan, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField("n°")
+    due_date = models.DateField("échéance")
+    amount = money_field("montant")
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "échéance"
+        ordering = ["plan", "number"]
+        constraints = [
+            public_id_unique("instalment"),
+            models.UniqueConstraint(fields=["plan", "number"], name="instalment_number_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+        ]
+
+
+# --- Inventories (états des lieux) and incidents --------------------------------------------
+
+
+class InventoryKind(models.TextChoices):
+    ENTREE = "entree", "état des lieux d’entrée"
+    SORTIE = "sortie", "état des lieux de sortie"
+
+
+class ItemCondition(models.TextChoices):
+    NEUF = "neuf", "neuf"
+    BON = "bon", "bon état"
+    USAGE = "usage", "état d’usage"
+    MAUVAIS = "mauvais", "mauvais état"
+    HORS_SERVICE = "hors_service", "hors service"
+
+
+@pghistory.track(model_name="InventoryHistory")
+class Inventory(OrganisationOwned):
+    contract = models.ForeignKey(
+        SubleaseContract, on_delete=models.PROTECT, related_name="inventories"
+    )
+    kind = models.CharField("type", max_length=10, choices=InventoryKind.choices)
+    date = models.DateField("date")
+    notes = models.TextField("observations générales", blank=True)
+    damages = money_field(
+        "dégradations facturées", default=0, help_text="À la sortie : montant dû par le ménage."
+    )
+    damages_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "état des lieux"
+        verbose_name_plural = "états des lieux"
+        ordering = ["contract", "date"]
+        constraints = [
+            public_id_unique("inventory"),
+            choice_constraint("kind", InventoryKind),
+            models.UniqueConstraint(
+                fields=["contract", "kind"],
+                name="inventory_one_per_kind",
+                violation_error_message="Cet état des lieux existe déjà pour ce contrat.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=InventoryKind.SORTIE) | Q(damages=0),
+                name="inventory_damages_at_exit",
+                violation_error_message="Des dégradations ne se facturent qu’à la sortie.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} du {self.date:%d/%m/%Y}"
+
+
+class InventoryItem(OrganisationOwned):
+    inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="items")
+    room = models.CharField("pièce", max_length=60)
+    item = models.CharField("élément", max_length=100)
+    condition = models.CharField("état", max_length=20, choices=ItemCondition.choices)
+    notes = models.CharField("remarques", max_length=300, blank=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "élément d’état des lieux"
+        ordering = ["inventory", "pk"]
+        constraints = [
+            public_id_unique("inventoryitem"),
+            choice_constraint("condition", ItemCondition),
+        ]
+
+
+class IncidentKind(models.TextChoices):
+    FUITE = "fuite", "fuite d’eau, dégât des eaux"
+    CHAUFFAGE = "chauffage", "chauffage, eau chaude"
+    ELECTRICITE = "electricite", "électricité"
+    MENUISERIE = "menuiserie", "fenêtre, porte, serrure"
+    HUMIDITE = "humidite", "humidité, moisissures"
+    NUISIBLES = "nuisibles", "nuisibles"
+    EQUIPEMENT = "equipement", "équipement, électroménager"
+    VOISINAGE = "voisinage", "trouble de voisinage"
+    AUTRE = "autre", "autre"
+
+
+class IncidentStatus(models.TextChoices):
+    SIGNALE = "signale", "signalé"
+    EN_COURS = "en_cours", "en cours de traitement"
+    RESOLU = "resolu", "résolu"
+
+
+@pghistory.track(model_name="IncidentHistory")
+class Incident(OrganisationOwned):
+    """A technical problem of a unit (leak, window, mould…), followed until it is fixed."""
+
+    unit = models.ForeignKey(
+        "housing.HousingUnit",
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name="logement",
+    )
+    kind = models.CharField("nature", max_length=20, choices=IncidentKind.choices)
+    description = models.TextField("description")
+    reported_on = models.DateField("signalé le")
+    status = models.CharField(
+        "état", max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.SIGNALE
+    )
+    resolved_on = models.DateField("résolu le", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "incident technique"
+        verbose_name_plural = "incidents techniques"
+        ordering = ["-reported_on", "-pk"]
+        indexes = [models.Index(fields=["organisation", "status"], name="incident_org_status")]
+        constraints = [
+            public_id_unique("incident"),
+            choice_constraint("kind", IncidentKind),
+            choice_constraint("status", IncidentStatus),
+            models.CheckConstraint(
+                condition=Q(status=IncidentStatus.RESOLU, resolved_on__isnull=False)
+                | (~Q(status=IncidentStatus.RESOLU) & Q(resolved_on__isnull=True)),
+                name="incident_resolved_date",
+                violation_error_message="Un incident résolu a une date de résolution, et "
+                "seulement lui.",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("reported_on")),
+                name="incident_resolved_after_report",
+                violation_error_message="La résolution ne peut précéder le signalement.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.unit}"
+
+
+# --- Owner side -----------------------------------------------------------------------------
+
+
+class LandlordPayment(OrganisationOwned):
+    """Rent the operator paid a landlord under a main lease, for one month."""
+
+    lease = models.ForeignKey(
+        "housing.MainLease",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name="bail principal",
+    )
+    period = models.DateField("mois", help_text="Premier jour du mois.")
+    paid_on = models.DateField("payé le")
+    amount = money_field("montant")
+    method = models.CharField("mode de paiement", max_length=20, choices=PaymentMethod.choices,
+                              default=PaymentMethod.VIREMENT)  # fmt: skip
+    reference = models.CharField("référence", max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "paiement au bailleur"
+        verbose_name_plural = "paiements aux bailleurs"
+        ordering = ["-period", "-pk"]
+        indexes = [models.Index(fields=["organisation", "period"], name="landlordpayment_period")]
+        constraints = [
+            public_id_unique("landlordpayment"),
+            choice_constraint("method", PaymentMethod),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="landlordpayment_positive"),
+            models.CheckConstraint(
+                condition=Q(period__day=1), name="landlordpayment_period_first_day"
+            ),
+        ]

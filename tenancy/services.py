@@ -16,6 +16,7 @@ from housing.models import HousingUnit, Room
 from housing.services import unit_return
 from iml.codes import ExitDestination, Parc, UnitReturnReason
 from iml.models import User
+from tenancy.ledger import credit_unused_days, issue_calls_to_date
 from tenancy.models import Amendment, SubleaseContract
 
 INITIAL_TERM = relativedelta(months=6)
@@ -91,6 +92,8 @@ def contract_create(
         if OVERLAP in str(error):
             raise ValidationError(OVERLAP_MESSAGE) from error
         raise
+    # Entered after the 1st, or retroactively: the months already begun are called now.
+    issue_calls_to_date(contract)
     return contract
 
 
@@ -116,9 +119,16 @@ def exit_with_contracts(*, household: Household, exit_date: datetime.date, by: U
     """The household leaves the dispositif: its running contracts end the same day (the first
     day out), which frees their spaces. ``exit`` carries destination, bail glissant, support."""
     household = household_exit(household=household, exit_date=exit_date, by=by, **exit)
-    SubleaseContract.objects.filter(household=household, actual_end_date__isnull=True).update(
-        actual_end_date=exit_date
+    running = list(
+        SubleaseContract.objects.select_for_update().filter(
+            household=household, actual_end_date__isnull=True
+        )
     )
+    for contract in running:
+        contract.actual_end_date = exit_date
+        contract.save(update_fields=["actual_end_date"])
+        # Rent of the exit month was called in full on the 1st: the days after are credited.
+        credit_unused_days(contract=contract, by=by)
     return household
 
 
