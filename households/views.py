@@ -32,10 +32,12 @@ from iml.permissions import (
     ADMISSION_ROLES,
     HOUSEHOLD_MANAGERS,
     HOUSEHOLD_VIEWERS,
+    MONEY_VIEWERS,
     has_role,
     member_required,
 )
 from tenancy.models import Amendment
+from tenancy.selectors import household_balance
 from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
 
 PAGE_SIZE = 25
@@ -87,6 +89,9 @@ def household_detail(request: HttpRequest, household: str) -> HttpResponse:
                 Prefetch("amendments", queryset=Amendment.objects.order_by("-number"))
             ),
             "can_manage": has_role(request.membership, HOUSEHOLD_MANAGERS),
+            "balance": household_balance(obj)
+            if has_role(request.membership, MONEY_VIEWERS)
+            else None,
             "Status": HouseholdStatus,
         },
     )

@@ -34,6 +34,7 @@ from housing.models import HousingUnit, Landlord, MainLease, Prospect, ProspectS
 from iml.codes import ManagementMode
 from iml.forms import add_service_error, submit_form
 from iml.permissions import HOUSING_MANAGERS, HOUSING_VIEWERS, member_required
+from tenancy.inventories import unit_incidents
 
 PAGE_SIZE = 25
 
@@ -81,6 +82,7 @@ def unit_detail(request: HttpRequest, unit: str) -> HttpResponse:
             "unit": housing_unit,
             "rooms": selectors.unit_rooms(housing_unit),
             "leases": selectors.unit_leases(housing_unit),
+            "incidents": unit_incidents(housing_unit),
             "today": timezone.localdate(),
         },
     )

@@ -16,5 +16,7 @@ def organisation(request: HttpRequest) -> dict:
             "manage_households": permissions.has_role(membership, permissions.HOUSEHOLD_MANAGERS),
             "housing": permissions.has_role(membership, permissions.HOUSING_VIEWERS),
             "manage_housing": permissions.has_role(membership, permissions.HOUSING_MANAGERS),
+            "money": permissions.has_role(membership, permissions.MONEY_VIEWERS),
+            "record_money": permissions.has_role(membership, permissions.MONEY_RECORDERS),
         },
     }

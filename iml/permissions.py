@@ -25,6 +25,9 @@ ADMISSION_ROLES = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 # Housing stock: régisseurs and heads manage it; social workers look up free spaces.
 HOUSING_VIEWERS = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 HOUSING_MANAGERS = (Role.REGISSEUR, Role.HEAD)
+# Money: régisseurs and heads record it; social workers read balances, ledgers and plans.
+MONEY_VIEWERS = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
+MONEY_RECORDERS = (Role.REGISSEUR, Role.HEAD)
 
 
 def has_role(membership: Membership | None, roles: tuple[Role, ...]) -> bool:

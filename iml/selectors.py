@@ -58,4 +58,5 @@ def dashboard_counts(*, membership: Membership) -> list[Card]:
 DASHBOARD_PROVIDERS = [
     "households.selectors.dashboard_cards",
     "housing.selectors.dashboard_cards",
+    "tenancy.selectors.dashboard_cards",
 ]

@@ -78,5 +78,6 @@ urlpatterns = [
     path("dispositifs/<uuid:dispositif>/", views.dispositif_edit, name="dispositif_edit"),
     path("menages/", include("households.urls")),
     path("logements/", include("housing.urls")),
+    path("location/", include("tenancy.urls")),
     path("admin/", admin.site.urls),
 ]

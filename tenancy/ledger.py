@@ -52,21 +52,34 @@ def days_covered(contract: SubleaseContract, month: datetime.date) -> int:
     return max(0, (end - max(contract.start_date, month)).days)
 
 
-def clean_amount(value, field: str = "amount") -> Decimal:
-    """A positive amount in euros with at most two decimals, or a French error."""
+def parse_amount(value) -> Decimal:
+    """A positive amount in euros with at most two decimals ("125,50", "1 250.00"), or a
+    French error."""
+    invalid = "Montant invalide : saisissez par exemple 125,50."
+    text = str(value).strip().replace(",", ".")
+    for space in (" ", "\u202f", "\u00a0"):
+        text = text.replace(space, "")
     try:
-        amount = Decimal(str(value).replace(",", ".").replace(" ", "").replace("\u202f", ""))
+        amount = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: "Montant invalide : saisissez par exemple 125,50."}) from None
+        raise ValidationError(invalid) from None
     if not amount.is_finite():
-        raise ValidationError({field: "Montant invalide : saisissez par exemple 125,50."})
+        raise ValidationError(invalid)
     if amount <= 0:
-        raise ValidationError({field: "Le montant doit être positif."})
+        raise ValidationError("Le montant doit être positif.")
     if amount > MAX_AMOUNT:
-        raise ValidationError({field: "Montant trop élevé (99 999,99 € au plus)."})
+        raise ValidationError("Montant trop élevé (99 999,99 € au plus).")
     if amount != amount.quantize(CENT):
-        raise ValidationError({field: "Un montant a au plus deux décimales (les centimes)."})
+        raise ValidationError("Un montant a au plus deux décimales (les centimes).")
     return amount.quantize(CENT)
+
+
+def clean_amount(value, field: str = "amount") -> Decimal:
+    """``parse_amount``, its error attached to ``field``."""
+    try:
+        return parse_amount(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
 
 
 # --- Rent calls -----------------------------------------------------------------------------
@@ -101,7 +114,7 @@ SELECT gen_random_uuid(), organisation_id, id, first_day, 'appel', rent_part + c
        m0, rent_part, charges_part, '', '', '', '', NULL, NULL, now()
 FROM parts
 WHERE rent_part + charges_part > 0
-ON CONFLICT (contract_id, period) WHERE kind = 'appel' DO NOTHING
+ON CONFLICT (organisation_id, contract_id, period) WHERE kind = 'appel' DO NOTHING
 """
 
 
@@ -365,7 +378,7 @@ def caf_confirm(
             contract__in=locked.values(),
             kind=LedgerKind.APL,
             period=month,
-            reversal__isnull=True,
+            reversals__isnull=True,
         ).values_list("contract__reference", flat=True)
     )
     if already:

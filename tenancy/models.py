@@ -15,6 +15,7 @@ from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from housing.models import DateRange, Int8Range, money_field, same_value
 from iml.codes import LedgerKind, PaymentMethod, RepaymentPlanStatus, choice_constraint
@@ -115,6 +116,9 @@ class SubleaseContract(OrganisationOwned):
     def __str__(self) -> str:
         return self.reference
 
+    def get_absolute_url(self) -> str:
+        return reverse("tenancy:contract_detail", args=[self.public_id])
+
     def covers(self, day: datetime.date) -> bool:
         return self.start_date <= day and (
             self.actual_end_date is None or day < self.actual_end_date
@@ -202,16 +206,17 @@ class LedgerEntry(OrganisationOwned):
     reference = models.CharField("référence", max_length=100, blank=True,
                                  help_text="N° de chèque, référence du virement…")  # fmt: skip
     note = models.CharField("motif", max_length=300, blank=True)
-    reverses = models.OneToOneField(
+    reverses = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="reversal",
+        related_name="reversals",
         verbose_name="écriture annulée",
     )
+    # Empty for what the jobs issue (rent calls).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField("saisie le", auto_now_add=True)
 
@@ -268,7 +273,7 @@ class LedgerEntry(OrganisationOwned):
             # Exactly one rent call per contract and month, even when the monthly job runs
             # twice or on two workers at once (INSERT … ON CONFLICT DO NOTHING).
             models.UniqueConstraint(
-                fields=["contract", "period"],
+                fields=["organisation", "contract", "period"],
                 condition=Q(kind=LedgerKind.APPEL),
                 name="ledgerentry_one_call_per_month",
             ),
@@ -276,6 +281,10 @@ class LedgerEntry(OrganisationOwned):
                 fields=["organisation", "number"],
                 condition=~Q(number=""),
                 name="ledgerentry_number_unique",
+            ),
+            # An entry is reversed at most once.
+            models.UniqueConstraint(
+                fields=["organisation", "reverses"], name="ledgerentry_reversed_once"
             ),
         ]
 
@@ -355,7 +364,7 @@ class RepaymentPlan(OrganisationOwned):
                 name="repaymentplan_closed_date",
             ),
             models.UniqueConstraint(
-                fields=["contract"],
+                fields=["organisation", "contract"],
                 condition=Q(status=RepaymentPlanStatus.ACTIF),
                 name="repaymentplan_one_active",
                 violation_error_message="Ce contrat a déjà un plan d’apurement actif.",
@@ -379,7 +388,9 @@ class Instalment(OrganisationOwned):
         ordering = ["plan", "number"]
         constraints = [
             public_id_unique("instalment"),
-            models.UniqueConstraint(fields=["plan", "number"], name="instalment_number_unique"),
+            models.UniqueConstraint(
+                fields=["organisation", "plan", "number"], name="instalment_number_unique"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
         ]
 
@@ -411,7 +422,7 @@ class Inventory(OrganisationOwned):
     damages = money_field(
         "dégradations facturées", default=0, help_text="À la sortie : montant dû par le ménage."
     )
-    damages_entry = models.OneToOneField(
+    damages_entry = models.ForeignKey(
         LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_by = models.ForeignKey(
@@ -427,9 +438,12 @@ class Inventory(OrganisationOwned):
             public_id_unique("inventory"),
             choice_constraint("kind", InventoryKind),
             models.UniqueConstraint(
-                fields=["contract", "kind"],
+                fields=["organisation", "contract", "kind"],
                 name="inventory_one_per_kind",
                 violation_error_message="Cet état des lieux existe déjà pour ce contrat.",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "damages_entry"], name="inventory_damages_entry_unique"
             ),
             models.CheckConstraint(
                 condition=Q(kind=InventoryKind.SORTIE) | Q(damages=0),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -53,7 +53,7 @@ def plan_create(
     debt = contract_balance(contract, at=signed_on)
     if debt <= 0:
         raise ValidationError("Le ménage n’a pas de dette à cette date : pas de plan possible.")
-    count = -(-debt // instalment)  # ceiling
+    count = int((debt / instalment).to_integral_value(rounding=ROUND_CEILING))
     if count > MAX_INSTALMENTS:
         raise ValidationError(
             {
@@ -74,7 +74,7 @@ def plan_create(
     plan.full_clean()
     plan.save()
     schedule, remaining = [], debt
-    for number in range(1, int(count) + 1):
+    for number in range(1, count + 1):
         amount = min(instalment, remaining)
         remaining -= amount
         schedule.append(

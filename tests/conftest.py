@@ -4,8 +4,13 @@ B) with a member of each role in each. A test that uses ``org_a`` runs as organi
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from iml.models import Role
@@ -162,3 +167,41 @@ def _force_login_passes_the_second_factor(request, monkeypatch):
         session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def worker(tmp_path, transactional_db):
+    """Start ``celery worker`` on the test queue, pointed at the test database."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "iml.settings_test",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}"
+        if db["HOST"].startswith("/")
+        else f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "IML_TEST_EMAIL_DIR": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "iml", "worker", "--pool", "solo",
+         "--loglevel", "info", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE,
+         "--hostname", f"test-{os.getpid()}@%h", "--without-heartbeat", "--without-gossip",
+         "--without-mingle"],
+        cwd=Path(settings.BASE_DIR), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    from iml.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output)

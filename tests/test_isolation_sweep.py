@@ -50,7 +50,13 @@ A_MARKERS = [
 # Each app that adds URLs adds a module tests/<app>/samples.py with
 # ``def samples(organisation, base) -> dict[str, Any]``: one object of organisation A per URL
 # keyword argument it introduces (``base`` holds the samples made so far, in this order).
-SAMPLE_MODULES = ["tests.housing.samples", "tests.households.samples"]
+SAMPLE_MODULES = [
+    "tests.housing.samples",
+    "tests.households.samples",
+    "tests.tenancy.samples",
+    "tests.tenancy.samples_inventories",
+    "tests.tenancy.samples_owners",
+]
 
 
 def sample_kwargs(organisation) -> dict[str, Any]:
@@ -100,6 +106,19 @@ def snapshot(organisation) -> dict[str, list[dict]]:
     }
 
 
+def text_of(response) -> str:
+    """What a person would read in the response: a PDF's text is in compressed streams."""
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        import io
+
+        from pypdf import PdfReader
+
+        return "\n".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+        )
+    return response.content.decode()
+
+
 def test_every_url_pattern_is_named_and_classified():
     for name, kwargs in all_url_patterns():
         assert name, f"URL pattern without a name (kwargs {kwargs}): name it to sweep it"
@@ -136,7 +155,7 @@ def test_users_of_another_organisation_get_404_on_every_object_url(client, world
                 assert response.status_code in allowed, (
                     f"{method.upper()} {url} as {role} of B: {response.status_code}"
                 )
-                body = response.content.decode()
+                body = text_of(response)
                 for marker in A_MARKERS:
                     assert marker not in body, f"{url} shows '{marker}' to {role} of B"
                 not_found_for_some_role |= response.status_code == 404
@@ -156,7 +175,7 @@ def test_organisation_pages_show_nothing_of_another_organisation(client, world):
         for role in Role:
             client.force_login(members_b[role].user)
             response = client.get(url, follow=True)
-            body = response.content.decode()
+            body = text_of(response)
             for marker in A_MARKERS:
                 assert marker not in body, f"{url} shows '{marker}' to {role} of B"
 
@@ -176,7 +195,7 @@ def test_a_user_without_membership_sees_nothing(client, world):
                 assert response.status_code == 302
                 continue
             assert response.status_code in (403, 404, 405), f"{method} {url}: {response}"
-            body = response.content.decode()
+            body = text_of(response)
             for marker in A_MARKERS:
                 assert marker not in body
 

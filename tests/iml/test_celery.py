@@ -1,59 +1,16 @@
-"""A real Celery worker process, on the real Redis, runs a task that reads the database."""
+"""A real Celery worker process (the ``worker`` fixture of tests/conftest.py), on the real
+Redis, runs a task that reads the database."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from iml.celery import app
 from iml.models import Role
 from iml.scoping import organisation_context
 from iml.services import member_invite
 from tests.factories import MembershipFactory
-
-BASE_DIR = Path(settings.BASE_DIR)
-
-
-@pytest.fixture
-def worker(tmp_path, transactional_db):
-    """Start ``celery worker`` on the test queue, pointed at the test database."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "iml.settings_test",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}"
-        if db["HOST"].startswith("/")
-        else f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-        "IML_TEST_EMAIL_DIR": str(tmp_path),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "iml", "worker", "--pool", "solo",
-         "--loglevel", "info", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE,
-         "--hostname", f"test-{os.getpid()}@%h", "--without-heartbeat", "--without-gossip",
-         "--without-mingle"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    app.conf.task_always_eager = False
-    try:
-        yield process
-    finally:
-        app.conf.task_always_eager = True
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output)
 
 
 @pytest.mark.celery_worker

@@ -8,9 +8,12 @@ from households.models import Household, HouseholdEvent, Person
 from iml.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR, demo_logins
 from iml.models import Dispositif, Membership, Organisation, User
 from iml.scoping import organisation_context
-from tenancy.models import SubleaseContract
+from tenancy.models import LandlordPayment, LedgerEntry, RepaymentPlan, SubleaseContract
 
-ORGANISATION_MODELS = [Membership, Household, Person, HouseholdEvent, SubleaseContract]
+ORGANISATION_MODELS = [
+    Membership, Household, Person, HouseholdEvent, SubleaseContract, LedgerEntry, RepaymentPlan,
+    LandlordPayment,
+]  # fmt: skip
 
 
 def counts() -> Counter:
@@ -55,6 +58,9 @@ def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
         assert running.count() == 17
         refugees = Dispositif.objects.get()
         assert (refugees.code, refugees.report_start_month) == ("IML-R", 11)
+    for organisation in Organisation.objects.all():
+        with organisation_context(organisation):
+            _check_demo_ledger()
 
     for organisation, email, _ in demo_logins():
         client.logout()
@@ -68,3 +74,20 @@ def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
             )
         assert response.redirect_chain[-1][0] == reverse("dashboard"), email
         assert organisation in response.content.decode()
+
+
+def _check_demo_ledger():
+    """Rent calls, CAF and household payments; two households in debt under a plan, one of
+    which has missed an instalment; payments to landlords."""
+    from iml.codes import LedgerKind, RepaymentPlanStatus
+    from tenancy.plans import plan_schedule
+    from tenancy.selectors import contract_balance
+
+    kinds = set(LedgerEntry.objects.values_list("kind", flat=True))
+    assert {LedgerKind.APPEL, LedgerKind.APL, LedgerKind.PAIEMENT, LedgerKind.AIDE} <= kinds
+    plans = RepaymentPlan.objects.filter(status=RepaymentPlanStatus.ACTIF)
+    assert plans.count() == 2
+    assert all(contract_balance(plan.contract) > 0 for plan in plans)
+    states = [s.status for plan in plans for s in plan_schedule(plan)]
+    assert "honoree" in states and "a_venir" in states
+    assert LandlordPayment.objects.exists()
