@@ -27,8 +27,9 @@ from tenancy.ledger import (
     next_month,
     prorate,
 )
-from tenancy.models import LandlordPayment, LedgerEntry, ReceiptCounter, SubleaseContract
+from tenancy.models import Amendment, LandlordPayment, LedgerEntry, ReceiptCounter, SubleaseContract
 from tenancy.plans import plan_create
+from tenancy.services import RENEWAL, STAY_LIMIT, contract_renew, current_end
 
 METHODS = [PaymentMethod.VIREMENT] * 9 + [PaymentMethod.ESPECES] * 5
 METHODS += [PaymentMethod.PRELEVEMENT] * 4 + [PaymentMethod.CHEQUE] * 2
@@ -47,6 +48,7 @@ def seed(*, organisation, demo, dispositif, users) -> None:
     # The month may have turned since the contracts were created.
     issue_rent_calls(organisation_id=organisation.pk, months=months_between(first, today))
 
+    _renewals(contracts.values(), today, regisseur)
     running = sorted(
         (c for c in contracts.values() if c.actual_end_date is None), key=lambda c: c.reference
     )
@@ -157,6 +159,37 @@ def seed(*, organisation, demo, dispositif, users) -> None:
         by=regisseur,
     )
     _landlord_payments(organisation, today, regisseur)
+
+
+JUSTIFICATION = (
+    "Relogement en cours : proposition d’un bailleur social attendue, le ménage est à jour de "
+    "ses démarches."
+)
+
+
+def _renewals(contracts, today: datetime.date, by) -> None:
+    """Contracts renewed by six-month amendments, signed a fortnight before each term ends,
+    for as long as the household stayed; beyond 18 months, with the written justification.
+    Running contracts go through the service; ended ones are history, written as an import
+    would (the service refuses to renew an ended contract)."""
+    for contract in sorted(contracts, key=lambda c: c.start_date):
+        stay_end = contract.actual_end_date or today
+        limit = (contract.household.entry_date or contract.start_date) + STAY_LIMIT
+        end, number = current_end(contract), contract.amendments.count()
+        while end < stay_end:
+            new_end = end + relativedelta(months=RENEWAL)
+            signed_on = max(end - datetime.timedelta(days=15), contract.start_date)
+            justification = JUSTIFICATION if new_end > limit else ""
+            if contract.actual_end_date is None:
+                contract_renew(contract=contract, signed_on=signed_on, by=by,
+                               justification=justification)  # fmt: skip
+            else:
+                number += 1
+                Amendment.objects.create(
+                    contract=contract, number=number, signed_on=signed_on, new_end_date=new_end,
+                    beyond_limit=new_end > limit, justification=justification, created_by=by,
+                )  # fmt: skip
+            end = new_end
 
 
 def _landlord_payments(organisation, today: datetime.date, by) -> None:

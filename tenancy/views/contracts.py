@@ -32,6 +32,7 @@ from iml.permissions import (
     has_role,
     member_required,
 )
+from iml.templatetags.iml_tags import euros
 from tenancy import ledger, plans, services
 from tenancy.forms import (
     ChargeForm,
@@ -204,8 +205,8 @@ def payment_entry(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Paiement de {entry.credit} € enregistré pour {chosen.household.reference} "
-                    f"— reçu n° {entry.number}.",
+                    f"Paiement de {euros(entry.credit)} enregistré pour "
+                    f"{chosen.household.reference} — reçu n° {entry.number}.",
                 )
                 return redirect(f"{reverse('tenancy:payment_entry')}?recu={entry.public_id}")
     last = None
@@ -328,7 +329,8 @@ def entry_reverse(request: HttpRequest, entry: str) -> HttpResponse:
         obj.contract.get_absolute_url(),
         FORM_PAGE,
         {
-            "title": f"Annuler : {obj.get_kind_display()} du {obj.date:%d/%m/%Y} ({obj.amount} €)",
+            "title": f"Annuler : {obj.get_kind_display()} du {obj.date:%d/%m/%Y} "
+            f"({euros(obj.amount)})",
             "intro": "Le compte ne s’efface jamais : une écriture inverse annule celle-ci, et "
             "les deux restent visibles.",
             "submit_label": "Annuler l’écriture",
@@ -424,7 +426,7 @@ def plan_create(request: HttpRequest, contract: str) -> HttpResponse:
         FORM_PAGE,
         {
             "title": f"Plan d’apurement — contrat {obj.reference}",
-            "intro": f"Dette à ce jour : {contract_balance(obj)} €. La dette retenue est le "
+            "intro": f"Dette à ce jour : {euros(contract_balance(obj))}. La dette retenue est le "
             "solde à la date de signature ; chaque mois le ménage paie son loyer résiduel et la "
             "mensualité.",
             "cancel_url": obj.get_absolute_url(),

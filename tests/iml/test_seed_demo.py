@@ -91,3 +91,8 @@ def _check_demo_ledger():
     states = [s.status for plan in plans for s in plan_schedule(plan)]
     assert "honoree" in states and "a_venir" in states
     assert LandlordPayment.objects.exists()
+    # Households staying past their term were renewed; past 18 months, with a justification.
+    from tenancy.models import Amendment
+
+    assert Amendment.objects.filter(beyond_limit=False).exists()
+    assert not Amendment.objects.filter(beyond_limit=True, justification="").exists()
