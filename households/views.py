@@ -33,9 +33,11 @@ from iml.permissions import (
     HOUSEHOLD_MANAGERS,
     HOUSEHOLD_VIEWERS,
     MONEY_VIEWERS,
+    SUPPORT_MANAGERS,
     has_role,
     member_required,
 )
+from support.network import household_referrals
 from tenancy.models import Amendment
 from tenancy.selectors import household_balance
 from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
@@ -89,6 +91,10 @@ def household_detail(request: HttpRequest, household: str) -> HttpResponse:
                 Prefetch("amendments", queryset=Amendment.objects.order_by("-number"))
             ),
             "can_manage": has_role(request.membership, HOUSEHOLD_MANAGERS),
+            "referrals": household_referrals(obj)
+            if has_role(request.membership, SUPPORT_MANAGERS)
+            else None,
+            "support_contract": obj.support_contracts.first(),
             "balance": household_balance(obj)
             if has_role(request.membership, MONEY_VIEWERS)
             else None,

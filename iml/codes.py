@@ -224,3 +224,29 @@ class RepaymentPlanStatus(models.TextChoices):
     ACTIF = "actif", "actif"
     SOLDE = "solde", "soldé"
     ROMPU = "rompu", "rompu"
+
+
+class InteractionType(models.TextChoices):
+    VISITE_DOMICILE = "visite_domicile", "visite à domicile"
+    RDV_BUREAU = "rdv_bureau", "rendez-vous au bureau"
+    TELEPHONE = "telephone", "entretien téléphonique"
+    VISITE_CONJOINTE = "visite_conjointe", "visite conjointe travailleur social + régisseur"
+    ACCOMPAGNEMENT_EXTERIEUR = (
+        "accompagnement_exterieur",
+        "accompagnement physique (CAF, préfecture…)",
+    )
+    ATELIER_COLLECTIF = "atelier_collectif", "atelier collectif"
+    RDV_NON_HONORE = "rdv_non_honore", "rendez-vous non honoré"
+
+
+class SupportDomain(models.TextChoices):
+    ADMINISTRATIF = "administratif", "démarches administratives, accès aux droits"
+    BUDGET = "budget", "gestion budgétaire"
+    LOGEMENT = "logement", "appropriation et entretien du logement, relogement"
+    SANTE = "sante", "santé"
+    EMPLOI = "emploi", "emploi, formation"
+    LANGUE = "langue", "apprentissage du français"
+    TITRE_SEJOUR = "titre_sejour", "état civil, titres de séjour, OFPRA"
+    FAMILLE = "famille", "parentalité, scolarité, réunification familiale"
+    SOCIAL = "social", "lien social, isolement"
+    MOBILITE = "mobilite", "mobilité"

@@ -17,6 +17,8 @@ def organisation(request: HttpRequest) -> dict:
             "housing": permissions.has_role(membership, permissions.HOUSING_VIEWERS),
             "manage_housing": permissions.has_role(membership, permissions.HOUSING_MANAGERS),
             "money": permissions.has_role(membership, permissions.MONEY_VIEWERS),
+            "support": permissions.has_role(membership, permissions.SUPPORT_VIEWERS),
+            "manage_support": permissions.has_role(membership, permissions.SUPPORT_MANAGERS),
             "record_money": permissions.has_role(membership, permissions.MONEY_RECORDERS),
         },
     }

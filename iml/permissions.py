@@ -28,10 +28,19 @@ HOUSING_MANAGERS = (Role.REGISSEUR, Role.HEAD)
 # Money: régisseurs and heads record it; social workers read balances, ledgers and plans.
 MONEY_VIEWERS = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 MONEY_RECORDERS = (Role.REGISSEUR, Role.HEAD)
+# Support: social workers and heads write it and read the confidential notes; régisseurs see
+# the timeline without notes, and the partners directory.
+SUPPORT_MANAGERS = (Role.SOCIAL_WORKER, Role.HEAD)
+SUPPORT_VIEWERS = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 
 
 def has_role(membership: Membership | None, roles: tuple[Role, ...]) -> bool:
     return membership is not None and membership.role in roles
+
+
+def can_read_support_notes(membership: Membership | None) -> bool:
+    """Confidential notes of interactions: social workers and heads only, never régisseurs."""
+    return has_role(membership, SUPPORT_MANAGERS)
 
 
 def can_manage_members(membership: Membership | None) -> bool:

@@ -79,5 +79,6 @@ urlpatterns = [
     path("menages/", include("households.urls")),
     path("logements/", include("housing.urls")),
     path("location/", include("tenancy.urls")),
+    path("accompagnement/", include("support.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -56,6 +56,8 @@ SAMPLE_MODULES = [
     "tests.tenancy.samples",
     "tests.tenancy.samples_inventories",
     "tests.tenancy.samples_owners",
+    "tests.support.samples_contracts",
+    "tests.support.samples_network",
 ]
 
 

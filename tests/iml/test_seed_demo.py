@@ -61,6 +61,7 @@ def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
     for organisation in Organisation.objects.all():
         with organisation_context(organisation):
             _check_demo_ledger()
+            _check_demo_support()
 
     for organisation, email, _ in demo_logins():
         client.logout()
@@ -96,3 +97,23 @@ def _check_demo_ledger():
 
     assert Amendment.objects.filter(beyond_limit=False).exists()
     assert not Amendment.objects.filter(beyond_limit=True, justification="").exists()
+
+
+def _check_demo_support():
+    """Every household that entered has visits (some missed) and referrals; a workshop; the
+    support contracts; one household without contact for weeks."""
+    from django.utils import timezone
+
+    from support.interactions import my_households
+    from support.models import Interaction, Referral, SupportContract, Workshop
+
+    entered = Household.objects.filter(entry_date__isnull=False)
+    assert SupportContract.objects.count() >= entered.count() - 1
+    assert not entered.exclude(interactions__isnull=False).exists()
+    kinds = set(Interaction.objects.values_list("kind", flat=True))
+    assert {"visite_domicile", "rdv_non_honore", "rdv_bureau"} <= kinds
+    assert Workshop.objects.exists() and Referral.objects.exists()
+    rows = list(my_households(None))
+    today = timezone.localdate()
+    assert any(h.last_contact and (today - h.last_contact).days > 42 for h in rows)
+    assert any(h.next_appointment for h in rows)

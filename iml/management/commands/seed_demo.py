@@ -25,7 +25,7 @@ from iml.scoping import organisation_context
 DEMO_SECOND_FACTOR_STOCK = 50
 
 # Modules with ``seed(*, organisation, demo, dispositif, users)``, run in this order.
-SEEDERS = ["housing.demo", "households.demo", "tenancy.demo"]
+SEEDERS = ["housing.demo", "households.demo", "tenancy.demo", "support.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,9 @@
+from support.views import contracts, interactions, network
+
+app_name = "support"
+
+urlpatterns = [
+    *interactions.urlpatterns,
+    *contracts.urlpatterns,
+    *network.urlpatterns,
+]

@@ -1,0 +1,127 @@
+"""Screens of the support app: logging an interaction, "my households", a household's
+timeline.
+
+Social workers and heads log interactions and read their notes (SUPPORT_MANAGERS); régisseurs
+read the timeline without the notes (SUPPORT_VIEWERS); admins see none of it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from households.models import Household
+from iml.access_log import record_access
+from iml.forms import add_service_error
+from iml.models import Role
+from iml.permissions import (
+    SUPPORT_MANAGERS,
+    SUPPORT_VIEWERS,
+    can_read_support_notes,
+    member_required,
+)
+from support.forms import InteractionForm, TimelineFilterForm
+from support.interactions import (
+    TimelineKind,
+    attention_flags,
+    household_timeline,
+    interaction_log,
+    my_households,
+)
+
+PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 50
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@member_required(SUPPORT_MANAGERS)
+def interaction_create(request: HttpRequest, household: str) -> HttpResponse:
+    obj = get_object_or_404(Household, public_id=household)
+    form = InteractionForm(request.POST or None, household=obj, user=request.user)
+    timeline = reverse("support:household_timeline", args=[obj.public_id])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            interaction_log(
+                household=obj,
+                date=data["date"],
+                kind=data["kind"],
+                domains=data["domains"],
+                duration_minutes=data["duration_minutes"],
+                persons=list(data["persons"]),
+                staff=list(data["staff"]),
+                notes=data["notes"],
+                next_appointment=data["next_appointment"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Échange enregistré pour {obj.reference}.")
+            return redirect(_next_url(request, timeline))
+    return render(
+        request,
+        "support/interaction_form.html",
+        {"form": form, "household": obj, "next": _next_url(request, timeline)},
+    )
+
+
+@member_required(SUPPORT_MANAGERS)
+def my_households_view(request: HttpRequest) -> HttpResponse:
+    everyone = request.membership.role == Role.HEAD and request.GET.get("tous") == "1"
+    today = timezone.localdate()
+    households = my_households(None if everyone else request.user, today)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(household, attention_flags(household, today)) for household in page.object_list]
+    return render(
+        request,
+        "support/my_households.html",
+        {"page": page, "rows": rows, "everyone": everyone, "today": today},
+    )
+
+
+@member_required(SUPPORT_VIEWERS)
+def household_timeline_view(request: HttpRequest, household: str) -> HttpResponse:
+    obj = get_object_or_404(Household, public_id=household)
+    with_notes = can_read_support_notes(request.membership)
+    choices = TimelineKind.CHOICES
+    form = TimelineFilterForm(request.GET or None, choices=choices)
+    kinds = (
+        set(form.cleaned_data["type"]) if form.is_valid() and form.cleaned_data["type"] else None
+    )
+    record_access(request, object_type="timeline", object_id=obj.public_id,
+                  household_id=obj.public_id)  # fmt: skip
+    items = household_timeline(obj, with_notes=with_notes, kinds=kinds)
+    page = Paginator(items, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "support/timeline.html",
+        {
+            "household": obj,
+            "page": page,
+            "form": form,
+            "with_notes": with_notes,
+            "can_log": request.membership.role in SUPPORT_MANAGERS,
+        },
+    )
+
+
+urlpatterns = [
+    path("mes-menages/", my_households_view, name="my_households"),
+    path("menages/<uuid:household>/echange/", interaction_create, name="interaction_create"),
+    path(
+        "menages/<uuid:household>/historique/", household_timeline_view, name="household_timeline"
+    ),
+]
