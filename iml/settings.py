@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "households.tasks.apply_retention_nightly",
         "schedule": crontab(hour=4, minute=0),
     },
+    "sync-alerts": {
+        "task": "iml.tasks.sync_alerts_daily",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "issue-monthly-rent-calls": {
         "task": "tenancy.tasks.issue_monthly_rent_calls",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),

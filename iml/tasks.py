@@ -58,3 +58,16 @@ def purge_access_log() -> int:
     from iml.access_log import purge_access_log as purge
 
     return purge()
+
+
+@shared_task
+def sync_alerts_daily(today: str | None = None) -> dict:
+    """The daily alert job (06:00 Paris): organisation by organisation, each in its own
+    transaction. Returns the counts (created, updated, resolved) — no personal data."""
+    import datetime
+
+    from iml.alerts import sync_all
+
+    day = datetime.date.fromisoformat(today) if today else None
+    result = sync_all(day)
+    return {"created": result.created, "updated": result.updated, "resolved": result.resolved}
