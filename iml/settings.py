@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "iml.tasks.sync_alerts_daily",
         "schedule": crontab(hour=6, minute=0),
     },
+    "alert-digest": {
+        "task": "iml.tasks.send_alert_digests",
+        "schedule": crontab(hour=6, minute=15),
+    },
     "issue-monthly-rent-calls": {
         "task": "tenancy.tasks.issue_monthly_rent_calls",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),

@@ -57,11 +57,12 @@ def seed(*, organisation, demo, dispositif, users) -> None:
         key=lambda c: c.reference,
     )
     this_month = month_start(today)
-    # Debtor A stopped paying six to three months ago and signed a plan two months ago;
-    # debtor B stopped three months ago and signs a plan this month.
+    # Debtor A stopped paying seven to four months ago and signed a plan three months ago
+    # (first instalment honoured, the second missed); debtor B stopped three months ago and
+    # signs a plan this month. Dates are relative to today: the demo reads the same any day.
     debtor_a, debtor_b = running[1], running[4]
     unpaid = {
-        debtor_a.pk: {this_month - relativedelta(months=n) for n in range(3, 7)},
+        debtor_a.pk: {this_month - relativedelta(months=n) for n in range(4, 8)},
         debtor_b.pk: {this_month - relativedelta(months=n) for n in range(0, 3)},
     }
     if left:
@@ -101,9 +102,9 @@ def seed(*, organisation, demo, dispositif, users) -> None:
             continue
         if partial and contract.pk not in unpaid:
             residual = (residual / 2).quantize(Decimal("0.01"))
-        if contract.pk == debtor_a.pk and call.period == this_month - relativedelta(months=1):
+        if contract.pk == debtor_a.pk and call.period == this_month - relativedelta(months=2):
             # Under the plan: the residual rent and the first instalment, before the 10th;
-            # this month, the rent only: the second instalment is missed.
+            # the month after, the rent only: the second instalment is missed.
             residual += Decimal("150.00")
             pay_day = call.period + datetime.timedelta(days=4)
         entries.append(
@@ -118,7 +119,7 @@ def seed(*, organisation, demo, dispositif, users) -> None:
             )
         )
     # FSL aid towards debtor A's arrears.
-    aid_day = this_month - relativedelta(months=2) + datetime.timedelta(days=20)
+    aid_day = this_month - relativedelta(months=3) + datetime.timedelta(days=9)  # before the plan
     entries.append(
         LedgerEntry(
             organisation=organisation,
@@ -145,9 +146,9 @@ def seed(*, organisation, demo, dispositif, users) -> None:
 
     plan_create(
         contract=debtor_a,
-        signed_on=this_month - relativedelta(months=2) + datetime.timedelta(days=14),
+        signed_on=this_month - relativedelta(months=3) + datetime.timedelta(days=14),
         instalment=Decimal("150.00"),
-        first_due_date=this_month - relativedelta(months=1) + datetime.timedelta(days=9),
+        first_due_date=this_month - relativedelta(months=2) + datetime.timedelta(days=9),
         by=regisseur,
         note="Plan signé avec le ménage et la travailleuse sociale après trois mois d’impayés.",
     )

@@ -62,6 +62,7 @@ def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
         with organisation_context(organisation):
             _check_demo_ledger()
             _check_demo_support()
+            _check_demo_alerts()
 
     for organisation, email, _ in demo_logins():
         client.logout()
@@ -117,3 +118,12 @@ def _check_demo_support():
     today = timezone.localdate()
     assert any(h.last_contact and (today - h.last_contact).days > 42 for h in rows)
     assert any(h.next_appointment for h in rows)
+
+
+def _check_demo_alerts():
+    """A realistic set of open alerts: milestones, debts, a missed instalment, silence."""
+    from iml.models import Alert, AlertKind
+
+    kinds = set(Alert.objects.exclude(status="resolue").values_list("kind", flat=True))
+    assert {AlertKind.DEBT, AlertKind.NO_CONTACT, AlertKind.INSTALMENT} <= kinds
+    assert len(kinds) >= 3

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from iml.alerts import sync_alerts
 from iml.demo import (
     DEMO_PASSWORD,
     DEMO_SECOND_FACTOR,
@@ -60,6 +61,8 @@ class Command(BaseCommand):
                     importlib.import_module(module).seed(
                         organisation=organisation, demo=demo, dispositif=dispositif, users=users
                     )
+                # Today's alerts, as the daily job would raise them.
+                sync_alerts(organisation)
         self.stdout.write(self.style.SUCCESS("Données de démonstration à jour."))
 
     def _demo_second_factor(self, user: User) -> None:

@@ -1,0 +1,225 @@
+"""The daily alert job, walked through time: a household entering on 2024-01-15 gets its
+6-month sublease warning on 2024-06-15, due on 2024-07-15, overdue after, cleared by an
+amendment; debts appear and clear with payments; a missed instalment; the support contract
+to sign; six weeks without contact. Idempotent, also with two jobs at once and a real worker."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from iml.alerts import sync_alerts, sync_all
+from iml.codes import InteractionType, PaymentMethod, SupportDomain
+from iml.models import Alert, AlertKind, Role
+from iml.rls import organisation_transaction
+from iml.tasks import sync_alerts_daily
+from support.interactions import interaction_log
+from support.models import SupportContract
+from tenancy import ledger
+from tenancy.models import SubleaseContract
+from tenancy.plans import plan_create
+from tenancy.services import contract_renew
+from tests.factories import DispositifFactory, OrganisationFactory
+from tests.households.factories import HouseholdFactory
+from tests.tenancy.factories import SubleaseContractFactory
+
+D = datetime.date
+E = Decimal
+
+
+@pytest.fixture
+def world(org_a, dispositif_a, members_a):
+    worker = members_a[Role.SOCIAL_WORKER].user
+    household = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference="H-1",
+                                 orientation_date=D(2023, 12, 1), entry_date=D(2024, 1, 15),
+                                 referent=worker)  # fmt: skip
+    contract = SubleaseContractFactory(organisation=org_a, household=household,
+                                       unit__dispositif=dispositif_a, start_date=D(2024, 1, 15),
+                                       rent=E("400"), charges=E("50"),
+                                       expected_housing_benefit=E("250"))  # fmt: skip
+    return {"org": org_a, "household": household, "contract": contract, "worker": worker,
+            "regisseur": members_a[Role.REGISSEUR].user, "dispositif": dispositif_a}  # fmt: skip
+
+
+def alerts(kind, **filters):
+    return list(Alert.objects.filter(kind=kind, **filters).order_by("milestone"))
+
+
+def state(kind):
+    return [(a.milestone, a.level, a.status) for a in alerts(kind)]
+
+
+def test_sublease_milestone_warning_due_overdue_then_resolved_by_an_amendment(world):
+    org = world["org"]
+    sync_alerts(org, D(2024, 6, 14))
+    assert state(AlertKind.SUBLEASE_RENEWAL) == []
+    sync_alerts(org, D(2024, 6, 15))
+    assert state(AlertKind.SUBLEASE_RENEWAL) == [("6", "warning", "ouverte")]
+    alert = alerts(AlertKind.SUBLEASE_RENEWAL)[0]
+    assert alert.due_date == D(2024, 7, 15) and alert.assignee_role == Role.REGISSEUR
+    assert alert.assignee is None and alert.household == world["household"]
+    Alert.objects.filter(pk=alert.pk).update(status="vue")
+    assert sync_alerts(org, D(2024, 6, 20)).created == 0
+    assert state(AlertKind.SUBLEASE_RENEWAL) == [("6", "warning", "vue")]  # unchanged
+    sync_alerts(org, D(2024, 7, 15))
+    assert state(AlertKind.SUBLEASE_RENEWAL) == [("6", "due", "ouverte")]  # escalated: reopened
+    sync_alerts(org, D(2024, 7, 16))
+    assert state(AlertKind.SUBLEASE_RENEWAL) == [("6", "overdue", "ouverte")]
+    contract_renew(contract=world["contract"], signed_on=D(2024, 7, 16), by=world["regisseur"])
+    result = sync_alerts(org, D(2024, 7, 17))
+    assert state(AlertKind.SUBLEASE_RENEWAL) == [("6", "overdue", "resolue")]
+    assert result.resolved >= 1
+    # The 12-month decision comes next, a month before 2025-01-15.
+    sync_alerts(org, D(2024, 12, 16))
+    assert ("12", "warning", "ouverte") in state(AlertKind.SUBLEASE_RENEWAL)
+
+
+def test_the_job_run_twice_changes_nothing(world):
+    org = world["org"]
+    first = sync_alerts(org, D(2024, 7, 20))
+    assert first.created >= 3  # sublease, support signature, no contact
+    rows = list(Alert.objects.values_list("pk", "level", "status", "updated_at"))
+    second = sync_alerts(org, D(2024, 7, 20))
+    assert (second.created, second.updated, second.resolved) == (0, 0, 0)
+    assert list(Alert.objects.values_list("pk", "level", "status", "updated_at")) == rows
+
+
+def test_support_contract_to_sign_then_signed(world):
+    org, household = world["org"], world["household"]
+    sync_alerts(org, D(2024, 2, 6))
+    assert state(AlertKind.SUPPORT_SIGNATURE) == []
+    sync_alerts(org, D(2024, 2, 7))  # a week before the 30th day
+    assert state(AlertKind.SUPPORT_SIGNATURE) == [("signature", "warning", "ouverte")]
+    alert = alerts(AlertKind.SUPPORT_SIGNATURE)[0]
+    assert alert.assignee == world["worker"] and alert.due_date == D(2024, 2, 14)
+    sync_alerts(org, D(2024, 2, 20))
+    assert state(AlertKind.SUPPORT_SIGNATURE) == [("signature", "overdue", "ouverte")]
+    SupportContract.objects.create(
+        household=household, signed_on=D(2024, 2, 20), initial_end_date=D(2024, 8, 20),
+        referent=world["worker"],
+    )  # fmt: skip
+    sync_alerts(org, D(2024, 2, 21))
+    assert state(AlertKind.SUPPORT_SIGNATURE) == [("signature", "overdue", "resolue")]
+    # Its renewal is due six months after entry (2024-07-15), while it ends on 2024-08-20:
+    # nothing to decide at six months; at twelve, a month ahead.
+    sync_alerts(org, D(2024, 7, 1))
+    assert state(AlertKind.SUPPORT_RENEWAL) == []
+    sync_alerts(org, D(2024, 12, 16))
+    assert state(AlertKind.SUPPORT_RENEWAL) == [("12", "warning", "ouverte")]
+
+
+def test_no_contact_for_six_weeks_and_missed_appointments_do_not_count(world):
+    org, household, worker = world["org"], world["household"], world["worker"]
+    interaction_log(household=household, date=D(2024, 2, 1), kind=InteractionType.RDV_BUREAU,
+                    domains=[SupportDomain.LOGEMENT], by=worker)  # fmt: skip
+    sync_alerts(org, D(2024, 3, 13))
+    assert state(AlertKind.NO_CONTACT) == []
+    interaction_log(household=household, date=D(2024, 3, 10),
+                    kind=InteractionType.RDV_NON_HONORE, by=worker)  # fmt: skip
+    sync_alerts(org, D(2024, 3, 14))  # 6 weeks after 2024-02-01
+    assert state(AlertKind.NO_CONTACT) == [("2024-02-01", "due", "ouverte")]
+    assert alerts(AlertKind.NO_CONTACT)[0].assignee == worker
+    interaction_log(household=household, date=D(2024, 3, 20), kind=InteractionType.TELEPHONE,
+                    domains=[SupportDomain.SANTE], by=worker)  # fmt: skip
+    sync_alerts(org, D(2024, 3, 21))
+    assert state(AlertKind.NO_CONTACT) == [("2024-02-01", "due", "resolue")]
+    sync_alerts(org, D(2024, 5, 1))  # six weeks after 2024-03-20: a new silence
+    assert state(AlertKind.NO_CONTACT)[-1] == ("2024-03-20", "due", "ouverte")
+
+
+def pay(contract, day, amount, user, method=PaymentMethod.VIREMENT):
+    return ledger.payment_record(contract=contract, date=day, amount=amount, method=method,
+                                 by=user)  # fmt: skip
+
+
+def test_debt_appears_clears_with_a_payment_and_comes_back(world):
+    org, contract, user = world["org"], world["contract"], world["regisseur"]
+    SubleaseContract.objects.filter(pk=contract.pk).update(start_date=D(2024, 3, 1))
+    contract.refresh_from_db()
+    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 3, 1)])
+    ledger.caf_confirm(month=D(2024, 3, 1), received={contract: E("250")}, date=D(2024, 3, 5),
+                       by=user)  # fmt: skip
+    sync_alerts(org, D(2024, 3, 6))  # owes 200: one month of residual rent (450 - 250)
+    assert state(AlertKind.DEBT) == [("dette", "due", "ouverte")]
+    pay(contract, D(2024, 3, 8), "200", user)
+    sync_alerts(org, D(2024, 3, 9))
+    assert state(AlertKind.DEBT) == [("dette", "due", "resolue")]
+    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 4, 1), D(2024, 5, 1)])
+    sync_alerts(org, D(2024, 5, 2))  # 900 owed: more than twice the threshold
+    assert state(AlertKind.DEBT) == [("dette", "overdue", "ouverte")]
+
+
+def test_two_rent_calls_without_a_household_payment(world):
+    org, contract, user = world["org"], world["contract"], world["regisseur"]
+    world["dispositif"].alert_debt_months = E("5")  # the balance rule stays silent
+    world["dispositif"].save()
+    SubleaseContract.objects.filter(pk=contract.pk).update(start_date=D(2024, 3, 1))
+    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 3, 1)])
+    pay(contract, D(2024, 3, 2), "440", user)  # 10 short
+    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 4, 1)])
+    ledger.caf_confirm(month=D(2024, 4, 1), received={contract: E("250")}, date=D(2024, 4, 5),
+                       by=user)  # fmt: skip
+    sync_alerts(org, D(2024, 4, 6))
+    assert state(AlertKind.DEBT) == []  # one call since the last payment
+    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 5, 1)])
+    sync_alerts(org, D(2024, 5, 2))
+    assert state(AlertKind.DEBT) == [("dette", "due", "ouverte")]
+
+
+def test_missed_instalment_more_than_ten_days_late(world):
+    org, contract, user = world["org"], world["contract"], world["regisseur"]
+    ledger.issue_rent_calls(organisation_id=org.pk,
+                            months=[D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)])  # fmt: skip
+    plan = plan_create(contract=contract, signed_on=D(2024, 3, 2), instalment="300",
+                       first_due_date=D(2024, 3, 10), by=user)  # fmt: skip
+    sync_alerts(org, D(2024, 3, 20))  # ten days of grace
+    assert state(AlertKind.INSTALMENT) == []
+    sync_alerts(org, D(2024, 3, 21))
+    assert state(AlertKind.INSTALMENT) == [("1", "overdue", "ouverte")]
+    assert alerts(AlertKind.INSTALMENT)[0].subject_id == plan.pk
+    pay(contract, D(2024, 3, 22), "300", user)  # late, but paid
+    sync_alerts(org, D(2024, 3, 23))
+    assert state(AlertKind.INSTALMENT) == [("1", "overdue", "resolue")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_jobs_at_once_create_each_alert_once():
+    org = OrganisationFactory(slug="alerts-concurrent")
+    dispositif = DispositifFactory(organisation=org)
+    for n in range(15):
+        HouseholdFactory(organisation=org, dispositif=dispositif, reference=f"H-{n}",
+                         orientation_date=D(2023, 12, 1), entry_date=D(2024, 1, 15))  # fmt: skip
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def job():
+        try:
+            barrier.wait(10)
+            sync_all(D(2024, 7, 20))
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with organisation_transaction(org):
+        # Per household: the support contract to sign and six weeks without contact.
+        assert Alert.objects.count() == 30
+
+
+@pytest.mark.celery_worker
+def test_a_real_worker_runs_the_job_and_a_second_run_is_a_no_op(worker):
+    org = OrganisationFactory(slug="alerts-worker")
+    dispositif = DispositifFactory(organisation=org)
+    HouseholdFactory(organisation=org, dispositif=dispositif, orientation_date=D(2023, 12, 1),
+                     entry_date=D(2024, 1, 15))  # fmt: skip
+    first = sync_alerts_daily.delay("2024-07-20").get(timeout=60)
+    second = sync_alerts_daily.delay("2024-07-20").get(timeout=60)
+    assert first["created"] == 2 and second == {"created": 0, "updated": 0, "resolved": 0}
