@@ -17,6 +17,7 @@ run: $(STAMP)
 	$(PY) -m iml.devrun
 
 ## test: the whole suite, on real PostgreSQL and Redis (embedded unless DATABASE_URL/REDIS_URL)
+PYTEST_ARGS ?= -n 2
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
