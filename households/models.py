@@ -225,6 +225,8 @@ class PersonQuerySet(OrganisationScopedQuerySet):
 
 @pghistory.track(model_name="PersonHistory")
 class Person(OrganisationOwned):
+    # The operator's own identifier of the row (interchange workbook, ``workbook``).
+    ref = models.CharField("référence", max_length=50, blank=True)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="persons")
     last_name = models.CharField("nom", max_length=150)
     first_name = models.CharField("prénom", max_length=150)
@@ -260,6 +262,11 @@ class Person(OrganisationOwned):
         ordering = ["birth_date", "pk"]
         constraints = [
             public_id_unique("person"),
+            models.UniqueConstraint(
+                fields=["organisation", "ref"],
+                condition=~Q(ref=""),
+                name="person_ref_unique",
+            ),
             choice_constraint("sex", Sex),
             choice_constraint("role", PersonRole),
             choice_constraint("protection_status", ProtectionStatus, blank=True),

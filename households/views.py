@@ -91,6 +91,7 @@ def household_detail(request: HttpRequest, household: str) -> HttpResponse:
                 Prefetch("amendments", queryset=Amendment.objects.order_by("-number"))
             ),
             "can_manage": has_role(request.membership, HOUSEHOLD_MANAGERS),
+            "can_admit": has_role(request.membership, ADMISSION_ROLES),
             "referrals": household_referrals(obj)
             if has_role(request.membership, SUPPORT_MANAGERS)
             else None,

@@ -35,7 +35,35 @@ class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label="Rôle", choices=Role.choices)
 
 
+# What the daily alert job watches, tuned per dispositif (iml.alerts).
+ALERT_FIELDS = [
+    "alert_warning_days",
+    "alert_signature_days",
+    "alert_debt_months",
+    "alert_unpaid_calls",
+    "alert_instalment_grace_days",
+    "alert_no_contact_weeks",
+]
+
+
 class DispositifForm(forms.ModelForm):
+    """The alert thresholds may be left empty: the current value (the default for a new
+    dispositif) is kept."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ALERT_FIELDS:
+            field = self.fields[name]
+            field.required = False
+            field.help_text = "Laissez vide pour garder la valeur actuelle."
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ALERT_FIELDS:
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
     class Meta:
         model = Dispositif
         fields = [
@@ -48,6 +76,7 @@ class DispositifForm(forms.ModelForm):
             "report_start_month",
             "age_brackets",
             "is_active",
+            *ALERT_FIELDS,
         ]
         widgets = {
             "report_start_month": forms.Select(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
 from iml import twofactor
+from iml.alert_selectors import has_inbox
 from iml.models import Organisation, Role
 from iml.permissions import member_required
 
@@ -23,6 +24,14 @@ class TokenForm(forms.Form):
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
+    )
+
+
+class AlertDigestForm(forms.Form):
+    alert_digest = forms.BooleanField(
+        label="Recevoir chaque matin le récapitulatif des nouvelles alertes",
+        required=False,
+        help_text="Un e-mail vers 6 h 15, seulement s’il y a de nouvelles alertes pour vous.",
     )
 
 
@@ -93,12 +102,33 @@ def _group(secret: str) -> str:
 
 @member_required()
 def security(request: HttpRequest) -> HttpResponse:
+    """The account page; it posts to itself the alert digest preference (offered to whoever
+    has an alert inbox in one of their organisations)."""
+    digest_form = None
+    if any(has_inbox(membership) for membership in request.memberships):
+        digest_form = AlertDigestForm(
+            request.POST if request.method == "POST" else None,
+            initial={"alert_digest": request.user.alert_digest},
+        )
+        if digest_form.is_bound and digest_form.is_valid():
+            request.user.alert_digest = digest_form.cleaned_data["alert_digest"]
+            request.user.save(update_fields=["alert_digest"])
+            messages.success(
+                request,
+                "Vous recevrez chaque matin le récapitulatif des nouvelles alertes."
+                if request.user.alert_digest
+                else "Vous ne recevrez plus le récapitulatif des alertes par e-mail.",
+            )
+            return redirect("security")
+    elif request.method == "POST":
+        return redirect("security")
     return render(
         request,
         "iml/security.html",
         {
             "has_device": user_has_device(request.user, confirmed=True),
             "required": twofactor.two_factor_required(request),
+            "digest_form": digest_form,
         },
     )
 

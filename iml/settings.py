@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tenancy",
     "support",
     "reporting",
+    "workbook",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from iml import selectors, services
+from iml import alert_selectors, selectors, services
 from iml.access_log import access_log
 from iml.filters import AccessLogFilter
 from iml.forms import (
@@ -40,7 +40,8 @@ def health(request: HttpRequest) -> JsonResponse:
 @member_required(EVERY_ROLE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     counts = selectors.dashboard_counts(membership=request.membership)
-    return render(request, "iml/dashboard.html", {"counts": counts})
+    inbox = alert_selectors.inbox_summary(request.membership)
+    return render(request, "iml/dashboard.html", {"counts": counts, "inbox": inbox})
 
 
 @require_POST

@@ -47,6 +47,8 @@ class SupportContract(OrganisationOwned):
     """The contrat d'accompagnement individualisé: signed in the household's first month,
     for six months, renewed by amendments (6 → 12 → 18 months; beyond, justified)."""
 
+    # The operator's own identifier of the row (interchange workbook, ``workbook``).
+    ref = models.CharField("référence", max_length=50, blank=True)
     household = models.ForeignKey(
         "households.Household", on_delete=models.PROTECT, related_name="support_contracts"
     )
@@ -64,6 +66,11 @@ class SupportContract(OrganisationOwned):
         ordering = ["-signed_on", "-pk"]
         constraints = [
             public_id_unique("supportcontract"),
+            models.UniqueConstraint(
+                fields=["organisation", "ref"],
+                condition=~Q(ref=""),
+                name="supportcontract_ref_unique",
+            ),
             # One contract per stay: it is renewed by amendments, not replaced.
             models.UniqueConstraint(
                 fields=["organisation", "household"],
@@ -260,6 +267,8 @@ InteractionStaff = _link("InteractionStaff", "interaction", "user", "intervenant
 class Workshop(OrganisationOwned):
     """An atelier collectif: persons of any households of the organisation take part."""
 
+    # The operator's own identifier of the row (interchange workbook, ``workbook``).
+    ref = models.CharField("référence", max_length=50, blank=True)
     date = models.DateField("date")
     title = models.CharField("titre", max_length=200)
     theme = models.CharField("thème", max_length=20, choices=SupportDomain.choices)
@@ -281,7 +290,15 @@ class Workshop(OrganisationOwned):
         verbose_name = "atelier collectif"
         verbose_name_plural = "ateliers collectifs"
         ordering = ["-date", "-pk"]
-        constraints = [public_id_unique("workshop"), choice_constraint("theme", SupportDomain)]
+        constraints = [
+            public_id_unique("workshop"),
+            choice_constraint("theme", SupportDomain),
+            models.UniqueConstraint(
+                fields=["organisation", "ref"],
+                condition=~Q(ref=""),
+                name="workshop_ref_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.date:%d/%m/%Y})"

@@ -108,10 +108,10 @@ WITH months AS (
 )
 INSERT INTO tenancy_ledgerentry (
     public_id, organisation_id, contract_id, date, kind, debit, credit, period, rent_part,
-    charges_part, method, number, reference, note, reverses_id, created_by_id, created_at
+    charges_part, method, number, reference, note, reverses_id, created_by_id, created_at, ref
 )
 SELECT gen_random_uuid(), organisation_id, id, first_day, 'appel', rent_part + charges_part, 0,
-       m0, rent_part, charges_part, '', '', '', '', NULL, NULL, now()
+       m0, rent_part, charges_part, '', '', '', '', NULL, NULL, now(), ''
 FROM parts
 WHERE rent_part + charges_part > 0
 ON CONFLICT (organisation_id, contract_id, period) WHERE kind = 'appel' DO NOTHING

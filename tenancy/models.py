@@ -190,6 +190,8 @@ class LedgerEntry(OrganisationOwned):
     the opposite amount.
     """
 
+    # The operator's own identifier of the row (interchange workbook, ``workbook``).
+    ref = models.CharField("référence", max_length=50, blank=True)
     contract = models.ForeignKey(
         SubleaseContract, on_delete=models.PROTECT, related_name="entries", verbose_name="contrat"
     )
@@ -231,6 +233,11 @@ class LedgerEntry(OrganisationOwned):
         ]
         constraints = [
             public_id_unique("ledgerentry"),
+            models.UniqueConstraint(
+                fields=["organisation", "ref"],
+                condition=~Q(ref=""),
+                name="ledgerentry_ref_unique",
+            ),
             choice_constraint("kind", LedgerKind),
             choice_constraint("method", PaymentMethod, blank=True),
             models.CheckConstraint(
@@ -321,6 +328,8 @@ class RepaymentPlan(OrganisationOwned):
     residual rent. An instalment is honoured when, at its due date, the balance has come down
     to the debt minus the instalments due so far."""
 
+    # The operator's own identifier of the row (interchange workbook, ``workbook``).
+    ref = models.CharField("référence", max_length=50, blank=True)
     contract = models.ForeignKey(
         SubleaseContract, on_delete=models.PROTECT, related_name="plans", verbose_name="contrat"
     )
@@ -347,6 +356,11 @@ class RepaymentPlan(OrganisationOwned):
         ordering = ["-signed_on", "-pk"]
         constraints = [
             public_id_unique("repaymentplan"),
+            models.UniqueConstraint(
+                fields=["organisation", "ref"],
+                condition=~Q(ref=""),
+                name="repaymentplan_ref_unique",
+            ),
             choice_constraint("status", RepaymentPlanStatus),
             models.CheckConstraint(
                 condition=Q(debt__gt=0, instalment__gt=0),

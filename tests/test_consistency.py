@@ -15,7 +15,7 @@ from django.db import models
 from iml.rls import has_organisation_column, organisation_tables
 from iml.scoping import OrganisationOwned, OrganisationScopedManager
 
-PROJECT_APPS = {"iml", "households", "housing", "tenancy", "support", "reporting"}
+PROJECT_APPS = {"iml", "households", "housing", "tenancy", "support", "reporting", "workbook"}
 # Models that are not an operator's data: the tenant itself and platform-wide accounts.
 PLATFORM_MODELS = {"iml.Organisation", "iml.User"}
 

@@ -9,6 +9,7 @@ it has a sample below (``sample_kwargs``) or is listed, with its reason, in ``NO
 from __future__ import annotations
 
 import importlib
+import io
 from typing import Any
 
 import pytest
@@ -58,6 +59,9 @@ SAMPLE_MODULES = [
     "tests.tenancy.samples_owners",
     "tests.support.samples_contracts",
     "tests.support.samples_network",
+    "tests.iml.samples_alerts",
+    "tests.reporting.samples",
+    "tests.workbook.samples",
 ]
 
 
@@ -109,14 +113,23 @@ def snapshot(organisation) -> dict[str, list[dict]]:
 
 
 def text_of(response) -> str:
-    """What a person would read in the response: a PDF's text is in compressed streams."""
-    if response.get("Content-Type", "").startswith("application/pdf"):
-        import io
-
+    """What a person would read in the response: a PDF's text is in compressed streams, a
+    workbook's in zipped XML."""
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("application/pdf"):
         from pypdf import PdfReader
 
         return "\n".join(
             page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+        )
+    if "spreadsheetml" in content_type:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(
+            " ".join(str(value) for value in row if value is not None)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
         )
     return response.content.decode()
 

@@ -110,10 +110,10 @@ class TestHouseholdPage:
     def test_query_count_does_not_grow_with_persons(
         self, sw_client, household, org_a, django_assert_max_num_queries
     ):
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):
             sw_client.get(url("household_detail", household))
         PersonFactory.create_batch(8, organisation=org_a, household=household, role="enfant")
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):
             sw_client.get(url("household_detail", household))
 
 

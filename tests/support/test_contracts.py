@@ -502,7 +502,7 @@ def test_contract_page_query_count_is_bounded(
     client, contract, head_a, django_assert_max_num_queries
 ):
     login(client, head_a)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert client.get(contract.get_absolute_url()).status_code == 200
     for number in range(12):
         SupportObjectiveFactory(organisation=contract.organisation, contract=contract,
@@ -515,7 +515,7 @@ def test_contract_page_query_count_is_bounded(
     objective = contract.objectives.first()
     services.objective_close(objective=objective, status=ObjectiveStatus.ABANDONNE,
                              closed_on=TODAY, by=head_a.user)  # fmt: skip
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         body = client.get(contract.get_absolute_url()).content.decode()
     assert "Objectif 11" in body and "abandonné le 20/06/2025" in body
 

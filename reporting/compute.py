@@ -1,0 +1,708 @@
+"""The figures of the annual report, in the JSON form of shared/docs/annual-report.md.
+
+``compute_report(dispositif, start, end)`` returns the whole object. Counting is done in SQL
+(conditional ``Count``/``Sum``, grouped ``values().annotate()``, one raw query for the
+place-days): the number of queries does not depend on the number of households. Python only
+lays the aggregated rows out, fills the fixed code lists and rounds.
+
+``figure_queryset(scope, path)`` returns the rows behind one figure (households, persons or
+units), through the same definitions (``reporting.definitions``): the drill-down of the report
+page.
+
+Run inside the organisation's context (``organisation_transaction``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from math import floor
+
+from django.db import models
+from django.db.models import Count, Q, Sum
+
+from households.models import Person
+from housing.models import Room
+from iml.codes import (
+    DESTINATION_CATEGORY,
+    DestinationCategory,
+    Employment,
+    ExitDestination,
+    ExitSupport,
+    InteractionType,
+    LedgerKind,
+    Parc,
+    PriorSituation,
+    ProtectionStatus,
+    Sex,
+    SupportDomain,
+    Typology,
+    UnitReturnReason,
+    WithdrawalReason,
+)
+from iml.models import DispositifCategory, Zone
+from reporting import definitions as d
+from reporting.definitions import UNKNOWN, ReportScope
+from support.models import Interaction, SupportAmendment, SupportContract, WorkshopParticipant
+from tenancy.models import RepaymentPlan
+
+# Yearly BOP 177 ceiling per unit in sous-location (shared/docs/domain.md, seed 002).
+SUBLEASE_CEILINGS: dict[tuple[str, str], Decimal] = {
+    (DispositifCategory.CLASSIQUE, Zone.TENDUE): Decimal("4500"),
+    (DispositifCategory.CLASSIQUE, Zone.DETENDUE): Decimal("5000"),
+    (DispositifCategory.SPECIALISEE, Zone.TENDUE): Decimal("5500"),
+    (DispositifCategory.SPECIALISEE, Zone.DETENDUE): Decimal("6000"),
+    (DispositifCategory.PSY, Zone.TENDUE): Decimal("7500"),
+    (DispositifCategory.PSY, Zone.DETENDUE): Decimal("8000"),
+}
+
+PRESENT_STAY_BUCKETS = ("lt6", "m6_12", "gt12")
+EXIT_STAY_BUCKETS = ("lt6", "m6_12", "m13_18", "gt18")
+DAYS_PER_MONTH = Fraction("30.4375")
+REINFORCED = Q(reinforced_support=True)
+
+
+# --- Rounding and formatting ----------------------------------------------------------------
+
+
+def round_half_away(value: Fraction | Decimal | int, places: int = 1) -> Decimal:
+    """Rounded half away from zero (12.25 → 12.3, -12.25 → -12.3), computed exactly."""
+    exact = Fraction(value)
+    scaled = abs(exact) * 10**places
+    rounded = floor(scaled + Fraction(1, 2))
+    sign = -1 if exact < 0 else 1
+    return Decimal(sign * rounded).scaleb(-places)
+
+
+def rate(value: Fraction | Decimal | int) -> float:
+    """A rate or an average in the JSON: a number with one decimal."""
+    return float(round_half_away(value, 1))
+
+
+def percent(part, whole) -> float:
+    """100 x part / whole, one decimal; 0.0 when ``whole`` is zero."""
+    if not whole:
+        return 0.0
+    return rate(Fraction(Decimal(part)) * 100 / Fraction(Decimal(whole)))
+
+
+def money(value: Decimal | int | None) -> str:
+    """Money in the JSON: a string with two decimals, rounded half up to cents."""
+    return str(Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def age_bracket_labels(dispositif) -> list[tuple[str, int, int | None]]:
+    """The dispositif's age brackets: (label, low, high or None for the open one)."""
+    return [
+        (f"{low}+" if high is None else f"{low}-{high}", low, high)
+        for low, high in dispositif.parsed_age_brackets
+    ]
+
+
+def q_age_bracket(low: int, high: int | None, field: str = "age") -> Q:
+    condition = Q(**{f"{field}__gte": low})
+    return condition if high is None else condition & Q(**{f"{field}__lte": high})
+
+
+def q_stay_bucket(bucket: str) -> Q:
+    """Completed months of stay (``stay_months``) of a length-of-stay bucket."""
+    return {
+        "lt6": Q(stay_months__lt=6),
+        "m6_12": Q(stay_months__gte=6, stay_months__lte=12),
+        "gt12": Q(stay_months__gt=12),
+        "m13_18": Q(stay_months__gte=13, stay_months__lte=18),
+        "gt18": Q(stay_months__gt=18),
+    }[bucket]
+
+
+def _fixed(codes, rows: dict, *, unknown: bool = True, zero=0) -> dict:
+    """Every code of a fixed list, in order, then ``inconnu`` (when asked)."""
+    result = {code: rows.get(code, zero) for code in codes}
+    if unknown:
+        result[UNKNOWN] = rows.get(UNKNOWN, zero)
+    return result
+
+
+def _open(rows: dict) -> dict:
+    """Open-ended breakdown: keys counted above 0 (sorted), then ``inconnu``."""
+    result = {key: rows[key] for key in sorted(k for k in rows if k != UNKNOWN) if rows[key] > 0}
+    result[UNKNOWN] = rows.get(UNKNOWN, 0)
+    return result
+
+
+def _count_by(queryset: models.QuerySet, field: str) -> dict:
+    """{value or "inconnu" when empty: count} in one grouped query."""
+    rows = queryset.order_by().values(field).annotate(n=Count("pk"))
+    counts: dict = {}
+    for row in rows:
+        key = row[field] or UNKNOWN
+        counts[key] = counts.get(key, 0) + row["n"]
+    return counts
+
+
+# --- Groups ---------------------------------------------------------------------------------
+
+
+def _group(scope: ReportScope, group: str) -> dict:
+    households = d.group_households(scope, group)
+    persons = d.group_persons(scope, group)
+    brackets = age_bracket_labels(scope.dispositif)
+    buckets = {
+        "present_at_end": PRESENT_STAY_BUCKETS,
+        "exits": EXIT_STAY_BUCKETS,
+    }.get(group, ())
+
+    totals = households.order_by().aggregate(
+        households=Count("pk"),
+        reinforced=Count("pk", filter=REINFORCED),
+        total_stay_days=Sum("stay_days"),
+        **{f"stay_{bucket}": Count("pk", filter=q_stay_bucket(bucket)) for bucket in buckets},
+    )
+    person_totals = persons.order_by().aggregate(
+        persons=Count("pk"),
+        adults=Count("pk", filter=d.Q_ADULT),
+        children=Count("pk", filter=d.Q_CHILD),
+        children_of_age=Count("pk", filter=d.q_child_of_age()),
+        **{
+            f"age_{index}": Count("pk", filter=q_age_bracket(low, high))
+            for index, (_label, low, high) in enumerate(brackets)
+        },
+    )
+
+    typology_rows = {
+        row["typology"]: {
+            "households": row["households"],
+            "children": row["children"] or 0,
+            "reinforced": row["reinforced"],
+        }
+        for row in households.order_by()
+        .values("typology")
+        .annotate(
+            households=Count("pk"),
+            children=Sum("children"),
+            reinforced=Count("pk", filter=REINFORCED),
+        )
+    }
+    empty_cell = {"households": 0, "children": 0, "reinforced": 0}
+    typology = {
+        code: dict(typology_rows.get(code, empty_cell)) for code in (*d.TYPOLOGIES, UNKNOWN)
+    }
+
+    figures = {
+        "households": totals["households"],
+        "persons": person_totals["persons"],
+        "adults": person_totals["adults"],
+        "children": person_totals["children"],
+        "children_of_age": person_totals["children_of_age"],
+        "reinforced": totals["reinforced"],
+        "typology": typology,
+        "protection_status": _fixed(
+            ProtectionStatus.values, _count_by(persons, "protection_status")
+        ),
+        "age_brackets": {
+            label: person_totals[f"age_{index}"]
+            for index, (label, _low, _high) in enumerate(brackets)
+        },
+        "resources": _open(_count_by(households, "resources_key")),
+        "prior_situation": _fixed(PriorSituation.values, _count_by(households, "prior_situation")),
+    }
+    if buckets:
+        stay = {bucket: totals[f"stay_{bucket}"] for bucket in buckets}
+        stay["average_months"] = (
+            rate(Fraction(totals["total_stay_days"]) / DAYS_PER_MONTH / totals["households"])
+            if totals["households"]
+            else None
+        )
+        figures["stay_length"] = stay
+    return figures
+
+
+def _entries(scope: ReportScope) -> dict:
+    figures = _group(scope, "entries")
+    households = d.group_households(scope, "entries")
+    figures["orienting_structures"] = _open(_count_by(households, "orienting_structure"))
+    return figures
+
+
+def _exits(scope: ReportScope) -> dict:
+    figures = _group(scope, "exits")
+    households = d.households_exited(scope)
+
+    destination_rows = {
+        (row["exit_destination"] or UNKNOWN): {
+            "households": row["households"],
+            "bail_glissant": row["bail_glissant"],
+            "reinforced": row["reinforced"],
+        }
+        for row in households.order_by()
+        .values("exit_destination")
+        .annotate(
+            households=Count("pk"),
+            bail_glissant=Count("pk", filter=Q(bail_glissant=True)),
+            reinforced=Count("pk", filter=REINFORCED),
+        )
+    }
+    empty = {"households": 0, "bail_glissant": 0, "reinforced": 0}
+    figures["destinations"] = {
+        code: dict(destination_rows.get(code, empty)) for code in (*ExitDestination.values, UNKNOWN)
+    }
+    categories = dict.fromkeys((*DestinationCategory.values, UNKNOWN), 0)
+    for code, cell in destination_rows.items():
+        categories[DESTINATION_CATEGORY.get(code, UNKNOWN)] += cell["households"]
+    figures["destination_categories"] = categories
+
+    support = households.order_by().aggregate(
+        **{code: Count("pk", filter=Q(exit_support__contains=[code])) for code in ExitSupport}
+    )
+    figures["exit_support"] = {code: support[code] for code in ExitSupport.values}
+    figures["sinistralite"] = _fixed(
+        d.SINISTRALITE,
+        _count_by(d.with_sinistralite(households), "sinistralite"),
+        unknown=False,
+    )
+    return figures
+
+
+# --- Other sections -------------------------------------------------------------------------
+
+
+def _counts(scope: ReportScope) -> tuple[dict, dict]:
+    households = d.households_in(scope).aggregate(
+        present_at_start=Count("pk", filter=d.q_household_present_at(scope.day_before_start)),
+        entered=Count("pk", filter=d.q_household_entered(scope)),
+        exited=Count("pk", filter=d.q_household_exited(scope)),
+        present_at_end=Count("pk", filter=d.q_household_present_at(scope.end)),
+        accompanied=Count("pk", filter=d.q_household_accompanied(scope)),
+    )
+    persons = d.persons_in(scope).aggregate(
+        present_at_start=Count("pk", filter=d.q_person_present_at(scope.day_before_start)),
+        entered=Count("pk", filter=d.q_person_entered(scope)),
+        exited=Count("pk", filter=d.q_person_exited(scope)),
+        present_at_end=Count("pk", filter=d.q_person_present_at(scope.end)),
+        accompanied=Count("pk", filter=d.q_person_accompanied(scope)),
+    )
+    return households, persons
+
+
+def _orientations(scope: ReportScope) -> dict:
+    households = d.households_in(scope)
+    totals = households.aggregate(
+        received=Count("pk", filter=d.q_oriented_in(scope)),
+        admitted=Count("pk", filter=d.q_admitted(scope)),
+        pending_at_end=Count("pk", filter=d.q_pending_at_end(scope)),
+    )
+    withdrawn = _count_by(households.filter(d.q_withdrawn_in(scope)), "withdrawal_reason")
+    return {
+        "received": totals["received"],
+        "admitted": totals["admitted"],
+        "withdrawn": _fixed(WithdrawalReason.values, withdrawn),
+        "pending_at_end": totals["pending_at_end"],
+    }
+
+
+def _housing(scope: ReportScope, stock: d.StockDays) -> dict:
+    at_end = d.with_occupied_at(d.units_in_stock_at(scope, scope.end), scope.end)
+    totals = at_end.order_by().aggregate(
+        units=Count("pk"),
+        places=Sum("places"),
+        units_occupied=Count("pk", filter=Q(occupied=True)),
+        **{f"typology_{code}": Count("pk", filter=Q(typology=code)) for code in Typology.values},
+        **{f"parc_{code}": Count("pk", filter=Q(parc=code)) for code in Parc.values},
+    )
+    rooms = Room.objects.filter(unit__in=d.units_in_stock_at(scope, scope.end)).count()
+    in_period = Q(return_date__range=(scope.start, scope.end))
+    moves = d.units_in(scope).aggregate(
+        captured=Count("pk", filter=Q(captation_date__range=(scope.start, scope.end))),
+        returned=Count("pk", filter=in_period),
+    )
+    returned = _count_by(d.units_in(scope).filter(in_period), "return_reason")
+    return {
+        "units_at_end": totals["units"],
+        "places_at_end": totals["places"] or 0,
+        "units_by_typology_at_end": {code: totals[f"typology_{code}"] for code in Typology.values},
+        "rooms_at_end": rooms,
+        "captured": moves["captured"],
+        "returned": moves["returned"],
+        "returned_by_reason": _fixed(UnitReturnReason.values, returned),
+        "vacant_units_at_end": totals["units"] - totals["units_occupied"],
+        "occupied_units_at_end": totals["units_occupied"],
+        "occupancy_rate": percent(stock.occupied, stock.available),
+        "by_parc_at_end": {code: totals[f"parc_{code}"] for code in Parc.values},
+        "by_sector_at_end": _open(_count_by(d.units_in_stock_at(scope, scope.end), "sector")),
+    }
+
+
+def _support(scope: ReportScope) -> dict:
+    dispositif = scope.dispositif
+    period = (scope.start, scope.end)
+    contracts = SupportContract.objects.filter(
+        household__dispositif=dispositif, signed_on__range=period
+    ).count()
+    amendments = SupportAmendment.objects.filter(
+        contract__household__dispositif=dispositif, signed_on__range=period
+    ).count()
+    interactions = Interaction.objects.filter(
+        household__dispositif=dispositif, date__range=period
+    ).aggregate(
+        households=Count("household", distinct=True),
+        **{f"type_{code}": Count("pk", filter=Q(kind=code)) for code in InteractionType.values},
+        **{
+            f"domain_{code}": Count("pk", filter=Q(domains__contains=[code]))
+            for code in SupportDomain.values
+        },
+    )
+    participants = WorkshopParticipant.objects.filter(
+        workshop__date__range=period, person__household__dispositif=dispositif
+    ).aggregate(n=Count("person", distinct=True))["n"]
+    employment = _count_by(
+        d.adults_accompanied(scope).annotate(employment_code=d.employment_at(scope)),
+        "employment_code",
+    )
+    return {
+        "contracts_signed": contracts,
+        "amendments_signed": amendments,
+        "interactions_by_type": {
+            code: interactions[f"type_{code}"] for code in InteractionType.values
+        },
+        "interactions_by_domain": {
+            code: interactions[f"domain_{code}"] for code in SupportDomain.values
+        },
+        "households_with_interaction": interactions["households"],
+        "workshop_participants": participants,
+        "employment": _fixed(Employment.values, employment),
+    }
+
+
+def _rent(scope: ReportScope) -> dict:
+    amounts = (
+        d.ledger_of(scope)
+        .filter(date__range=(scope.start, scope.end))
+        .aggregate(
+            called=d.kind_amount(LedgerKind.APPEL),
+            household=d.kind_amount(LedgerKind.PAIEMENT),
+            caf=d.kind_amount(LedgerKind.APL),
+            aids=d.kind_amount(LedgerKind.AIDE),
+        )
+    )
+    balances = (
+        d.households_present_at_end(scope)
+        .annotate(balance=d.balance_at(scope.end))
+        .aggregate(
+            up_to_date=Count("pk", filter=Q(balance__lte=0)),
+            in_debt=Count("pk", filter=Q(balance__gt=0)),
+            debt=Sum("balance", filter=Q(balance__gt=0)),
+        )
+    )
+    plans = RepaymentPlan.objects.filter(
+        contract__household__dispositif=scope.dispositif,
+        signed_on__range=(scope.start, scope.end),
+    ).count()
+    collected = amounts["household"] + amounts["caf"] + amounts["aids"]
+    return {
+        "called": money(amounts["called"]),
+        "paid_by_household": money(amounts["household"]),
+        "paid_by_caf": money(amounts["caf"]),
+        "paid_by_aids": money(amounts["aids"]),
+        "collection_rate": percent(collected, amounts["called"]),
+        "households_up_to_date_at_end": balances["up_to_date"],
+        "households_in_debt_at_end": balances["in_debt"],
+        "debt_at_end": money(balances["debt"]),
+        "repayment_plans_opened": plans,
+    }
+
+
+def funding_ceiling(dispositif) -> Decimal:
+    """The BOP 177 sous-location ceiling per unit of the dispositif's category and zone."""
+    return SUBLEASE_CEILINGS[(dispositif.category, dispositif.zone)]
+
+
+def _funding(scope: ReportScope, stock: d.StockDays) -> dict:
+    average = round_half_away(Fraction(stock.unit_days, scope.days), 1)
+    ceiling = funding_ceiling(scope.dispositif)
+    return {
+        "average_units": float(average),
+        "ceiling_per_unit": money(ceiling),
+        "theoretical": money(average * ceiling),
+    }
+
+
+# --- The report -----------------------------------------------------------------------------
+
+
+def compute_report(dispositif, start: datetime.date, end: datetime.date) -> dict:
+    """Every figure of the report of ``dispositif`` over ``[start, end]``, as the JSON form of
+    the specification (keys always present, money as strings, rates with one decimal)."""
+    from reporting.quality import balance_checks, quality_gaps
+
+    if end < start:
+        raise ValueError("La fin de la période précède son début.")
+    scope = ReportScope(dispositif, start, end)
+    households, persons = _counts(scope)
+    stock = d.stock_days(scope)
+    accompanied = d.persons_accompanied(scope)
+    figures = {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "dispositif": dispositif.code,
+        "households": households,
+        "persons": persons,
+        "present_at_end": _group(scope, "present_at_end"),
+        "entries": _entries(scope),
+        "exits": _exits(scope),
+        "orientations": _orientations(scope),
+        "housing": _housing(scope, stock),
+        "nationalities": _open(_count_by(accompanied, "nationality")),
+        "sex": _fixed(Sex.values, _count_by(accompanied, "sex"), unknown=False),
+        "support": _support(scope),
+        "rent": _rent(scope),
+        "funding": _funding(scope, stock),
+    }
+    figures["quality"] = {
+        "gaps": len(quality_gaps(scope)),
+        "checks": balance_checks(figures),
+    }
+    return figures
+
+
+# --- Drill-down -----------------------------------------------------------------------------
+
+
+class UnknownFigure(LookupError):
+    """A figure path that names no countable figure."""
+
+
+def figure_queryset(scope: ReportScope, path: str) -> models.QuerySet:
+    """The rows counted by the figure at ``path`` (dotted keys of the JSON form):
+    ``count()`` of the result equals the figure. Households, persons or units mostly; support
+    contracts, amendments, interactions and repayment plans for those figures.
+
+    Examples: ``households.present_at_end``, ``persons.entered``,
+    ``present_at_end.typology.femme_seule`` (households; ``….children`` for the children of
+    the cell), ``entries.age_brackets.18-24`` (persons), ``exits.destinations.tiers.bail_glissant``,
+    ``exits.sinistralite.impaye``, ``orientations.withdrawn.refus_menage``,
+    ``housing.vacant_units_at_end`` (units), ``nationalities.AF``, ``support.employment.emploi``,
+    ``rent.households_in_debt_at_end``. Raises ``UnknownFigure`` for money, rates and paths that
+    are not counts of rows.
+    """
+    keys = path.split(".")
+    head, rest = keys[0], keys[1:]
+    try:
+        if head == "households" and len(rest) == 1:
+            return _household_count(scope, rest[0])
+        if head == "persons" and len(rest) == 1:
+            return _person_count(scope, rest[0])
+        if head in d.GROUPS and rest:
+            return _group_figure(scope, head, rest)
+        if head == "orientations" and rest:
+            return _orientation_figure(scope, rest)
+        if head == "housing" and rest:
+            return _housing_figure(scope, rest)
+        if head == "nationalities" and len(rest) == 1:
+            return _by_code(d.persons_accompanied(scope), "nationality", rest[0])
+        if head == "sex" and len(rest) == 1 and rest[0] in Sex.values:
+            return d.persons_accompanied(scope).filter(sex=rest[0])
+        if head == "support" and rest:
+            return _support_figure(scope, rest)
+        if head == "rent" and rest == ["repayment_plans_opened"]:
+            return RepaymentPlan.objects.filter(
+                contract__household__dispositif=scope.dispositif,
+                signed_on__range=(scope.start, scope.end),
+            )
+        if head == "rent" and len(rest) == 1:
+            present = d.households_present_at_end(scope).annotate(balance=d.balance_at(scope.end))
+            if rest[0] == "households_up_to_date_at_end":
+                return present.filter(balance__lte=0)
+            if rest[0] == "households_in_debt_at_end":
+                return present.filter(balance__gt=0)
+    except KeyError:
+        pass
+    raise UnknownFigure(f"Chiffre inconnu : {path}")
+
+
+def households_for(dispositif, start: datetime.date, end: datetime.date, path: str):
+    """``figure_queryset`` for the report page's drill-down: the rows behind the figure at
+    ``path`` of the report of ``dispositif`` over ``[start, end]`` (``UnknownFigure``, a
+    ``LookupError``, for a path that counts no rows)."""
+    return figure_queryset(ReportScope(dispositif, start, end), path)
+
+
+def _by_code(queryset: models.QuerySet, field: str, code: str) -> models.QuerySet:
+    return queryset.filter(**{field: "" if code == UNKNOWN else code})
+
+
+def _household_count(scope: ReportScope, key: str) -> models.QuerySet:
+    return {
+        "present_at_start": d.households_present_at_start,
+        "entered": d.households_entered,
+        "exited": d.households_exited,
+        "present_at_end": d.households_present_at_end,
+        "accompanied": d.households_accompanied,
+    }[key](scope)
+
+
+def _person_count(scope: ReportScope, key: str) -> models.QuerySet:
+    return {
+        "present_at_start": d.persons_present_at_start,
+        "entered": d.persons_entered,
+        "exited": d.persons_exited,
+        "present_at_end": d.persons_present_at_end,
+        "accompanied": d.persons_accompanied,
+    }[key](scope)
+
+
+def _group_figure(scope: ReportScope, group: str, keys: list[str]) -> models.QuerySet:
+    households = d.group_households(scope, group)
+    persons = d.group_persons(scope, group)
+    first = keys[0]
+    if len(keys) == 1:
+        person_filters = {
+            "persons": Q(),
+            "adults": d.Q_ADULT,
+            "children": d.Q_CHILD,
+            "children_of_age": d.q_child_of_age(),
+        }
+        if first in person_filters:
+            return persons.filter(person_filters[first])
+        if first == "households":
+            return households
+        if first == "reinforced":
+            return households.filter(REINFORCED)
+    code = keys[1] if len(keys) > 1 else None
+    if first == "typology" and code in (*d.TYPOLOGIES, UNKNOWN):
+        cell = keys[2] if len(keys) > 2 else "households"
+        in_cell = households.filter(typology=code)
+        if cell == "households" and len(keys) <= 3:
+            return in_cell
+        if cell == "reinforced" and len(keys) == 3:
+            return in_cell.filter(REINFORCED)
+        if cell == "children" and len(keys) == 3:
+            return persons.filter(d.Q_CHILD, household__in=in_cell.values("pk"))
+    if len(keys) == 2:
+        if first == "protection_status" and code in (*ProtectionStatus.values, UNKNOWN):
+            return _by_code(persons, "protection_status", code)
+        if first == "age_brackets":
+            for label, low, high in age_bracket_labels(scope.dispositif):
+                if label == code:
+                    return persons.filter(q_age_bracket(low, high))
+        if first == "resources":
+            return households.filter(resources_key=code)
+        if first == "prior_situation" and code in (*PriorSituation.values, UNKNOWN):
+            return _by_code(households, "prior_situation", code)
+        buckets = {"present_at_end": PRESENT_STAY_BUCKETS, "exits": EXIT_STAY_BUCKETS}
+        if first == "stay_length" and code in buckets.get(group, ()):
+            return households.filter(q_stay_bucket(code))
+        if first == "orienting_structures" and group == "entries":
+            return _by_code(households, "orienting_structure", code)
+        if group == "exits":
+            return _exit_figure(scope, first, code)
+    if group == "exits" and first == "destinations" and len(keys) == 3:
+        in_cell = _exit_figure(scope, first, code)
+        extra = {
+            "households": Q(),
+            "bail_glissant": Q(bail_glissant=True),
+            "reinforced": REINFORCED,
+        }
+        return in_cell.filter(extra[keys[2]])
+    raise KeyError(".".join(keys))
+
+
+def _exit_figure(scope: ReportScope, key: str, code: str) -> models.QuerySet:
+    households = d.households_exited(scope)
+    if key == "destinations" and code in (*ExitDestination.values, UNKNOWN):
+        return _by_code(households, "exit_destination", code)
+    if key == "destination_categories" and code in (*DestinationCategory.values, UNKNOWN):
+        if code == UNKNOWN:
+            return households.filter(exit_destination="")
+        destinations = [dest for dest, cat in DESTINATION_CATEGORY.items() if cat == code]
+        return households.filter(exit_destination__in=destinations)
+    if key == "exit_support" and code in ExitSupport.values:
+        return households.filter(exit_support__contains=[code])
+    if key == "sinistralite" and code in d.SINISTRALITE:
+        return d.with_sinistralite(households).filter(sinistralite=code)
+    raise KeyError(key)
+
+
+def _orientation_figure(scope: ReportScope, keys: list[str]) -> models.QuerySet:
+    households = d.households_in(scope)
+    simple = {
+        "received": d.q_oriented_in(scope),
+        "admitted": d.q_admitted(scope),
+        "pending_at_end": d.q_pending_at_end(scope),
+    }
+    if len(keys) == 1 and keys[0] in simple:
+        return households.filter(simple[keys[0]])
+    if len(keys) == 2 and keys[0] == "withdrawn" and keys[1] in (*WithdrawalReason.values, UNKNOWN):
+        return _by_code(households.filter(d.q_withdrawn_in(scope)), "withdrawal_reason", keys[1])
+    raise KeyError(keys[0])
+
+
+def _housing_figure(scope: ReportScope, keys: list[str]) -> models.QuerySet:
+    at_end = d.with_occupied_at(d.units_in_stock_at(scope, scope.end), scope.end)
+    units = d.units_in(scope)
+    returned = units.filter(return_date__range=(scope.start, scope.end))
+    if len(keys) == 1:
+        return {
+            "units_at_end": lambda: at_end,
+            "rooms_at_end": lambda: Room.objects.filter(unit__in=at_end.values("pk")),
+            "captured": lambda: units.filter(captation_date__range=(scope.start, scope.end)),
+            "returned": lambda: returned,
+            "vacant_units_at_end": lambda: at_end.filter(occupied=False),
+            "occupied_units_at_end": lambda: at_end.filter(occupied=True),
+        }[keys[0]]()
+    first, code = keys
+    if first == "units_by_typology_at_end" and code in Typology.values:
+        return at_end.filter(typology=code)
+    if first == "returned_by_reason" and code in (*UnitReturnReason.values, UNKNOWN):
+        return _by_code(returned, "return_reason", code)
+    if first == "by_parc_at_end" and code in Parc.values:
+        return at_end.filter(parc=code)
+    if first == "by_sector_at_end":
+        return _by_code(at_end, "sector", code)
+    raise KeyError(first)
+
+
+def _support_figure(scope: ReportScope, keys: list[str]) -> models.QuerySet:
+    dispositif = scope.dispositif
+    period = (scope.start, scope.end)
+    if keys == ["households_with_interaction"]:
+        with_interaction = Interaction.objects.filter(
+            household__dispositif=dispositif, date__range=period
+        )
+        return d.households_in(scope).filter(pk__in=with_interaction.values("household"))
+    if keys == ["contracts_signed"]:
+        return SupportContract.objects.filter(
+            household__dispositif=dispositif, signed_on__range=period
+        )
+    if keys == ["amendments_signed"]:
+        return SupportAmendment.objects.filter(
+            contract__household__dispositif=dispositif, signed_on__range=period
+        )
+    interactions = Interaction.objects.filter(household__dispositif=dispositif, date__range=period)
+    if len(keys) == 2 and keys[0] == "interactions_by_type" and keys[1] in InteractionType.values:
+        return interactions.filter(kind=keys[1])
+    if len(keys) == 2 and keys[0] == "interactions_by_domain" and keys[1] in SupportDomain.values:
+        return interactions.filter(domains__contains=[keys[1]])
+    if keys == ["workshop_participants"]:
+        attended = WorkshopParticipant.objects.filter(workshop__date__range=period)
+        return Person.objects.filter(
+            household__dispositif=dispositif, pk__in=attended.values("person")
+        )
+    if len(keys) == 2 and keys[0] == "employment" and keys[1] in (*Employment.values, UNKNOWN):
+        adults = d.adults_accompanied(scope).annotate(employment_code=d.employment_at(scope))
+        return adults.filter(employment_code=keys[1])
+    raise KeyError(keys[0])
+
+
+__all__ = [
+    "SUBLEASE_CEILINGS",
+    "ReportScope",
+    "UnknownFigure",
+    "compute_report",
+    "figure_queryset",
+    "funding_ceiling",
+    "households_for",
+    "money",
+    "percent",
+    "rate",
+    "round_half_away",
+]

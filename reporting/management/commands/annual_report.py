@@ -1,0 +1,90 @@
+"""Compute the annual activity report of one dispositif over one period.
+
+    python manage.py annual_report --organisation SLUG --dispositif CODE \
+        --start 2023-11-01 --end 2024-10-31 --format json [--output PATH]
+
+Runs as the organisation (``organisation_transaction``): its rows only, under row-level
+security. JSON goes to the standard output, or to ``--output``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from iml.models import Dispositif, Organisation
+from iml.rls import organisation_transaction
+from reporting.compute import compute_report
+
+FORMATS = ("json", "xlsx", "pdf")
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"Date invalide : « {value} » (format attendu AAAA-MM-JJ).") from None
+
+
+def _renderer():
+    """``reporting.outputs.render(figures, fmt) -> bytes`` when that module exists."""
+    try:
+        module = importlib.import_module("reporting.outputs")
+    except ModuleNotFoundError as error:
+        if error.name != "reporting.outputs":
+            raise
+        return None
+    return getattr(module, "render", None)
+
+
+class Command(BaseCommand):
+    help = "Calcule le rapport d’activité annuel d’un dispositif sur une période."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--organisation", required=True, help="identifiant court (slug)")
+        parser.add_argument("--dispositif", required=True, help="code du dispositif")
+        parser.add_argument("--start", required=True, help="premier jour, AAAA-MM-JJ")
+        parser.add_argument("--end", required=True, help="dernier jour, AAAA-MM-JJ")
+        parser.add_argument("--format", default="json", help="json, xlsx ou pdf")
+        parser.add_argument("--output", help="fichier à écrire (sinon : la sortie standard)")
+
+    def handle(self, *args, **options) -> None:
+        fmt = options["format"]
+        if fmt not in FORMATS:
+            raise CommandError(f"Format inconnu : « {fmt} » (json, xlsx ou pdf).", returncode=2)
+        start, end = _date(options["start"]), _date(options["end"])
+        if end < start:
+            raise CommandError("La fin de la période précède son début.", returncode=2)
+        render = None
+        if fmt != "json":
+            render = _renderer()
+            if render is None:
+                raise CommandError(f"Format « {fmt} » pas encore disponible.", returncode=2)
+            if not options["output"]:
+                raise CommandError(f"Le format « {fmt} » demande --output FICHIER.", returncode=2)
+
+        organisation = Organisation.objects.filter(slug=options["organisation"]).first()
+        if organisation is None:
+            raise CommandError(f"Organisation inconnue : « {options['organisation']} ».")
+        with organisation_transaction(organisation):
+            dispositif = Dispositif.objects.filter(code=options["dispositif"]).first()
+            if dispositif is None:
+                raise CommandError(
+                    f"Dispositif inconnu dans {organisation.name} : « {options['dispositif']} »."
+                )
+            figures = compute_report(dispositif, start, end)
+
+        if render is not None:
+            Path(options["output"]).write_bytes(render(figures, fmt))
+            self.stderr.write(f"Rapport écrit dans {options['output']}.")
+            return
+        text = json.dumps(figures, ensure_ascii=False, indent=2)
+        if options["output"]:
+            Path(options["output"]).write_text(text + "\n", encoding="utf-8")
+            self.stderr.write(f"Rapport écrit dans {options['output']}.")
+        else:
+            self.stdout.write(text)

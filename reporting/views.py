@@ -1,0 +1,367 @@
+"""The annual report page: data quality first, the narrative, every section computed live with
+the previous period beside it and drill-down links, then generation and the versions.
+
+Heads of service only (``REPORT_ROLES``). Versions are read through the organisation-scoped
+manager by public identifier: another organisation's version is a 404.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from households.models import Household, Person
+from housing.models import HousingUnit
+from iml.forms import add_service_error
+from iml.models import Dispositif, Role
+from iml.permissions import member_required
+from reporting import outputs, services
+from reporting.forms import NarrativeForm, ReportSelectionForm, report_dispositifs
+from reporting.models import ReportVersion
+
+REPORT_ROLES = (Role.HEAD,)
+VERSIONS_PAGE_SIZE = 10
+DRILLDOWN_PAGE_SIZE = 25
+GAPS_SHOWN = 100
+# Sections the page shows elsewhere: the narrative is a form, the quality panel comes first.
+PAGE_SKIPS = ("recit", "qualite")
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json; charset=utf-8",
+}
+
+
+# --- Selection (dispositif and period) ------------------------------------------------------
+
+
+def _selection(query) -> ReportSelectionForm:
+    """The selection form bound to the query string, completed with the defaults: the first
+    active dispositif, its last complete period."""
+    data = {name: (query.get(name) or "").strip() for name in ("dispositif", "du", "au")}
+    if not data["dispositif"]:
+        default = report_dispositifs().filter(is_active=True).first()
+        if default is not None:
+            data["dispositif"] = str(default.public_id)
+    if data["dispositif"] and not (data["du"] and data["au"]):
+        dispositif = _dispositif_or_none(data["dispositif"])
+        if dispositif is not None:
+            start, end = services.default_period(dispositif, timezone.localdate())
+            data["du"] = data["du"] or start.isoformat()
+            data["au"] = data["au"] or end.isoformat()
+    return ReportSelectionForm(data)
+
+
+def _dispositif_or_none(public_id: str) -> Dispositif | None:
+    try:
+        key = uuid.UUID(public_id)
+    except ValueError:
+        return None
+    return Dispositif.objects.filter(public_id=key).first()
+
+
+def _query(dispositif: Dispositif, start, end) -> str:
+    return urlencode(
+        {"dispositif": dispositif.public_id, "du": start.isoformat(), "au": end.isoformat()}
+    )
+
+
+def _page_url(dispositif: Dispositif, start, end, anchor: str = "") -> str:
+    url = f"{reverse('reporting:report_page')}?{_query(dispositif, start, end)}"
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- The page -------------------------------------------------------------------------------
+
+
+def quality_panel(dispositif: Dispositif, start, end, figures: dict) -> dict:
+    """The gaps (with a link to fix each) and the consistency checks of
+    ``reporting.quality``; ``available`` is False when that module is not there."""
+    try:
+        from reporting import quality
+        from reporting.definitions import ReportScope
+    except ImportError:
+        return {"available": False}
+    gaps_of = getattr(quality, "quality_gaps", None)
+    checks_of = getattr(quality, "consistency_checks", None)
+    if gaps_of is None or checks_of is None:
+        return {"available": False}
+    gaps = gaps_of(ReportScope(dispositif=dispositif, start=start, end=end))
+    checks = checks_of(figures)
+    return {
+        "available": True,
+        "gaps": gaps[:GAPS_SHOWN],
+        "gaps_count": len(gaps),
+        "gaps_hidden": max(0, len(gaps) - GAPS_SHOWN),
+        "checks": checks,
+        "failed": [check for check in checks if not check.ok],
+    }
+
+
+def _households_for():
+    """``reporting.compute.households_for`` (the drill-down), when it exists."""
+    try:
+        from reporting import compute
+    except ImportError:
+        return None
+    return getattr(compute, "households_for", None)
+
+
+def _versions(dispositif: Dispositif) -> QuerySet[ReportVersion]:
+    return (
+        ReportVersion.objects.filter(dispositif=dispositif)
+        .select_related("created_by")
+        .defer("figures", "narrative", "pdf", "xlsx")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _render_page(
+    request: HttpRequest,
+    selection: ReportSelectionForm,
+    *,
+    narrative_form: NarrativeForm | None = None,
+) -> HttpResponse:
+    context: dict = {"selection": selection, "has_dispositif": report_dispositifs().exists()}
+    if not selection.is_valid():
+        return render(request, "reporting/report_page.html", context)
+    dispositif = selection.cleaned_data["dispositif"]
+    start, end = selection.cleaned_data["du"], selection.cleaned_data["au"]
+    figures = services.figures_for(dispositif, start, end)
+    previous_start, previous_end = services.previous_period(start, end)
+    previous = services.figures_for(dispositif, previous_start, previous_end)
+    narrative = services.narrative_get(dispositif, start, end)
+    sections = outputs.document_sections(
+        figures,
+        narrative=services.narrative_snapshot(narrative),
+        context=services.document_context(dispositif),
+    )
+    outputs.attach_previous(
+        sections, outputs.document_sections(previous, with_charts=False, with_checks=False)
+    )
+    if narrative_form is None:
+        initial = {"dispositif": dispositif.public_id, "du": start, "au": end}
+        if narrative is not None:
+            initial.update(services.narrative_snapshot(narrative))
+        narrative_form = NarrativeForm(initial=initial)
+    versions = Paginator(_versions(dispositif), VERSIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context.update(
+        {
+            "dispositif": dispositif,
+            "start": start,
+            "end": end,
+            "previous_start": previous_start,
+            "previous_end": previous_end,
+            "figures": figures,
+            "sections": [s for s in sections if s.key not in PAGE_SKIPS],
+            "quality": quality_panel(dispositif, start, end, figures),
+            "gaps_sentence": outputs.gaps_sentence((figures.get("quality") or {}).get("gaps")),
+            "narrative": narrative,
+            "narrative_form": narrative_form,
+            "page": versions,
+            "base_query": _query(dispositif, start, end),
+            "drilldown": _households_for() is not None,
+        }
+    )
+    return render(request, "reporting/report_page.html", context)
+
+
+@member_required(REPORT_ROLES)
+def report_page(request: HttpRequest) -> HttpResponse:
+    return _render_page(request, _selection(request.GET))
+
+
+@member_required(REPORT_ROLES)
+def narrative_save(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = NarrativeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.narrative_save(
+                dispositif=data["dispositif"],
+                start=data["du"],
+                end=data["au"],
+                by=request.user,
+                **form.narrative_values(),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Récit du rapport enregistré.")
+            return redirect(_page_url(data["dispositif"], data["du"], data["au"], "recit"))
+    return _render_page(request, ReportSelectionForm(request.POST), narrative_form=form)
+
+
+@member_required(REPORT_ROLES)
+def report_generate(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ReportSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Choisissez un dispositif et une période valides pour générer le rapport."
+        )
+        return redirect("reporting:report_page")
+    data = form.cleaned_data
+    try:
+        services.version_request(
+            dispositif=data["dispositif"], start=data["du"], end=data["au"], by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            "Génération du rapport lancée : suivez son avancement dans la liste des versions.",
+        )
+    return redirect(_page_url(data["dispositif"], data["du"], data["au"], "versions"))
+
+
+# --- Versions -------------------------------------------------------------------------------
+
+
+def _version(public_id) -> ReportVersion:
+    return get_object_or_404(
+        ReportVersion.objects.select_related("dispositif", "created_by"), public_id=public_id
+    )
+
+
+def _download(request: HttpRequest, version: str, fmt: str) -> HttpResponse:
+    obj = _version(version)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    if not obj.is_ready:
+        raise Http404("Ce rapport n’est pas prêt.")
+    if fmt == "json":
+        content = outputs.render(obj.figures, "json")
+    else:
+        content = bytes(getattr(obj, fmt) or b"")
+    if not content:
+        raise Http404("Ce rapport n’a pas de fichier à ce format.")
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    name = f"rapport-{obj.dispositif.code}-{obj.start:%Y%m%d}-{obj.end:%Y%m%d}"
+    stamp = timezone.localtime(obj.finished_at or obj.created_at)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{name}-{stamp:%Y%m%d-%H%M}").strip("-")
+    response["Content-Disposition"] = f'attachment; filename="{safe}.{fmt}"'
+    return response
+
+
+@member_required(REPORT_ROLES)
+def version_pdf(request: HttpRequest, version: str) -> HttpResponse:
+    return _download(request, version, "pdf")
+
+
+@member_required(REPORT_ROLES)
+def version_xlsx(request: HttpRequest, version: str) -> HttpResponse:
+    return _download(request, version, "xlsx")
+
+
+@member_required(REPORT_ROLES)
+def version_json(request: HttpRequest, version: str) -> HttpResponse:
+    return _download(request, version, "json")
+
+
+@member_required(REPORT_ROLES)
+def version_progress(request: HttpRequest, version: str) -> HttpResponse:
+    """The htmx fragment of a version's state: it polls itself every second while the
+    version is waiting or being built, and shows the download links once it is ready."""
+    obj = get_object_or_404(
+        ReportVersion.objects.defer("figures", "narrative", "pdf", "xlsx"), public_id=version
+    )
+    return render(
+        request,
+        "reporting/includes/version_progress.html",
+        {"version": obj},
+    )
+
+
+# --- Drill-down -----------------------------------------------------------------------------
+
+PATH = re.compile(r"^[^\x00-\x1f\x7f]{1,300}$")
+
+
+def _item(obj) -> dict:
+    """One line of the drill-down list: what it is, where to see it, a detail."""
+    if isinstance(obj, Household):
+        details = []
+        if obj.entry_date:
+            details.append(f"entré le {obj.entry_date:%d/%m/%Y}")
+        if obj.exit_date:
+            details.append(f"sorti le {obj.exit_date:%d/%m/%Y}")
+        return {
+            "label": obj.reference,
+            "url": obj.get_absolute_url(),
+            "details": ", ".join(details) or obj.get_status_display(),
+        }
+    if isinstance(obj, Person):
+        return {
+            "label": f"{obj.first_name} {obj.last_name}",
+            "url": reverse(
+                "households:household_detail", kwargs={"household": obj.household.public_id}
+            ),
+            "details": f"ménage {obj.household.reference}",
+        }
+    if isinstance(obj, HousingUnit):
+        return {
+            "label": obj.reference,
+            "url": reverse("housing:unit_detail", kwargs={"unit": obj.public_id}),
+            "details": f"{obj.address}, {obj.city}",
+        }
+    return {"label": str(obj), "url": None, "details": ""}
+
+
+def _ordered(items):
+    if isinstance(items, QuerySet):
+        if items.model is Person:
+            items = items.select_related("household")
+        if not items.ordered:
+            items = items.order_by("pk")
+    return items
+
+
+@member_required(REPORT_ROLES)
+def drilldown(request: HttpRequest) -> HttpResponse:
+    """The households (or persons, or units) behind one figure of the report page."""
+    selection = ReportSelectionForm(request.GET)
+    path = request.GET.get("chiffre", "")
+    context: dict = {"selection": selection, "path": path[:300]}
+    if not selection.is_valid() or not PATH.match(path):
+        context["invalid"] = True
+        return render(request, "reporting/drilldown.html", context)
+    dispositif = selection.cleaned_data["dispositif"]
+    start, end = selection.cleaned_data["du"], selection.cleaned_data["au"]
+    context.update(
+        {
+            "dispositif": dispositif,
+            "start": start,
+            "end": end,
+            "label": outputs.path_label(path),
+            "back": _page_url(dispositif, start, end),
+        }
+    )
+    finder = _households_for()
+    if finder is None:
+        context["unavailable"] = True
+        return render(request, "reporting/drilldown.html", context)
+    try:
+        items = _ordered(finder(dispositif, start, end, path))
+    except (LookupError, ValueError):
+        context["unknown"] = True
+        return render(request, "reporting/drilldown.html", context)
+    page = Paginator(items, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
+    context.update({"page": page, "items": [_item(obj) for obj in page.object_list]})
+    return render(request, "reporting/drilldown.html", context)

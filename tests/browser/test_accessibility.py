@@ -1,0 +1,76 @@
+"""axe-core (vendored from the npm registry, tests/browser/vendor) on the main pages: no
+serious or critical violation; and every page fits a phone's width without scrolling sideways.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "social_worker@alpha.example": [
+        "/",
+        "/menages/",
+        "/menages/attente/",
+        "{keita}",
+        "/accompagnement/mes-menages/",
+        "/accompagnement/menages/{keita_id}/echange/",
+        "/accompagnement/menages/{keita_id}/historique/",
+        "/accompagnement/partenaires/",
+        "/logements/",
+        "/location/contrats/",
+        "{contract}",
+        "/alertes/",
+    ],
+    "regisseur@alpha.example": [
+        "/location/encaissement/",
+        "/location/encaissement/?contrat={contract_id}",
+        "/location/journal-de-caisse/",
+        "/location/caf/",
+        "/location/bailleurs/",
+        "/location/incidents/",
+    ],
+}
+
+
+def urls(world, email):
+    values = {
+        "keita": world["keita"].get_absolute_url(),
+        "keita_id": world["keita"].public_id,
+        "contract": world["contract"].get_absolute_url(),
+        "contract_id": world["contract"].public_id,
+    }
+    return [path.format(**values) for path in PAGES[email]]
+
+
+def test_login_page_is_accessible(audit_journey):
+    journey = audit_journey
+    journey.goto("/connexion/")
+    assert journey.accessibility_violations() == []
+
+
+@pytest.mark.parametrize("email", list(PAGES))
+def test_main_pages_have_no_serious_accessibility_violation(audit_journey, world, email):
+    journey = audit_journey
+    journey.login(email)
+    problems = {}
+    for url in urls(world, email):
+        assert journey.goto(url).status == 200, url
+        violations = journey.accessibility_violations()
+        if violations:
+            problems[url] = violations
+    assert problems == {}
+
+
+@pytest.mark.parametrize("email", list(PAGES))
+def test_main_pages_fit_a_phone(phone_journey, world, email):
+    phone_journey.login(email)
+    too_wide = {}
+    for url in urls(world, email):
+        phone_journey.goto(url)
+        width = phone_journey.page.evaluate("document.documentElement.scrollWidth")
+        if width > 375:
+            too_wide[url] = width
+            phone_journey.shot(url)
+    assert too_wide == {}
