@@ -74,3 +74,38 @@ def test_main_pages_fit_a_phone(phone_journey, world, email):
             too_wide[url] = width
             phone_journey.shot(url)
     assert too_wide == {}
+
+
+@pytest.mark.real_two_factor
+@pytest.mark.parametrize(
+    ("role", "paths"),
+    [
+        ("head", ["/rapport/", "/alertes/", "/location/plans/", "/dispositifs/"]),
+        ("admin", ["/classeur/", "/equipe/", "/dispositifs/", "/organisation/parametres/"]),
+    ],
+)
+def test_head_and_admin_pages_have_no_serious_violation(audit_journey, world, role, paths):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from iml.models import Role
+    from tests.factories import MembershipFactory
+
+    journey = audit_journey
+    if role == "admin":
+        user = MembershipFactory(organisation=world["org"], role=Role.ADMIN,
+                                 user__email="admin@alpha.example").user  # fmt: skip
+    else:
+        user = world["members"][Role.HEAD].user
+    device = TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)
+    journey.login(user.email)
+    journey.page.fill("input[name=token]", f"{totp(device.bin_key):06d}")
+    with journey.page.expect_navigation():
+        journey.page.click("main button[type=submit]")
+    problems = {}
+    for path in paths:
+        assert journey.goto(path).status == 200, path
+        violations = journey.accessibility_violations()
+        if violations:
+            problems[path] = violations
+    assert problems == {}
