@@ -109,3 +109,33 @@ def test_head_and_admin_pages_have_no_serious_violation(audit_journey, world, ro
         if violations:
             problems[path] = violations
     assert problems == {}
+
+
+@pytest.mark.real_two_factor
+def test_report_and_workbook_pages_fit_a_phone(phone_journey, world):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from iml.models import Role
+    from tests.factories import MembershipFactory
+
+    admin = MembershipFactory(organisation=world["org"], role=Role.ADMIN,
+                              user__email="admin@alpha.example").user  # fmt: skip
+    too_wide = {}
+    for user, paths in (
+        (world["members"][Role.HEAD].user, ["/rapport/", "/alertes/", "/location/plans/"]),
+        (admin, ["/classeur/", "/equipe/"]),
+    ):
+        device = TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)
+        phone_journey.page.context.clear_cookies()
+        phone_journey.login(user.email)
+        phone_journey.page.fill("input[name=token]", f"{totp(device.bin_key):06d}")
+        with phone_journey.page.expect_navigation():
+            phone_journey.page.click("main button[type=submit]")
+        for path in paths:
+            phone_journey.goto(path)
+            width = phone_journey.page.evaluate("document.documentElement.scrollWidth")
+            if width > 375:
+                too_wide[path] = width
+                phone_journey.shot(path)
+    assert too_wide == {}
