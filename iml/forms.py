@@ -46,6 +46,15 @@ ALERT_FIELDS = [
 ]
 
 
+class DispositifAlertsForm(forms.ModelForm):
+    """The alert thresholds alone: the head of service tunes what the daily job watches."""
+
+    class Meta:
+        model = Dispositif
+        fields = ALERT_FIELDS
+        localized_fields = ["alert_debt_months"]  # "1,5" as French users type it
+
+
 class DispositifForm(forms.ModelForm):
     """The alert thresholds may be left empty: the current value (the default for a new
     dispositif) is kept."""

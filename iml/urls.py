@@ -77,6 +77,11 @@ urlpatterns = [
     path("dispositifs/", views.dispositif_list, name="dispositif_list"),
     path("dispositifs/nouveau/", views.dispositif_create, name="dispositif_create"),
     path("dispositifs/<uuid:dispositif>/", views.dispositif_edit, name="dispositif_edit"),
+    path(
+        "dispositifs/<uuid:dispositif>/alertes/",
+        views.dispositif_alerts,
+        name="dispositif_alerts",
+    ),
     path("menages/", include("households.urls")),
     path("logements/", include("housing.urls")),
     path("location/", include("tenancy.urls")),

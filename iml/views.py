@@ -9,12 +9,14 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from iml import alert_selectors, selectors, services
 from iml.access_log import access_log
 from iml.filters import AccessLogFilter
 from iml.forms import (
+    DispositifAlertsForm,
     DispositifForm,
     MemberInviteForm,
     MemberRoleForm,
@@ -151,6 +153,31 @@ def dispositif_create(request: HttpRequest) -> HttpResponse:
 @member_required(ADMIN_ONLY)
 def dispositif_edit(request: HttpRequest, dispositif: str) -> HttpResponse:
     return _dispositif_form(request, get_object_or_404(Dispositif, public_id=dispositif))
+
+
+@member_required(MANAGERS)
+def dispositif_alerts(request: HttpRequest, dispositif: str) -> HttpResponse:
+    """The head (or the admin) tunes the alert thresholds of a dispositif."""
+    instance = get_object_or_404(Dispositif, public_id=dispositif)
+    form = DispositifAlertsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dispositif_save(dispositif=form.instance, by=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Seuils d’alerte de {instance.name} mis à jour.")
+            return redirect("dispositif_list")
+    return render(
+        request,
+        "housing/form_page.html",
+        {
+            "form": form,
+            "title": f"Seuils d’alerte — {instance.name}",
+            "intro": "Ce que le contrôle quotidien surveille pour les ménages de ce dispositif.",
+            "cancel_url": reverse("dispositif_list"),
+        },
+    )
 
 
 def _dispositif_form(request: HttpRequest, instance: Dispositif) -> HttpResponse:

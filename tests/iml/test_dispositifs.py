@@ -75,7 +75,7 @@ def test_head_reads_the_list_but_cannot_edit(client, head_a, dispositif_a):
     client.force_login(head_a.user)
     body = client.get(reverse("dispositif_list")).content.decode()
     assert "Dispositif Alpha" in body
-    assert reverse("dispositif_edit", args=[dispositif_a.public_id]) not in body
+    assert f'href="{reverse("dispositif_edit", args=[dispositif_a.public_id])}"' not in body
     assert client.get(reverse("dispositif_create")).status_code == 403
     url = reverse("dispositif_edit", args=[dispositif_a.public_id])
     assert client.post(url, VALID).status_code == 403
@@ -105,3 +105,24 @@ def test_dispositif_list_query_count_does_not_grow(
     with django_assert_max_num_queries(11):
         response = admin_client.get(reverse("dispositif_list"))
     assert len(response.context["page"].object_list) == 25
+
+
+@pytest.mark.django_db
+def test_head_tunes_the_alert_thresholds(client, members_a, dispositif_a, members_b):
+    from tests.conftest import login
+
+    url = reverse("dispositif_alerts", args=[dispositif_a.public_id])
+    login(client, members_a[Role.SOCIAL_WORKER])
+    assert client.get(url).status_code == 403
+    login(client, members_b[Role.HEAD])
+    assert client.get(url).status_code == 404
+    login(client, members_a[Role.HEAD])
+    assert "Seuils d’alerte" in client.get(reverse("dispositif_list")).content.decode()
+    data = {"alert_warning_days": "45", "alert_signature_days": "30", "alert_debt_months": "1,5",
+            "alert_unpaid_calls": "2", "alert_instalment_grace_days": "10",
+            "alert_no_contact_weeks": "4"}  # fmt: skip
+    assert client.post(url, {**data, "alert_debt_months": "0"}).status_code == 200  # too low
+    assert client.post(url, data).status_code == 302
+    dispositif_a.refresh_from_db()
+    assert (dispositif_a.alert_warning_days, dispositif_a.alert_no_contact_weeks) == (45, 4)
+    assert str(dispositif_a.alert_debt_months) == "1.50"
