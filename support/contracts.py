@@ -20,14 +20,13 @@ from django.utils import timezone
 from weasyprint import HTML
 
 from households.models import Household, Person
+from households.stays import RENEWAL, renewal
 from iml.codes import PersonRole, SupportDomain
 from iml.models import Membership, User
 from iml.permissions import SUPPORT_MANAGERS
 from support.models import ObjectiveStatus, SupportAmendment, SupportContract, SupportObjective
 
 INITIAL_TERM = relativedelta(months=6)
-RENEWAL = 6  # months
-STAY_LIMIT = relativedelta(months=18)
 # Signed later than this after the entry, the contract page says so (alerts flag it too).
 SIGNATURE_DELAY = relativedelta(months=1)
 ONE_PER_HOUSEHOLD = "supportcontract_one_per_household"
@@ -258,25 +257,22 @@ def support_contract_renew(
     if signed_on < contract.signed_on:
         raise ValidationError({"signed_on": "L’avenant ne peut précéder le contrat."})
     _not_in_future(signed_on, "signed_on", "La date de l’avenant")
-    new_end = current_end(contract) + relativedelta(months=months)
-    entry = household.entry_date or contract.signed_on
-    beyond = new_end > entry + STAY_LIMIT
-    justification = justification.strip()
-    if beyond and not justification:
-        raise ValidationError(
-            {
-                "justification": "L’accompagnement dépasserait 18 mois de séjour : une "
-                "justification écrite est obligatoire."
-            }
-        )
+    renewed = renewal(
+        current_end=current_end(contract),
+        entry=household.entry_date or contract.signed_on,
+        months=months,
+        justification=justification,
+        beyond_message="L’accompagnement dépasserait 18 mois de séjour : une justification "
+        "écrite est obligatoire.",
+    )
     amendment = SupportAmendment(
         organisation_id=contract.organisation_id,
         contract=contract,
         number=contract.amendments.count() + 1,
         signed_on=signed_on,
-        new_end_date=new_end,
-        beyond_limit=beyond,
-        justification=justification,
+        new_end_date=renewed.new_end,
+        beyond_limit=renewed.beyond_limit,
+        justification=renewed.justification,
         created_by=by,
     )
     amendment.full_clean()

@@ -17,6 +17,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from households.stays import RENEWAL, STAY_LIMIT
 from housing.models import MainLease
 from iml.codes import LedgerKind, ManagementMode, PaymentMethod
 from tenancy.ledger import (
@@ -29,7 +30,7 @@ from tenancy.ledger import (
 )
 from tenancy.models import Amendment, LandlordPayment, LedgerEntry, ReceiptCounter, SubleaseContract
 from tenancy.plans import plan_create
-from tenancy.services import RENEWAL, STAY_LIMIT, contract_renew, current_end
+from tenancy.services import contract_renew, current_end
 
 METHODS = [PaymentMethod.VIREMENT] * 9 + [PaymentMethod.ESPECES] * 5
 METHODS += [PaymentMethod.PRELEVEMENT] * 4 + [PaymentMethod.CHEQUE] * 2

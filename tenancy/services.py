@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from households.models import Household
 from households.services import household_admit, household_exit
+from households.stays import RENEWAL, renewal
 from housing.models import HousingUnit, Room
 from housing.services import unit_return
 from iml.codes import ExitDestination, Parc, UnitReturnReason
@@ -20,8 +21,6 @@ from tenancy.ledger import credit_unused_days, issue_calls_to_date
 from tenancy.models import Amendment, SubleaseContract
 
 INITIAL_TERM = relativedelta(months=6)
-RENEWAL = 6  # months
-STAY_LIMIT = relativedelta(months=18)
 OVERLAP = "subleasecontract_no_overlap"
 OVERLAP_MESSAGE = next(
     c.violation_error_message for c in SubleaseContract._meta.constraints if c.name == OVERLAP
@@ -156,25 +155,21 @@ def contract_renew(
         raise ValidationError({"months": "Un avenant prolonge de 1 à 12 mois."})
     if signed_on < contract.start_date:
         raise ValidationError({"signed_on": "L’avenant ne peut précéder le contrat."})
-    new_end = current_end(contract) + relativedelta(months=months)
-    entry = contract.household.entry_date or contract.start_date
-    beyond = new_end > entry + STAY_LIMIT
-    justification = justification.strip()
-    if beyond and not justification:
-        raise ValidationError(
-            {
-                "justification": "Le séjour dépasserait 18 mois : une justification écrite "
-                "est obligatoire."
-            }
-        )
+    renewed = renewal(
+        current_end=current_end(contract),
+        entry=contract.household.entry_date or contract.start_date,
+        months=months,
+        justification=justification,
+        beyond_message="Le séjour dépasserait 18 mois : une justification écrite est obligatoire.",
+    )
     amendment = Amendment(
         organisation_id=contract.organisation_id,
         contract=contract,
         number=contract.amendments.count() + 1,
         signed_on=signed_on,
-        new_end_date=new_end,
-        beyond_limit=beyond,
-        justification=justification,
+        new_end_date=renewed.new_end,
+        beyond_limit=renewed.beyond_limit,
+        justification=renewed.justification,
         created_by=by,
     )
     amendment.full_clean()
