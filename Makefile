@@ -32,6 +32,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## bench: national-scale benchmarks in their own database (iml_bench), written to
+## docs/benchmarks.md; a quick run: make bench BENCH_ARGS="--scale 0.01 --duration 5"
+BENCH_ARGS ?=
+bench: $(STAMP)
+	IML_DATABASE_NAME=iml_bench IML_REDIS_DB=1 $(PY) manage.py bench $(BENCH_ARGS)
+
 ## clean-var: stop the embedded servers and delete their data (.var/)
 clean-var: $(STAMP)
 	$(PY) -c "from iml import devservices as d; d.stop_redis(); d.stop_postgres()"

@@ -38,9 +38,22 @@ def households_for_list() -> QuerySet[Household]:
         .annotate(
             head_last_name=_referent_person("last_name"),
             head_first_name=_referent_person("first_name"),
-            persons_count=Count("persons", filter=Q(persons__left_date__isnull=True)),
+            persons_count=_present_persons_count(),
         )
     )
+
+
+def _present_persons_count() -> Subquery:
+    # A correlated subquery rather than a join and GROUP BY: PostgreSQL computes it for the
+    # page's rows only, not for every household of the organisation before the LIMIT.
+    persons = (
+        Person.objects.filter(household=OuterRef("pk"), left_date__isnull=True)
+        .order_by()
+        .values("household")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(persons, output_field=IntegerField()), 0)
 
 
 def search(queryset: QuerySet[Household], text: str) -> QuerySet[Household]:

@@ -26,7 +26,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("IML_VAR_DIR", BASE_DIR / ".var"))
-DATABASE_NAME = "iml"
+# `make bench` works in its own database (IML_DATABASE_NAME=iml_bench), beside the demo.
+DATABASE_NAME = os.environ.get("IML_DATABASE_NAME", "iml")
 # Unix socket paths are limited to ~107 bytes; deep checkouts fall back to /tmp.
 MAX_SOCKET_PATH = 100
 
@@ -170,7 +171,8 @@ def ensure_redis() -> str:
                 if time.monotonic() > deadline:
                     raise ImproperlyConfigured(f"Embedded Redis did not start, see {directory}")
                 time.sleep(0.05)
-    return f"unix://{socket}?db=0"
+    # `make bench` keeps its cache apart from the demo's (IML_REDIS_DB=1).
+    return f"unix://{socket}?db={os.environ.get('IML_REDIS_DB', '0')}"
 
 
 def stop_redis() -> None:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "support",
     "reporting",
     "workbook",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -14,8 +14,11 @@ from __future__ import annotations
 import csv
 import datetime
 import random
+import shutil
 import tempfile
+import time
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +31,21 @@ FIRST_NAMES = ["Amina", "Bilal", "Chloé", "Dan", "Ève", "Farid", "Grace", "Hug
 LAST_NAMES = ["Haddad", "Martin", "Diallo", "Nguyen", "Bernard", "Petit", "Traoré", "Kaya"]
 NATIONALITIES = ["AF", "SD", "ER", "SY", "FR", "GN", "CD", "UA"]
 STAFF_EMAIL = "bench@iml.example"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The shape of the synthetic history, beyond its size."""
+
+    # The staff member of the interactions: a member of the importing organisation.
+    staff_email: str = STAFF_EMAIL
+    # Up to ``visits`` interactions per household, one every ``visit_every`` days while housed.
+    visits: int = 4
+    visit_every: int = 60
+    # Stays last from ... to ... months (bounds included).
+    stay_months: tuple[int, int] = (6, 30)
+    # Starts every reference: a second batch for the same organisation does not collide.
+    prefix: str = ""
 
 
 def _months(start: datetime.date, months: int) -> datetime.date:
@@ -62,6 +80,7 @@ def synthetic_workbook(
     years: int = 5,
     folder: Path | None = None,
     today: datetime.date | None = None,
+    shape: Shape = Shape(),
 ) -> Path:
     """A folder of ``<sheet>.csv`` holding ``households`` households and their history."""
     rng = random.Random(seed)
@@ -72,7 +91,7 @@ def synthetic_workbook(
     folder.mkdir(parents=True, exist_ok=True)
     out = _Writer(folder)
     try:
-        _generate(out, rng, households, window, end, today)
+        _generate(out, rng, households, window, end, today, shape)
     finally:
         out.close()
     (folder / "README.txt").write_text(
@@ -82,7 +101,7 @@ def synthetic_workbook(
     return folder
 
 
-def _generate(out: _Writer, rng: random.Random, total: int, window, end, today) -> None:
+def _generate(out: _Writer, rng, total, window, end, today, shape: Shape) -> None:
     dispositifs = ["IML-1", "IML-2", "IML-3"]
     for code in dispositifs:
         out.row("dispositifs", code, f"IML {code}", "classique", "detendue", "DDETS — BOP 177",
@@ -90,11 +109,12 @@ def _generate(out: _Writer, rng: random.Random, total: int, window, end, today) 
     placed = int(total * 0.92)
     spaces: list[dict] = []
     counter = {"unit": 0, "entry": 0, "plan": 0, "support": 0}
+    pre = shape.prefix
     present_persons: list[tuple[datetime.date, datetime.date | None, str]] = []
 
     def new_unit() -> None:
         counter["unit"] += 1
-        ref = f"L{counter['unit']:05d}"
+        ref = f"{pre}L{counter['unit']:05d}"
         dispositif = dispositifs[counter["unit"] % len(dispositifs)]
         shared = counter["unit"] % 10 == 0
         rent = Decimal(rng.randrange(350, 750))
@@ -115,7 +135,7 @@ def _generate(out: _Writer, rng: random.Random, total: int, window, end, today) 
     for _ in range(max(1, placed // 3)):
         new_unit()
     for number in range(1, total + 1):
-        ref = f"M{number:06d}"
+        ref = f"{pre}M{number:06d}"
         if number > placed:
             _waiting(out, rng, ref, dispositifs, end, today, number)
             continue
@@ -130,14 +150,14 @@ def _generate(out: _Writer, rng: random.Random, total: int, window, end, today) 
             new_unit()
             space = spaces[-1]
             entry = _months(space["free"], rng.randint(0, 2))
-        stay = rng.randint(6, 30)
+        stay = rng.randint(*shape.stay_months)
         exit_ = _months(entry, stay)
         if exit_ > end:
             exit_ = None
             space["full"] = True
         else:
             space["free"] = exit_
-        _household(out, rng, ref, space, entry, exit_, today, counter, present_persons)
+        _household(out, rng, ref, space, entry, exit_, today, counter, present_persons, shape)
     # A workshop a month, with persons present then.
     month = window
     workshop = 0
@@ -149,7 +169,7 @@ def _generate(out: _Writer, rng: random.Random, total: int, window, end, today) 
         if present:
             workshop += 1
             chosen = rng.sample(present, min(10, len(present)))
-            out.row("ateliers", f"W{workshop:04d}", day.isoformat(), "Atelier budget",
+            out.row("ateliers", f"{pre}W{workshop:04d}", day.isoformat(), "Atelier budget",
                     ";".join(chosen))  # fmt: skip
         month = _months(month, 1)
 
@@ -166,7 +186,8 @@ def _waiting(out, rng, ref, dispositifs, end, today, number) -> None:
             "1988-04-02", "referent", rng.choice(NATIONALITIES), "refugie", "", "")  # fmt: skip
 
 
-def _household(out, rng, ref, space, entry, exit_, today, counter, present_persons) -> None:
+def _household(out, rng, ref, space, entry, exit_, today, counter, present_persons, shape):
+    pre = shape.prefix
     orientation = entry - datetime.timedelta(days=rng.randint(10, 90))
     out.row("menages", ref, space["dispositif"], f"SIAO-{ref}", orientation.isoformat(),
             "CADA Le Pont", rng.choice(["asile", "rue", "tiers", "hebergement_generaliste"]),
@@ -217,17 +238,17 @@ def _household(out, rng, ref, space, entry, exit_, today, counter, present_perso
     last_payment = None
     while month < (exit_ or _months(today.replace(day=1), 1)):
         counter["entry"] += 1
-        out.row("mouvements", f"E{counter['entry']:08d}", contract, month.isoformat(), "appel",
+        out.row("mouvements", f"{pre}E{counter['entry']:08d}", contract, month.isoformat(), "appel",
                 f"{rent + charges:.2f}", "", f"{month:%Y-%m}", "")  # fmt: skip
         caf_day = month + datetime.timedelta(days=4)
         if caf_day <= today:
             counter["entry"] += 1
-            out.row("mouvements", f"E{counter['entry']:08d}", contract, caf_day.isoformat(),
+            out.row("mouvements", f"{pre}E{counter['entry']:08d}", contract, caf_day.isoformat(),
                     "apl", f"{benefit:.2f}", "caf", f"{month:%Y-%m}", "")  # fmt: skip
         pay_day = month + datetime.timedelta(days=9)
         if pay_day <= today and rng.random() < 0.9:
             counter["entry"] += 1
-            last_payment = f"E{counter['entry']:08d}"
+            last_payment = f"{pre}E{counter['entry']:08d}"
             amount = rent + charges - benefit
             out.row(
                 "mouvements",
@@ -242,32 +263,33 @@ def _household(out, rng, ref, space, entry, exit_, today, counter, present_perso
             )
             if rng.random() < 0.01 and pay_day + datetime.timedelta(days=1) <= today:
                 counter["entry"] += 1
-                out.row("mouvements", f"E{counter['entry']:08d}", contract,
+                out.row("mouvements", f"{pre}E{counter['entry']:08d}", contract,
                         (pay_day + datetime.timedelta(days=1)).isoformat(), "annulation",
                         f"{amount:.2f}", "", "", last_payment)  # fmt: skip
         month = _months(month, 1)
     if rng.random() < 0.05 and _months(entry, 3) <= today:
         counter["plan"] += 1
         start = _months(entry, 3)
-        out.row("plans_apurement", f"PL{counter['plan']:05d}", ref, start.isoformat(),
+        out.row("plans_apurement", f"{pre}PL{counter['plan']:05d}", ref, start.isoformat(),
                 "300.00", "50.00", "actif" if exit_ is None else "solde")  # fmt: skip
     signed = entry + datetime.timedelta(days=7)
     if signed <= today and (exit_ is None or signed < exit_):
         counter["support"] += 1
-        support = f"A{counter['support']:06d}"
+        support = f"{pre}A{counter['support']:06d}"
         out.row("accompagnements", support, ref, signed.isoformat(),
                 _months(signed, 6).isoformat(), "budget;logement")  # fmt: skip
         renewal = _months(signed, 5)
         if renewal <= today and (exit_ is None or renewal < exit_):
             out.row("avenants_accompagnement", support, renewal.isoformat(),
                     _months(signed, 12).isoformat())  # fmt: skip
-    for visit in range(4):
-        day = entry + datetime.timedelta(days=20 + 60 * visit)
+    for visit in range(shape.visits):
+        day = entry + datetime.timedelta(days=20 + shape.visit_every * visit)
         if day > today or (exit_ and day >= exit_):
             break
         out.row("interactions", ref, day.isoformat(),
                 rng.choice(["visite_domicile", "rdv_bureau", "telephone"]),
-                rng.choice(["budget", "logement;sante", ""]), STAFF_EMAIL, 45, "")  # fmt: skip
+                rng.choice(["budget", "logement;sante", ""]), shape.staff_email, 45,
+                "")  # fmt: skip
 
 
 def to_xlsx(folder: Path) -> Path:
@@ -282,3 +304,76 @@ def to_xlsx(folder: Path) -> Path:
     path = folder.with_suffix(".xlsx")
     book.save(path)
     return path
+
+
+class _Rollback(Exception):
+    pass
+
+
+@dataclass
+class ImportTiming:
+    reading: float = 0.0
+    seconds: float = 0.0  # reading, validation and writing
+    created: int = 0
+    again: float = 0.0  # a second import of the same workbook
+    changed: int = 0  # rows the second import created or updated (0: a no-op)
+
+
+def measure_import(
+    households: int,
+    seed: int,
+    *,
+    years: int = 5,
+    keep: bool = False,
+    xlsx: bool = False,
+    twice: bool = False,
+    log=print,
+) -> ImportTiming:
+    """Time the import of a synthetic workbook into a new organisation with one head (the
+    interactions' staff), in a transaction rolled back at the end unless ``keep``."""
+    from django.db import connection, transaction
+    from django.utils.crypto import get_random_string
+
+    from iml.models import Membership, Organisation, Role, User
+    from iml.rls import organisation_transaction
+    from workbook.importer import import_workbook
+    from workbook.reader import read_path
+
+    started = time.monotonic()
+    folder = synthetic_workbook(households, seed, years=years)
+    source = to_xlsx(folder) if xlsx else folder
+    log(f"Classeur synthétique ({folder}) construit en {time.monotonic() - started:.1f} s :")
+    log((folder / "README.txt").read_text(encoding="utf-8").strip())
+    timing = ImportTiming()
+    try:
+        with transaction.atomic():
+            suffix = get_random_string(8).lower()
+            organisation = Organisation.objects.create(
+                name=f"Banc d’essai {suffix}", slug=f"essai-{suffix}", departement="71"
+            )
+            user, _ = User.objects.get_or_create(email=STAFF_EMAIL)
+            with organisation_transaction(organisation):
+                Membership.objects.create(organisation=organisation, user=user, role=Role.HEAD)
+                started = time.monotonic()
+                book = read_path(source)
+                timing.reading = time.monotonic() - started
+                analysis = import_workbook(book, organisation)
+                with connection.cursor() as cursor:
+                    # What the commit would check (deferred foreign keys): counted.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                timing.seconds = time.monotonic() - started
+                timing.created = sum(sheet["create"] for sheet in analysis.preview())
+                if twice:
+                    started = time.monotonic()
+                    again = import_workbook(read_path(source), organisation)
+                    timing.again = time.monotonic() - started
+                    timing.changed = sum(s["create"] + s["update"] for s in again.preview())
+            if not keep:
+                raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if xlsx:
+            source.unlink(missing_ok=True)
+    return timing

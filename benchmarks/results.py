@@ -1,0 +1,205 @@
+"""The benchmark's results as a Markdown page (docs/benchmarks.md) and a JSON file."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+from django.db import connection
+
+# The targets of the issue that set the benchmark up.
+PAGE_P95_MS = 150
+REPORT_RATIO = 2.0
+PDF_SECONDS = 5.0
+JOB_SECONDS = 60.0
+IMPORT_SECONDS = 60.0
+ISOLATION_EFFECT = 0.20
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kilobytes = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kilobytes / 1024 / 1024:.0f} Go"
+    except (OSError, ValueError, IndexError):
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "commit": commit,
+    }
+
+
+def _ok(condition: bool) -> str:
+    return "✅" if condition else "❌"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def markdown(results: dict) -> str:
+    info = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python manage.py bench`); do not edit by hand: run it again.",
+        "How the figures are obtained, and what they mean for capacity: `docs/scaling.md`.",
+        "",
+        f"- Date : {results['date']} ; commit `{info['commit']}`",
+        f"- Machine : {info['cpu']}, {info['cores']} cœurs, {info['memory']} ; "
+        f"PostgreSQL {info['postgresql']} ; Python {info['python']}",
+        f"- Échelle : {results['scale']} (graine {results['seed']})",
+    ]
+    generation = results.get("generation")
+    if generation:
+        lines += [
+            "",
+            "## Données générées",
+            "",
+            f"Génération : {generation['seconds']:.0f} s"
+            + (" (données réutilisées)" if generation.get("reused") else "")
+            + f" ; plus gros opérateur : {generation['largest']['households']} ménages "
+            f"({generation['largest']['slug']}).",
+            "",
+            "| Table | Lignes |",
+            "|---|---:|",
+        ]
+        lines += [f"| {label} | {count:,} |".replace(",", " ") for label, count in
+                  generation["counts"].items()]  # fmt: skip
+    page_rows = results.get("pages")
+    if page_rows:
+        load = results["load"]
+        lines += [
+            "",
+            "## Pages du plus gros opérateur, sous charge",
+            "",
+            f"gunicorn ({load['workers']} processus synchrones) sur la boucle locale, le "
+            f"générateur de charge sur la même machine ; {load['clients']} clients simultanés, "
+            f"{load['duration']:.0f} s par page et par mesure après 1 s de chauffe. « Sans "
+            "pause » : chaque client envoie sa requête suivante dès la réponse reçue (la "
+            "machine est saturée, la latence y est surtout de l’attente) ; « avec pause » : "
+            f"chaque client attend en moyenne {load['think']:.1f} s entre deux pages, comme "
+            f"une personne qui lit. Cible : p95 ≤ {PAGE_P95_MS} ms, requêtes SQL constantes.",
+            "",
+            "| Page | Requêtes SQL | Sans pause : req/s | p50 | p95 | max | Cible | "
+            "Avec pause : req/s | p50 | p95 | max | Cible |",
+            "|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|:-:|",
+        ]
+        for page in page_rows:
+            queries = (
+                str(page["queries_max"])
+                if page["queries_min"] == page["queries_max"]
+                else f"{page['queries_min']}–{page['queries_max']}"
+            )
+            cells = [page["label"], queries]
+            for mode in ("saturated", "paced"):
+                figure = page[mode]
+                if figure is None:
+                    cells += ["—"] * 5
+                    continue
+                cells += [
+                    f"{figure['throughput']:.0f}",
+                    _ms(figure["p50"]),
+                    _ms(figure["p95"]),
+                    _ms(figure["maximum"]),
+                    _ok(figure["p95"] <= PAGE_P95_MS and not figure["errors"]),
+                ]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", "Durées en millisecondes."]
+    report = results.get("report")
+    if report:
+        lines += [
+            "",
+            "## Rapport annuel du plus gros opérateur",
+            "",
+            f"Dispositif {report['dispositif']} ({report['households']} ménages), période du "
+            f"{report['start']} au {report['end']} ; médiane de 3 exécutions.",
+            "",
+            "| Mesure | Durée | Cible |",
+            "|---|---:|:-:|",
+            f"| Chiffres (compute_report) | {report['compute'] * 1000:.0f} ms | |",
+            f"| Plancher SQL (mêmes agrégats en SQL) | {report['floor'] * 1000:.0f} ms | |",
+            f"| Rapport / plancher | {report['ratio']:.2f} fois | "
+            f"{_ok(report['ratio'] <= REPORT_RATIO)} |",
+            f"| JSON (chiffres et sérialisation) | {report['json'] * 1000:.0f} ms | |",
+            f"| PDF (chiffres et mise en page) | {report['pdf']:.1f} s | "
+            f"{_ok(report['pdf'] <= PDF_SECONDS)} |",
+        ]
+    jobs = results.get("jobs")
+    if jobs:
+        lines += [
+            "",
+            "## Tâches planifiées, sur tous les opérateurs",
+            "",
+            "| Tâche | Contrats en cours | 1er passage | Changements | 2e passage | "
+            "Changements | Cible |",
+            "|---|---:|---:|---:|---:|---:|:-:|",
+        ]
+        for job in jobs:
+            ok = job["first"] <= JOB_SECONDS and job["second_changes"] == 0
+            lines.append(
+                f"| {job['label']} | {job['contracts']} | {job['first']:.1f} s | "
+                f"{job['first_changes']} | {job['second']:.1f} s | {job['second_changes']} | "
+                f"{_ok(ok)} |"
+            )
+    imported = results.get("import")
+    if imported:
+        lines += [
+            "",
+            "## Import d’un classeur",
+            "",
+            f"{imported['households']} ménages (CSV), lecture, validation et écriture : "
+            f"{imported['seconds']:.1f} s pour {imported['created']:,} lignes créées "
+            f"{_ok(imported['seconds'] <= IMPORT_SECONDS)}.".replace(",", " "),
+        ]
+    isolation = results.get("isolation")
+    if isolation:
+        lines += [
+            "",
+            "## Isolation des coûts",
+            "",
+            f"Échelle {isolation['scale']} : le plus gros opérateur "
+            f"({isolation['largest_households']} ménages), avant et après avoir multiplié par "
+            f"dix les données des autres opérateurs ({isolation['before_households']} → "
+            f"{isolation['after_households']} ménages au total ; croissance en "
+            f"{isolation['growth_seconds']:.0f} s). p95 en ms ; cible : écart ≤ "
+            f"{ISOLATION_EFFECT:.0%}.",
+            "",
+            "| Page | p95 avant | p95 après | Écart | Cible |",
+            "|---|---:|---:|---:|:-:|",
+        ]
+        for row in isolation["pages"]:
+            effect = row["after"] / row["before"] - 1 if row["before"] else 0.0
+            lines.append(
+                f"| {row['label']} | {_ms(row['before'])} | {_ms(row['after'])} | "
+                f"{effect:+.0%} | {_ok(effect <= ISOLATION_EFFECT)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write(results: dict, markdown_path: Path, json_path: Path) -> None:
+    markdown_path.parent.mkdir(parents=True, exist_ok=True)
+    markdown_path.write_text(markdown(results), encoding="utf-8")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
