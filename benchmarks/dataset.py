@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from households.models import Household
+from iml import dataversion
 from iml.models import Membership, Organisation, Role, User
 from iml.rls import as_owner, organisation_transaction
 from workbook.bench import Shape, synthetic_workbook
@@ -29,10 +30,12 @@ from workbook.reader import read_path
 OPERATORS = 300
 HOUSEHOLDS = 100_000
 ZIPF_EXPONENT = 0.6
-# Per household: one visit a month while housed (≈ 10 on average), stays of 6 to 42 months.
+# Per household: one visit a month while housed (≈ 10 on average), stays of 6 to 48 months
+# (≈ 58 ledger entries), 0.42 flats captured (≈ 0.41 in the end).
 VISITS = 12
 VISIT_EVERY_DAYS = 30
-STAY_MONTHS = (6, 42)
+STAY_MONTHS = (6, 48)
+UNITS_PER_HOUSEHOLD = 0.42
 SLUG_PREFIX = "bench-"
 PASSWORD = "banc-d-essai-2026"
 ROLES = {Role.HEAD: "chef", Role.SOCIAL_WORKER: "ts", Role.REGISSEUR: "regie"}
@@ -96,6 +99,7 @@ def reset_database() -> None:
         )
         tables = cursor.fetchone()[0]
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    dataversion.forget_all()
 
 
 def add_operator(
@@ -117,6 +121,7 @@ def add_operator(
         visits=VISITS,
         visit_every=VISIT_EVERY_DAYS,
         stay_months=STAY_MONTHS,
+        units_per_household=UNITS_PER_HOUSEHOLD,
         prefix=prefix,
     )
     folder = synthetic_workbook(households, seed, today=today, shape=shape)

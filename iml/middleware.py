@@ -9,14 +9,17 @@ security filters on it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+from iml import dataversion
 from iml.models import Membership
 from iml.rls import user_context
 from iml.scoping import organisation_context
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 SESSION_KEY = "iml_organisation"
 
 
@@ -56,4 +59,7 @@ class CurrentOrganisationMiddleware:
                     if response.status_code >= 500:
                         # The view failed: nothing it wrote is kept.
                         transaction.set_rollback(True)
+                    elif request.organisation and request.method not in SAFE_METHODS:
+                        # It may have written: the organisation's cached aggregates are stale.
+                        transaction.on_commit(partial(dataversion.touch, request.organisation.pk))
         return response

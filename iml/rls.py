@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
+from functools import partial
 
 from django.apps import apps
 from django.conf import settings
@@ -112,8 +113,15 @@ def install(connection: BaseDatabaseWrapper, **kwargs) -> None:
 
 @contextlib.contextmanager
 def organisation_transaction(organisation) -> Iterator[None]:
-    """A transaction run as ``organisation``: the unit of work of tasks and commands."""
+    """A transaction run as ``organisation``: the unit of work of tasks and commands.
+
+    Its commit retires the organisation's cached aggregates (``iml.dataversion``): a task or a
+    command may have written anything."""
+    from iml import dataversion
+
     with transaction.atomic(), organisation_context(organisation):
+        organisation_id = getattr(organisation, "pk", organisation)
+        transaction.on_commit(partial(dataversion.touch, organisation_id))
         yield
 
 

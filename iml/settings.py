@@ -156,6 +156,10 @@ CACHES = {
     }
 }
 
+# Costly aggregates (report figures, dashboard debts) cached under each organisation's data
+# version (iml/dataversion.py). Tests turn it off, but for the tests of the cache itself.
+IML_AGGREGATE_CACHE = env.bool("IML_AGGREGATE_CACHE", default=True)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = _kombu_url(REDIS_URL)
 CELERY_RESULT_BACKEND = _kombu_url(REDIS_URL)

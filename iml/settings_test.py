@@ -1,5 +1,7 @@
 """Test settings: the base settings with small overrides, on the real PostgreSQL and Redis."""
 
+import os
+
 from iml.settings import *  # noqa: F403
 from iml.settings import CACHES, DATABASES, env
 
@@ -7,9 +9,19 @@ DEBUG = False
 # Fast hashing: tests create many users; production hashers are exercised by Django itself.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# A queue of its own, so that a worker of `make run` on the same Redis never takes test tasks.
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="iml-test")
+# A queue of its own, so that a worker of `make run` on the same Redis never takes test tasks,
+# nor the worker of another test process (xdist, another checkout) on another test database.
+CELERY_TASK_DEFAULT_QUEUE = env.str(
+    "CELERY_QUEUE",
+    default="-".join(
+        ["iml-test", env.str("IML_TEST_DB_NAME", default="db"),
+         os.environ.get("PYTEST_XDIST_WORKER", "main")]
+    ),
+)  # fmt: skip
 CACHES["default"]["KEY_PREFIX"] = "iml-test"
+# Factories write without going through a request or a task: a cached aggregate would not
+# see their rows. tests/iml/test_dataversion.py turns the cache on to test it.
+IML_AGGREGATE_CACHE = False
 SECURE_SSL_REDIRECT = False
 # Tasks run in the test process unless a test starts a real worker (tests/iml/test_celery.py).
 CELERY_TASK_ALWAYS_EAGER = True

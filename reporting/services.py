@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from iml import dataversion
 from iml.models import Dispositif, User
 from iml.rls import organisation_transaction
 from iml.scoping import get_current_organisation_id
@@ -77,8 +80,29 @@ def validate_period(start: datetime.date, end: datetime.date) -> None:
 
 
 def figures_for(dispositif: Dispositif, start: datetime.date, end: datetime.date) -> dict:
-    """The report's figures, computed now from the data (the JSON form)."""
-    return compute_report(dispositif, start, end)
+    """The report's figures from the data as they are now (the JSON form): computed, or
+    cached since the organisation's last write (``iml.dataversion``), for the page."""
+    return dataversion.cached(
+        dispositif.organisation_id,
+        "report-figures",
+        lambda: compute_report(dispositif, start, end),
+        _CODE,
+        dispositif.pk,
+        start,
+        end,
+        timezone.localdate(),  # "now" enters some figures (ages, stays in progress)
+    )
+
+
+def _code_fingerprint() -> str:
+    """Changes with the code computing the figures: a deployment does not reuse old ones."""
+    from reporting import compute, definitions
+
+    sources = b"".join(Path(module.__file__).read_bytes() for module in (compute, definitions))
+    return hashlib.sha256(sources).hexdigest()[:16]
+
+
+_CODE = _code_fingerprint()
 
 
 def document_context(

@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 
 from households.models import Household, Person
 from housing.models import HousingUnit
+from iml import dataversion
 from iml.forms import add_service_error
 from iml.models import Dispositif, Role
 from iml.permissions import member_required
@@ -96,7 +97,16 @@ def quality_panel(dispositif: Dispositif, start, end, figures: dict) -> dict:
     checks_of = getattr(quality, "consistency_checks", None)
     if gaps_of is None or checks_of is None:
         return {"available": False}
-    gaps = gaps_of(ReportScope(dispositif=dispositif, start=start, end=end))
+    # Like the figures, cached until the organisation's next write.
+    gaps = dataversion.cached(
+        dispositif.organisation_id,
+        "report-gaps",
+        lambda: gaps_of(ReportScope(dispositif=dispositif, start=start, end=end)),
+        dispositif.pk,
+        start,
+        end,
+        timezone.localdate(),
+    )
     checks = checks_of(figures)
     return {
         "available": True,

@@ -9,7 +9,9 @@ from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from iml import dataversion
 from iml.codes import LedgerKind, RepaymentPlanStatus
+from iml.scoping import get_current_organisation_id
 from tenancy.models import LedgerEntry, RepaymentPlan, SubleaseContract
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -53,7 +55,12 @@ def with_balances(households: QuerySet, at: datetime.date | None = None) -> Quer
 
 
 def debt_totals() -> dict:
-    """Households owing money and the total owed, in one grouped query."""
+    """Households owing money and the total owed: one grouped query over the whole ledger,
+    cached until the organisation's next write (``iml.dataversion``)."""
+    return dataversion.cached(get_current_organisation_id(), "debt-totals", _debt_totals)
+
+
+def _debt_totals() -> dict:
     owing = (
         LedgerEntry.objects.order_by()
         .values("contract__household")

@@ -44,6 +44,9 @@ class Shape:
     visit_every: int = 60
     # Stays last from ... to ... months (bounds included).
     stay_months: tuple[int, int] = (6, 30)
+    # Flats captured at the start of the history, per household housed over it (more are
+    # captured when all are taken).
+    units_per_household: float = 1 / 3
     # Starts every reference: a second batch for the same organisation does not collide.
     prefix: str = ""
 
@@ -132,7 +135,7 @@ def _generate(out: _Writer, rng, total, window, end, today, shape: Shape) -> Non
             spaces.append({"unit": ref, "room": "", "free": window, "dispositif": dispositif,
                            "full": False})  # fmt: skip
 
-    for _ in range(max(1, placed // 3)):
+    for _ in range(max(1, round(placed * shape.units_per_household))):
         new_unit()
     for number in range(1, total + 1):
         ref = f"{pre}M{number:06d}"

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from iml import backup
+from iml import backup, dataversion
 
 
 class Command(BaseCommand):
@@ -52,6 +52,8 @@ class Command(BaseCommand):
             connections.close_all()
             started = time.monotonic()
             backup.restore(server, archive, owner)
+            # Cached aggregates describe the data replaced.
+            dataversion.forget_all()
         except backup.BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(

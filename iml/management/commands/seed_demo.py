@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from iml import dataversion
 from iml.alerts import sync_alerts
 from iml.demo import (
     DEMO_PASSWORD,
@@ -63,6 +64,9 @@ class Command(BaseCommand):
                     )
                 # Today's alerts, as the daily job would raise them.
                 sync_alerts(organisation)
+        # Written outside requests and tasks: cached aggregates are stale (and may even come
+        # from an earlier database of the same name).
+        dataversion.forget_all()
         self.stdout.write(self.style.SUCCESS("Données de démonstration à jour."))
 
     def _demo_second_factor(self, user: User) -> None:

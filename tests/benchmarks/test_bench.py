@@ -1,0 +1,67 @@
+"""The benchmark's own parts: the data set's shape, the pages it measures, the percentiles."""
+
+import datetime
+
+import pytest
+
+from benchmarks import dataset, measures
+from benchmarks.load import Latencies
+from households.models import Household
+from iml.models import Organisation
+from iml.rls import organisation_transaction
+from iml.scoping import organisation_context
+
+TODAY = datetime.date(2026, 11, 26)
+
+
+def test_operator_sizes_are_unequal_and_sum_to_the_total():
+    sizes = dataset.operator_sizes(100_000, 300)
+    assert sum(sizes) == 100_000
+    assert len(sizes) == 300
+    assert sizes == sorted(sizes, reverse=True)
+    assert 3_000 < sizes[0] < 6_000  # a large federation…
+    assert sizes[-1] < 200  # …and many small associations
+    assert dataset.scaled(0.01) == (3, 1_000)
+    assert dataset.scaled(1) == (300, 100_000)
+
+
+def test_percentiles_are_nearest_rank():
+    latencies = Latencies(samples=[float(n) for n in range(100, 0, -1)], errors=0, seconds=10)
+    assert latencies.p50 == 50
+    assert latencies.p95 == 95
+    assert latencies.maximum == 100
+    assert latencies.throughput == 10
+    assert Latencies(samples=[7.0], errors=0, seconds=1).p95 == 7
+
+
+@pytest.fixture
+def operator(transactional_db):
+    # The importer and the page client run their own transactions, as in the benchmark.
+    with organisation_context(None):
+        organisation = dataset.add_operator("bench-901", 24, seed=5, today=TODAY)
+    return organisation
+
+
+def test_every_measured_page_answers_the_head(operator):
+    with organisation_context(None):
+        client = measures.logged_in(operator)
+        pages = measures.pages(operator)
+        assert [page.key for page in pages] == [
+            "household_list", "household_page", "household_ledger", "waiting_list",
+            "stock_list", "dashboard", "report_page",
+        ]  # fmt: skip
+        assert all(page.paths for page in pages)
+        for page in pages:
+            low, high = measures.query_counts(client, page.paths)
+            assert 0 < low <= high, page.key
+
+
+def test_growing_the_others_leaves_the_largest_alone(operator):
+    with organisation_context(None):
+        dataset.add_operator("bench-902", 6, seed=6, today=TODAY)
+        dataset.grow_others("bench-901", 3, seed=1, today=TODAY, log=lambda line: None)
+        counts = {}
+        for organisation in Organisation.objects.filter(slug__in=["bench-901", "bench-902"]):
+            with organisation_transaction(organisation):
+                counts[organisation.slug] = Household.objects.count()
+    assert counts == {"bench-901": 24, "bench-902": 18}

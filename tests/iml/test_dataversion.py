@@ -1,0 +1,103 @@
+"""Cached aggregates (iml.dataversion): served until the organisation's next write."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from iml import dataversion
+from iml.codes import LedgerKind
+from iml.models import Role
+from iml.rls import organisation_transaction
+from tenancy.selectors import debt_totals
+from tests.conftest import login
+from tests.tenancy.factories import LedgerEntryFactory, SubleaseContractFactory
+
+
+@pytest.fixture
+def cache_on(settings):
+    settings.IML_AGGREGATE_CACHE = True
+    # Test databases reuse organisation ids: entries of an earlier run must not be met.
+    dataversion.forget_all()
+
+
+def _owe(contract, amount):
+    LedgerEntryFactory(
+        organisation=contract.organisation, contract=contract, kind=LedgerKind.DEGRADATION,
+        debit=Decimal(amount), credit=Decimal("0"), method="", number="",
+    )  # fmt: skip
+
+
+def test_cached_until_touched(cache_on, org_a, org_b):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert dataversion.cached(org_a.pk, "x", compute, 1) == 1
+    assert dataversion.cached(org_a.pk, "x", compute, 1) == 1  # served from the cache
+    assert dataversion.cached(org_a.pk, "x", compute, 2) == 2  # other parts, other entry
+    dataversion.touch(org_b.pk)
+    assert dataversion.cached(org_a.pk, "x", compute, 1) == 1  # another organisation's write
+    dataversion.touch(org_a.pk)
+    assert dataversion.cached(org_a.pk, "x", compute, 1) == 3
+    dataversion.forget_all()
+    assert dataversion.cached(org_a.pk, "x", compute, 1) == 4
+
+
+def test_off_computes_every_time(settings, org_a):
+    settings.IML_AGGREGATE_CACHE = False
+    values = iter([1, 2])
+    assert dataversion.cached(org_a.pk, "x", lambda: next(values)) == 1
+    assert dataversion.cached(org_a.pk, "x", lambda: next(values)) == 2
+
+
+def test_a_write_request_retires_the_cached_debts(
+    cache_on, org_a, members_a, client, django_capture_on_commit_callbacks
+):
+    contract = SubleaseContractFactory(organisation=org_a)
+    _owe(contract, "300.00")
+    assert debt_totals()["owed"] == Decimal("300.00")
+    _owe(contract, "50.00")  # written behind the application's back: not seen yet
+    assert debt_totals()["owed"] == Decimal("300.00")
+    login(client, members_a[Role.HEAD])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("dashboard"))  # a read changes nothing
+    assert debt_totals()["owed"] == Decimal("300.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        # Any request that may write, whatever its answer, retires the organisation's token.
+        client.post(reverse("alert_list"))
+    assert debt_totals()["owed"] == Decimal("350.00")
+
+
+def test_a_task_transaction_retires_the_cached_debts(
+    cache_on, org_a, django_capture_on_commit_callbacks
+):
+    contract = SubleaseContractFactory(organisation=org_a)
+    _owe(contract, "120.00")
+    assert debt_totals()["owed"] == Decimal("120.00")
+    with django_capture_on_commit_callbacks(execute=True), organisation_transaction(org_a):
+        _owe(contract, "30.00")
+    assert debt_totals()["owed"] == Decimal("150.00")
+
+
+def test_the_report_page_computes_the_figures_once(cache_on, org_a, members_a, client,
+                                                   monkeypatch):  # fmt: skip
+    from reporting import services
+    from tests.factories import DispositifFactory
+
+    DispositifFactory(organisation=org_a)
+    computed = []
+    real = services.compute_report
+
+    def counting(*args):
+        computed.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(services, "compute_report", counting)
+    login(client, members_a[Role.HEAD])
+    assert client.get(reverse("reporting:report_page")).status_code == 200
+    assert len(computed) == 2  # the period and the one before, for the comparison
+    assert client.get(reverse("reporting:report_page")).status_code == 200
+    assert len(computed) == 2
