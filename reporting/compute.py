@@ -1,9 +1,11 @@
 """The figures of the annual report, in the JSON form of shared/docs/annual-report.md.
 
-``compute_report(dispositif, start, end)`` returns the whole object. Counting is done in SQL
-(conditional ``Count``/``Sum``, grouped ``values().annotate()``, one raw query for the
-place-days): the number of queries does not depend on the number of households. Python only
-lays the aggregated rows out, fills the fixed code lists and rounds.
+``compute_report(dispositif, start, end)`` returns the whole object. Counting is done in SQL,
+about thirty queries whatever the number of households: the figures of one table in one
+``aggregate()`` of conditional counts (``_counts``), a group's figures in grouped queries
+(``values().annotate()``) whose rows, one per code or combination of codes, Python sums
+(``_total``, ``_by``), one raw query for the place-days. Python only lays the aggregated rows
+out, fills the fixed code lists and rounds.
 
 ``figure_queryset(scope, path)`` returns the rows behind one figure (households, persons or
 units), through the same definitions (``reporting.definitions``): the drill-down of the report
@@ -141,77 +143,121 @@ def _count_by(queryset: models.QuerySet, field: str) -> dict:
     return counts
 
 
+def _counts(conditions: dict[str, Q], *, within: Q | None = None, prefix: str = "") -> dict:
+    """One ``Count`` of rows per condition (and ``within``), named ``prefix`` + its key: several
+    figures of one ``aggregate()`` or of each row of one grouped query."""
+    return {
+        f"{prefix}{key}": Count("pk", filter=condition if within is None else within & condition)
+        for key, condition in conditions.items()
+    }
+
+
+def _codes(field: str, codes, *, unknown: bool = True) -> dict[str, Q]:
+    """The conditions of a fixed list: ``field`` equal to each code; empty for ``inconnu``."""
+    conditions = {code: Q(**{field: code}) for code in codes}
+    if unknown:
+        conditions[UNKNOWN] = Q(**{field: ""})
+    return conditions
+
+
+def _prefixed(row: dict, prefix: str) -> dict:
+    """The values of ``row`` named ``prefix`` + a key, by key."""
+    return {key.removeprefix(prefix): value for key, value in row.items() if key.startswith(prefix)}
+
+
+def _total(rows: list[dict], name: str) -> int:
+    """The sum of one figure over the rows of a grouped query."""
+    return sum(row[name] or 0 for row in rows)
+
+
+def _by(rows: list[dict], field: str, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Figures of the rows of a grouped query summed per value of ``field`` (empty value:
+    ``inconnu``): ``{value: {name: sum}}``."""
+    sums: dict[str, dict[str, int]] = {}
+    for row in rows:
+        cell = sums.setdefault(row[field] or UNKNOWN, dict.fromkeys(names, 0))
+        for name in names:
+            cell[name] += row[name] or 0
+    return sums
+
+
+def _cells(sums: dict[str, dict[str, int]], codes, names: tuple[str, ...]) -> dict:
+    """Every code of a fixed list with its figures (zeros for a code without a row)."""
+    return {code: sums.get(code, dict.fromkeys(names, 0)) for code in codes}
+
+
 # --- Groups ---------------------------------------------------------------------------------
+
+STAY_BUCKETS = {"present_at_end": PRESENT_STAY_BUCKETS, "exits": EXIT_STAY_BUCKETS}
+TYPOLOGY_CELLS = ("households", "children", "reinforced")
+DESTINATION_CELLS = ("households", "bail_glissant", "reinforced")
 
 
 def _group(scope: ReportScope, group: str) -> dict:
-    households = d.group_households(scope, group)
-    persons = d.group_persons(scope, group)
+    """A group's figures in three grouped queries: its households per typology and prior
+    situation, its persons per protection status (the totals are their sums), its households
+    per resources."""
+    households = d.group_households(scope, group).order_by()
+    persons = d.group_persons(scope, group).order_by()
     brackets = age_bracket_labels(scope.dispositif)
-    buckets = {
-        "present_at_end": PRESENT_STAY_BUCKETS,
-        "exits": EXIT_STAY_BUCKETS,
-    }.get(group, ())
+    buckets = STAY_BUCKETS.get(group, ())
 
-    totals = households.order_by().aggregate(
-        households=Count("pk"),
-        reinforced=Count("pk", filter=REINFORCED),
-        total_stay_days=Sum("stay_days"),
-        **{f"stay_{bucket}": Count("pk", filter=q_stay_bucket(bucket)) for bucket in buckets},
-    )
-    person_totals = persons.order_by().aggregate(
-        persons=Count("pk"),
-        adults=Count("pk", filter=d.Q_ADULT),
-        children=Count("pk", filter=d.Q_CHILD),
-        children_of_age=Count("pk", filter=d.q_child_of_age()),
-        **{
-            f"age_{index}": Count("pk", filter=q_age_bracket(low, high))
-            for index, (_label, low, high) in enumerate(brackets)
-        },
-    )
-
-    typology_rows = {
-        row["typology"]: {
-            "households": row["households"],
-            "children": row["children"] or 0,
-            "reinforced": row["reinforced"],
-        }
-        for row in households.order_by()
-        .values("typology")
-        .annotate(
+    household_rows = list(
+        households.values("typology", "prior_situation").annotate(
             households=Count("pk"),
             children=Sum("children"),
             reinforced=Count("pk", filter=REINFORCED),
+            days=Sum("stay_days"),
+            **_counts({bucket: q_stay_bucket(bucket) for bucket in buckets}, prefix="stay_"),
         )
-    }
-    empty_cell = {"households": 0, "children": 0, "reinforced": 0}
-    typology = {
-        code: dict(typology_rows.get(code, empty_cell)) for code in (*d.TYPOLOGIES, UNKNOWN)
-    }
+    )
+    person_rows = list(
+        persons.values("protection_status").annotate(
+            persons=Count("pk"),
+            adults=Count("pk", filter=d.Q_ADULT),
+            children=Count("pk", filter=d.Q_CHILD),
+            children_of_age=Count("pk", filter=d.q_child_of_age()),
+            **_counts(
+                {str(i): q_age_bracket(low, high) for i, (_, low, high) in enumerate(brackets)},
+                prefix="age_",
+            ),
+        )
+    )
 
+    prior_situation = _by(household_rows, "prior_situation", ("households",))
+    protection_status = _by(person_rows, "protection_status", ("persons",))
     figures = {
-        "households": totals["households"],
-        "persons": person_totals["persons"],
-        "adults": person_totals["adults"],
-        "children": person_totals["children"],
-        "children_of_age": person_totals["children_of_age"],
-        "reinforced": totals["reinforced"],
-        "typology": typology,
+        "households": _total(household_rows, "households"),
+        "persons": _total(person_rows, "persons"),
+        "adults": _total(person_rows, "adults"),
+        "children": _total(person_rows, "children"),
+        "children_of_age": _total(person_rows, "children_of_age"),
+        "reinforced": _total(household_rows, "reinforced"),
+        "typology": _cells(
+            _by(household_rows, "typology", TYPOLOGY_CELLS),
+            (*d.TYPOLOGIES, UNKNOWN),
+            TYPOLOGY_CELLS,
+        ),
         "protection_status": _fixed(
-            ProtectionStatus.values, _count_by(persons, "protection_status")
+            ProtectionStatus.values,
+            {code: cell["persons"] for code, cell in protection_status.items()},
         ),
         "age_brackets": {
-            label: person_totals[f"age_{index}"]
-            for index, (label, _low, _high) in enumerate(brackets)
+            label: _total(person_rows, f"age_{index}")
+            for index, (label, _, _) in enumerate(brackets)
         },
         "resources": _open(_count_by(households, "resources_key")),
-        "prior_situation": _fixed(PriorSituation.values, _count_by(households, "prior_situation")),
+        "prior_situation": _fixed(
+            PriorSituation.values,
+            {code: cell["households"] for code, cell in prior_situation.items()},
+        ),
     }
     if buckets:
-        stay = {bucket: totals[f"stay_{bucket}"] for bucket in buckets}
+        count = figures["households"]
+        stay = {bucket: _total(household_rows, f"stay_{bucket}") for bucket in buckets}
         stay["average_months"] = (
-            rate(Fraction(totals["total_stay_days"]) / DAYS_PER_MONTH / totals["households"])
-            if totals["households"]
+            rate(Fraction(_total(household_rows, "days")) / DAYS_PER_MONTH / count)
+            if count
             else None
         )
         figures["stay_length"] = stay
@@ -220,42 +266,38 @@ def _group(scope: ReportScope, group: str) -> dict:
 
 def _entries(scope: ReportScope) -> dict:
     figures = _group(scope, "entries")
-    households = d.group_households(scope, "entries")
+    households = d.households_entered(scope)
     figures["orienting_structures"] = _open(_count_by(households, "orienting_structure"))
     return figures
 
 
 def _exits(scope: ReportScope) -> dict:
     figures = _group(scope, "exits")
-    households = d.households_exited(scope)
+    households = d.households_exited(scope).order_by()
 
-    destination_rows = {
-        (row["exit_destination"] or UNKNOWN): {
-            "households": row["households"],
-            "bail_glissant": row["bail_glissant"],
-            "reinforced": row["reinforced"],
-        }
-        for row in households.order_by()
-        .values("exit_destination")
-        .annotate(
+    # Per destination; the exit support is summed over the destinations.
+    destination_rows = list(
+        households.values("exit_destination").annotate(
             households=Count("pk"),
             bail_glissant=Count("pk", filter=Q(bail_glissant=True)),
             reinforced=Count("pk", filter=REINFORCED),
+            **_counts(
+                {code: Q(exit_support__contains=[code]) for code in ExitSupport.values},
+                prefix="support_",
+            ),
         )
-    }
-    empty = {"households": 0, "bail_glissant": 0, "reinforced": 0}
-    figures["destinations"] = {
-        code: dict(destination_rows.get(code, empty)) for code in (*ExitDestination.values, UNKNOWN)
-    }
+    )
+    destinations = _by(destination_rows, "exit_destination", DESTINATION_CELLS)
+    figures["destinations"] = _cells(
+        destinations, (*ExitDestination.values, UNKNOWN), DESTINATION_CELLS
+    )
     categories = dict.fromkeys((*DestinationCategory.values, UNKNOWN), 0)
-    for code, cell in destination_rows.items():
+    for code, cell in destinations.items():
         categories[DESTINATION_CATEGORY.get(code, UNKNOWN)] += cell["households"]
     figures["destination_categories"] = categories
-
-    support = households.order_by().aggregate(
-        **{code: Count("pk", filter=Q(exit_support__contains=[code])) for code in ExitSupport}
-    )
-    figures["exit_support"] = {code: support[code] for code in ExitSupport.values}
+    figures["exit_support"] = {
+        code: _total(destination_rows, f"support_{code}") for code in ExitSupport.values
+    }
     figures["sinistralite"] = _fixed(
         d.SINISTRALITE,
         _count_by(d.with_sinistralite(households), "sinistralite"),
@@ -267,69 +309,94 @@ def _exits(scope: ReportScope) -> dict:
 # --- Other sections -------------------------------------------------------------------------
 
 
-def _counts(scope: ReportScope) -> tuple[dict, dict]:
-    households = d.households_in(scope).aggregate(
-        present_at_start=Count("pk", filter=d.q_household_present_at(scope.day_before_start)),
-        entered=Count("pk", filter=d.q_household_entered(scope)),
-        exited=Count("pk", filter=d.q_household_exited(scope)),
-        present_at_end=Count("pk", filter=d.q_household_present_at(scope.end)),
-        accompanied=Count("pk", filter=d.q_household_accompanied(scope)),
+def _households(scope: ReportScope) -> tuple[dict, dict]:
+    """The household counts and the orientations: one query over the dispositif's
+    households."""
+    counts = {
+        "present_at_start": d.q_household_present_at(scope.day_before_start),
+        "entered": d.q_household_entered(scope),
+        "exited": d.q_household_exited(scope),
+        "present_at_end": d.q_household_present_at(scope.end),
+        "accompanied": d.q_household_accompanied(scope),
+    }
+    orientations = {
+        "received": d.q_oriented_in(scope),
+        "admitted": d.q_admitted(scope),
+        "pending_at_end": d.q_pending_at_end(scope),
+    }
+    row = d.households_in(scope).aggregate(
+        **_counts(counts, prefix="count_"),
+        **_counts(orientations, prefix="orientation_"),
+        **_counts(
+            _codes("withdrawal_reason", WithdrawalReason.values),
+            within=d.q_withdrawn_in(scope),
+            prefix="withdrawn_",
+        ),
     )
-    persons = d.persons_in(scope).aggregate(
-        present_at_start=Count("pk", filter=d.q_person_present_at(scope.day_before_start)),
-        entered=Count("pk", filter=d.q_person_entered(scope)),
-        exited=Count("pk", filter=d.q_person_exited(scope)),
-        present_at_end=Count("pk", filter=d.q_person_present_at(scope.end)),
-        accompanied=Count("pk", filter=d.q_person_accompanied(scope)),
-    )
-    return households, persons
-
-
-def _orientations(scope: ReportScope) -> dict:
-    households = d.households_in(scope)
-    totals = households.aggregate(
-        received=Count("pk", filter=d.q_oriented_in(scope)),
-        admitted=Count("pk", filter=d.q_admitted(scope)),
-        pending_at_end=Count("pk", filter=d.q_pending_at_end(scope)),
-    )
-    withdrawn = _count_by(households.filter(d.q_withdrawn_in(scope)), "withdrawal_reason")
-    return {
-        "received": totals["received"],
-        "admitted": totals["admitted"],
-        "withdrawn": _fixed(WithdrawalReason.values, withdrawn),
-        "pending_at_end": totals["pending_at_end"],
+    orientation = _prefixed(row, "orientation_")
+    return _prefixed(row, "count_"), {
+        "received": orientation["received"],
+        "admitted": orientation["admitted"],
+        "withdrawn": _fixed(WithdrawalReason.values, _prefixed(row, "withdrawn_")),
+        "pending_at_end": orientation["pending_at_end"],
     }
 
 
-def _housing(scope: ReportScope, stock: d.StockDays) -> dict:
-    at_end = d.with_occupied_at(d.units_in_stock_at(scope, scope.end), scope.end)
-    totals = at_end.order_by().aggregate(
-        units=Count("pk"),
-        places=Sum("places"),
-        units_occupied=Count("pk", filter=Q(occupied=True)),
-        **{f"typology_{code}": Count("pk", filter=Q(typology=code)) for code in Typology.values},
-        **{f"parc_{code}": Count("pk", filter=Q(parc=code)) for code in Parc.values},
+def _persons(scope: ReportScope) -> tuple[dict, dict]:
+    """The person counts and the sex of the persons accompanied: one query."""
+    counts = {
+        "present_at_start": d.q_person_present_at(scope.day_before_start),
+        "entered": d.q_person_entered(scope),
+        "exited": d.q_person_exited(scope),
+        "present_at_end": d.q_person_present_at(scope.end),
+        "accompanied": d.q_person_accompanied(scope),
+    }
+    row = d.persons_in(scope).aggregate(
+        **_counts(counts, prefix="count_"),
+        **_counts(
+            _codes("sex", Sex.values, unknown=False),
+            within=d.q_person_accompanied(scope),
+            prefix="sex_",
+        ),
     )
-    rooms = Room.objects.filter(unit__in=d.units_in_stock_at(scope, scope.end)).count()
-    in_period = Q(return_date__range=(scope.start, scope.end))
+    return _prefixed(row, "count_"), _fixed(Sex.values, _prefixed(row, "sex_"), unknown=False)
+
+
+def _housing(scope: ReportScope, stock: d.StockDays) -> dict:
+    in_stock = d.units_in_stock_at(scope, scope.end)
+    totals = (
+        d.with_occupied_at(in_stock, scope.end)
+        .order_by()
+        .aggregate(
+            units=Count("pk"),
+            places=Sum("places"),
+            units_occupied=Count("pk", filter=Q(occupied=True)),
+            **_counts(_codes("typology", Typology.values, unknown=False), prefix="typology_"),
+            **_counts(_codes("parc", Parc.values, unknown=False), prefix="parc_"),
+        )
+    )
+    rooms = Room.objects.filter(unit__in=in_stock).count()
+    returned = Q(return_date__range=(scope.start, scope.end))
     moves = d.units_in(scope).aggregate(
         captured=Count("pk", filter=Q(captation_date__range=(scope.start, scope.end))),
-        returned=Count("pk", filter=in_period),
+        returned=Count("pk", filter=returned),
+        **_counts(
+            _codes("return_reason", UnitReturnReason.values), within=returned, prefix="reason_"
+        ),
     )
-    returned = _count_by(d.units_in(scope).filter(in_period), "return_reason")
     return {
         "units_at_end": totals["units"],
         "places_at_end": totals["places"] or 0,
-        "units_by_typology_at_end": {code: totals[f"typology_{code}"] for code in Typology.values},
+        "units_by_typology_at_end": _prefixed(totals, "typology_"),
         "rooms_at_end": rooms,
         "captured": moves["captured"],
         "returned": moves["returned"],
-        "returned_by_reason": _fixed(UnitReturnReason.values, returned),
+        "returned_by_reason": _fixed(UnitReturnReason.values, _prefixed(moves, "reason_")),
         "vacant_units_at_end": totals["units"] - totals["units_occupied"],
         "occupied_units_at_end": totals["units_occupied"],
         "occupancy_rate": percent(stock.occupied, stock.available),
-        "by_parc_at_end": {code: totals[f"parc_{code}"] for code in Parc.values},
-        "by_sector_at_end": _open(_count_by(d.units_in_stock_at(scope, scope.end), "sector")),
+        "by_parc_at_end": _prefixed(totals, "parc_"),
+        "by_sector_at_end": _open(_count_by(in_stock, "sector")),
     }
 
 
@@ -388,6 +455,9 @@ def _rent(scope: ReportScope) -> dict:
     balances = (
         d.households_present_at_end(scope)
         .annotate(balance=d.balance_at(scope.end))
+        # Aggregated over a DISTINCT subquery (its rows are distinct anyway), which PostgreSQL
+        # does not inline: the balance is computed once per household, not once per aggregate.
+        .distinct()
         .aggregate(
             up_to_date=Count("pk", filter=Q(balance__lte=0)),
             in_debt=Count("pk", filter=Q(balance__gt=0)),
@@ -433,14 +503,14 @@ def _funding(scope: ReportScope, stock: d.StockDays) -> dict:
 def compute_report(dispositif, start: datetime.date, end: datetime.date) -> dict:
     """Every figure of the report of ``dispositif`` over ``[start, end]``, as the JSON form of
     the specification (keys always present, money as strings, rates with one decimal)."""
-    from reporting.quality import balance_checks, quality_gaps
+    from reporting.quality import balance_checks, gap_count
 
     if end < start:
         raise ValueError("La fin de la période précède son début.")
     scope = ReportScope(dispositif, start, end)
-    households, persons = _counts(scope)
+    households, orientations = _households(scope)
+    persons, sex = _persons(scope)
     stock = d.stock_days(scope)
-    accompanied = d.persons_accompanied(scope)
     figures = {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "dispositif": dispositif.code,
@@ -449,16 +519,16 @@ def compute_report(dispositif, start: datetime.date, end: datetime.date) -> dict
         "present_at_end": _group(scope, "present_at_end"),
         "entries": _entries(scope),
         "exits": _exits(scope),
-        "orientations": _orientations(scope),
+        "orientations": orientations,
         "housing": _housing(scope, stock),
-        "nationalities": _open(_count_by(accompanied, "nationality")),
-        "sex": _fixed(Sex.values, _count_by(accompanied, "sex"), unknown=False),
+        "nationalities": _open(_count_by(d.persons_accompanied(scope), "nationality")),
+        "sex": sex,
         "support": _support(scope),
         "rent": _rent(scope),
         "funding": _funding(scope, stock),
     }
     figures["quality"] = {
-        "gaps": len(quality_gaps(scope)),
+        "gaps": gap_count(scope, figures),
         "checks": balance_checks(figures),
     }
     return figures

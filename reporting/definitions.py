@@ -359,42 +359,55 @@ TYPOLOGIES = (
 def _typology_case() -> Case:
     """Over the aggregates ``_adults``, ``_children`` and ``_sex`` (the sex of the adult when
     there is one) of a household's persons of a group."""
-    alone, no_child = Q(_adults=1), Q(_children=0)
+
+    def by_sex(woman: str, man: str, person: str) -> Case:
+        return Case(
+            When(_sex=Sex.F, then=Value(woman)),
+            When(_sex=Sex.M, then=Value(man)),
+            default=Value(person),
+        )
+
+    without_child = Case(
+        When(_adults=1, then=by_sex("femme_seule", "homme_seul", "personne_seule")),
+        When(_adults=2, then=Value("couple_sans_enfant")),
+        default=Value("groupe_adultes"),
+    )
     return Case(
         When(_adults=0, then=Value(UNKNOWN)),
-        When(no_child & alone & Q(_sex=Sex.F), then=Value("femme_seule")),
-        When(no_child & alone & Q(_sex=Sex.M), then=Value("homme_seul")),
-        When(no_child & alone, then=Value("personne_seule")),
-        When(no_child & Q(_adults=2), then=Value("couple_sans_enfant")),
-        When(no_child, then=Value("groupe_adultes")),
-        When(alone & Q(_sex=Sex.F), then=Value("femme_avec_enfants")),
-        When(alone & Q(_sex=Sex.M), then=Value("homme_avec_enfants")),
-        When(alone, then=Value("personne_avec_enfants")),
+        When(_children=0, then=without_child),
+        When(
+            _adults=1,
+            then=by_sex("femme_avec_enfants", "homme_avec_enfants", "personne_avec_enfants"),
+        ),
         default=Value("couple_avec_enfants"),
         output_field=CharField(),
     )
 
 
-def _group_person_subquery(
-    scope: ReportScope, group: str, expression: models.Expression
-) -> Subquery:
-    """A per-household aggregate over the household's persons of ``group`` (one row per
-    household, correlated on ``OuterRef("pk")``)."""
-    persons = (
-        group_persons(scope, group)
-        .filter(household=OuterRef("pk"))
+def _composition(scope: ReportScope, group: str) -> models.QuerySet:
+    """The persons of ``group`` of the household of the outer row (``OuterRef("pk")``) in one
+    aggregated row: ``_adults``, ``_children`` and ``_sex`` (the sex of the adult when there is
+    one). No row when the household has no person in the group."""
+    return (
+        persons_in(scope)
+        .filter(q_group_person(scope, group), household=OuterRef("pk"))
         .order_by()
         .values("household")
         .annotate(
             _adults=Count("pk", filter=Q_ADULT),
             _children=Count("pk", filter=Q_CHILD),
-            _of_age=Count("pk", filter=q_child_of_age()),
             _sex=Max("sex", filter=Q_ADULT),
         )
-        .annotate(_value=expression)
-        .values("_value")
     )
-    return Subquery(persons, output_field=expression.output_field)
+
+
+def q_group_without_adult(scope: ReportScope, group: str) -> Q:
+    """On a household queryset: the households of ``group`` without an adult among the group's
+    persons, whose typology is therefore ``inconnu`` (the composition gap)."""
+    adults = persons_in(scope).filter(
+        q_group_person(scope, group), Q_ADULT, household=OuterRef("pk")
+    )
+    return q_group_household(scope, group) & ~Exists(adults)
 
 
 def resources_at(day) -> Coalesce:
@@ -415,6 +428,12 @@ def resources_at(day) -> Coalesce:
     )
 
 
+def q_without_resources() -> Q:
+    """On a household queryset: no resource record at all, the resources are ``inconnu``
+    whatever the date (``resources_at``)."""
+    return ~Exists(ResourceRecord.objects.filter(household=OuterRef("pk")))
+
+
 def employment_at(scope: ReportScope) -> Coalesce:
     """Per person: the latest employment record dated within the period, else the latest
     before it — that is the latest dated on or before ``end``; never a later one."""
@@ -426,25 +445,20 @@ def employment_at(scope: ReportScope) -> Coalesce:
 def group_households(scope: ReportScope, group: str) -> models.QuerySet:
     """Households of the group, annotated with:
 
-    ``ref_date``; ``adults``, ``children``, ``children_of_age`` (counts of the group's persons
-    of the household); ``typology`` (``inconnu`` without an adult); ``resources_key`` (the
-    combination at the reference date, or ``inconnu``); ``stay_months`` and ``stay_days``
-    (from the entry date to the reference date).
+    ``ref_date``; ``children`` (the group's children of the household); ``typology``
+    (``inconnu`` without an adult); ``resources_key`` (the combination at the reference date,
+    or ``inconnu``); ``stay_months`` and ``stay_days`` (from the entry date to the reference
+    date).
     """
-
-    def of_persons(expression: models.Expression, default=0) -> Coalesce:
-        subquery = _group_person_subquery(scope, group, expression)
-        return Coalesce(subquery, Value(default), output_field=expression.output_field)
-
+    composition = _composition(scope, group)
+    typology = composition.annotate(_typology=_typology_case()).values("_typology")
     return (
         households_in(scope)
         .filter(q_group_household(scope, group))
         .annotate(ref_date=group_reference_date(scope, group))
         .annotate(
-            adults=of_persons(Count("pk", filter=Q_ADULT)),
-            children=of_persons(Count("pk", filter=Q_CHILD)),
-            children_of_age=of_persons(Count("pk", filter=q_child_of_age())),
-            typology=of_persons(_typology_case(), default=UNKNOWN),
+            children=Coalesce(Subquery(composition.values("_children")), 0),
+            typology=Coalesce(Subquery(typology), Value(UNKNOWN), output_field=CharField()),
             resources_key=resources_at(OuterRef("ref_date")),
             stay_months=CompletedMonths("ref_date", "entry_date"),
             stay_days=DaysBetween("ref_date", "entry_date"),
@@ -496,15 +510,16 @@ SINISTRALITE = ("aucun", "impaye", "degradation", "multiple")
 def with_sinistralite(households: models.QuerySet) -> models.QuerySet:
     """Annotates exited households with ``rent_debt`` (balance at the exit date without
     damages: credits reduce rent debt first), ``damage`` and ``sinistralite``."""
+    with_damage = When(damage=True, then=Value("multiple"))
+    without_debt = Case(When(damage=True, then=Value("degradation")), default=Value("aucun"))
     return households.annotate(
         rent_debt=balance_at(OuterRef("exit_date"), rent_only=True),
         damage=has_damage(),
     ).annotate(
+        # A rent debt or not, then a damage or not: each subquery read once per household.
         sinistralite=Case(
-            When(Q(rent_debt__gt=0) & Q(damage=True), then=Value("multiple")),
-            When(rent_debt__gt=0, then=Value("impaye")),
-            When(damage=True, then=Value("degradation")),
-            default=Value("aucun"),
+            When(rent_debt__gt=0, then=Case(with_damage, default=Value("impaye"))),
+            default=without_debt,
             output_field=CharField(),
         )
     )
@@ -587,36 +602,45 @@ class StockDays:
     occupied: int  # place-days occupied
 
 
+# Without a row per day: each unit's days in stock within the period as [s, e), the contracts
+# covering it clipped to them, then a sweep over the days where the coverage changes.
 _STOCK_DAYS_SQL = """
-WITH days AS (
-    SELECT u.id AS unit_id, u.places, d::date AS day
+WITH stock AS (
+    SELECT u.id, u.places, GREATEST(u.captation_date, %(start)s::date) AS s,
+           LEAST(COALESCE(u.return_date, %(after_end)s::date), %(after_end)s::date) AS e
     FROM {unit} u
-    CROSS JOIN LATERAL generate_series(
-        GREATEST(u.captation_date, %(start)s::date),
-        LEAST(COALESCE(u.return_date - 1, %(end)s::date), %(end)s::date),
-        interval '1 day'
-    ) AS d
     WHERE u.organisation_id = %(organisation)s AND u.dispositif_id = %(dispositif)s
 ),
-covered AS (
-    SELECT days.unit_id, days.day,
-           BOOL_OR(c.room_id IS NULL) AS whole,
-           COALESCE(SUM(r.places), 0) AS room_places
-    FROM days
-    JOIN {contract} c
-      ON c.unit_id = days.unit_id
-     AND c.organisation_id = %(organisation)s
-     AND c.start_date <= days.day
-     AND (c.actual_end_date IS NULL OR c.actual_end_date > days.day)
+covers AS (
+    SELECT stock.id, GREATEST(c.start_date, stock.s) AS s,
+           LEAST(COALESCE(c.actual_end_date, stock.e), stock.e) AS e,
+           (c.room_id IS NULL)::int AS whole, COALESCE(r.places, 0) AS room_places
+    FROM stock
+    JOIN {contract} c ON c.unit_id = stock.id AND c.organisation_id = %(organisation)s
     LEFT JOIN {room} r ON r.id = c.room_id
-    GROUP BY days.unit_id, days.day
+    WHERE stock.s < stock.e
+),
+steps AS (
+    SELECT covers.id, edge.day, sum(edge.sign * covers.whole) AS whole,
+           sum(edge.sign * covers.room_places) AS room_places
+    FROM covers
+    CROSS JOIN LATERAL (VALUES (covers.s, 1), (covers.e, -1)) AS edge(day, sign)
+    WHERE covers.s < covers.e
+    GROUP BY covers.id, edge.day
+),
+levels AS (
+    SELECT id, day, lead(day) OVER w AS next_day,
+           sum(whole) OVER w AS whole, sum(room_places) OVER w AS room_places
+    FROM steps
+    WINDOW w AS (PARTITION BY id ORDER BY day)
 )
-SELECT COUNT(*),
-       COALESCE(SUM(days.places), 0),
-       COALESCE(SUM(CASE WHEN covered.whole THEN days.places
-                         ELSE LEAST(days.places, COALESCE(covered.room_places, 0)) END), 0)
-FROM days
-LEFT JOIN covered ON covered.unit_id = days.unit_id AND covered.day = days.day
+SELECT (SELECT COALESCE(sum(e - s), 0) FROM stock WHERE s < e),
+       (SELECT COALESCE(sum(places * (e - s)), 0) FROM stock WHERE s < e),
+       (SELECT COALESCE(sum((levels.next_day - levels.day)
+                            * CASE WHEN levels.whole > 0 THEN stock.places
+                                   ELSE LEAST(stock.places, levels.room_places) END), 0)
+        FROM levels JOIN stock ON stock.id = levels.id
+        WHERE levels.next_day IS NOT NULL)
 """
 
 
@@ -634,7 +658,7 @@ def stock_days(scope: ReportScope) -> StockDays:
     )
     params = {
         "start": scope.start,
-        "end": scope.end,
+        "after_end": scope.end + datetime.timedelta(days=1),
         "organisation": scope.dispositif.organisation_id,
         "dispositif": scope.dispositif.pk,
     }

@@ -3,19 +3,21 @@ consistency checks.
 
 A gap is one (record, field) pair: a person without nationality counts once even when it
 appears in three groups. Each kind of gap is found by one query over the same definitions the
-figures use (``reporting.definitions``), so ``len(quality_gaps(scope))`` is exactly
-``quality.gaps`` of the report, whatever the number of households.
+figures use (``reporting.definitions``) or, for a kind one figure counts whole, through that
+figure's drill-down; ``gap_count`` counts the same for the report's ``quality.gaps``, so that it
+is exactly ``len(quality_gaps(scope))``, whatever the number of households.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import models
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from reporting import definitions as d
-from reporting.definitions import UNKNOWN, ReportScope
+from reporting.definitions import ReportScope
 
 
 @dataclass(frozen=True)
@@ -135,57 +137,79 @@ def _any_group_person(scope: ReportScope) -> Q:
     return condition
 
 
+# Two kinds of gaps. Those of a field of a fixed list whose records are the rows of one figure:
+# the rows behind its ``inconnu`` (the figure's drill-down) are the gaps, its value is their
+# number. The others are found by a condition: records of several groups (counted once), and
+# open-ended fields (whose ``inconnu`` also counts a value written "inconnu", which is no gap).
+FIGURE_GAPS = (
+    ("household", "exit_destination", "exits.destinations.inconnu.households"),
+    ("household", "withdrawal_reason", "orientations.withdrawn.inconnu"),
+    ("person", "nationality", "nationalities.inconnu"),
+    ("person", "employment", "support.employment.inconnu"),
+    ("housingunit", "return_reason", "housing.returned_by_reason.inconnu"),
+)
+
+
+def _gap_conditions(scope: ReportScope) -> list[tuple[str, models.QuerySet, dict[str, Q]]]:
+    """Per model, its records and, per field, the condition of the gap."""
+    in_groups = _any_group_household(scope)
+    # Typology "inconnu": no adult among the group's persons, in one group at least (the
+    # composition of a household differs at entry, at exit and at the end).
+    without_adult = Q()
+    for group in d.GROUPS:
+        without_adult |= d.q_group_without_adult(scope, group)
+    household_gaps = {
+        "composition": without_adult,
+        # Resources: none recorded (else the earliest record would be used).
+        "resources": in_groups & d.q_without_resources(),
+        "prior_situation": in_groups & Q(prior_situation=""),
+        "orienting_structure": d.q_household_entered(scope) & Q(orienting_structure=""),
+    }
+    person_gaps = {"protection_status": _any_group_person(scope) & Q(protection_status="")}
+    in_stock_at_end = d.units_in_stock_at(scope, scope.end).values("pk")
+    unit_gaps = {"sector": Q(pk__in=in_stock_at_end, sector="")}
+    return [
+        ("household", d.households_in(scope), household_gaps),
+        ("person", d.persons_in(scope), person_gaps),
+        ("housingunit", d.units_in(scope), unit_gaps),
+    ]
+
+
+GAP_LISTS = {"household": _household_gaps, "person": _person_gaps, "housingunit": _unit_gaps}
+
+
 def quality_gaps(scope: ReportScope) -> list[Gap]:
     """Every distinct (record, field) pair that the report counts under an ``inconnu`` key,
-    households first, then persons, then units. A constant number of queries (one per kind
-    of gap and group)."""
-    households = d.households_in(scope)
-    in_groups = households.filter(_any_group_household(scope))
-    persons = d.persons_in(scope)
-    stock_at_end = d.units_in_stock_at(scope, scope.end)
+    households first, then persons, then units. One query per kind of gap."""
+    from reporting.compute import figure_queryset
 
     found: list[Gap] = []
-    # Typology "inconnu": no adult among the group's persons (per group: the composition of a
-    # household differs at entry, at exit and at the end).
-    for group in d.GROUPS:
-        found += _household_gaps(
-            d.group_households(scope, group).filter(typology=UNKNOWN), "composition"
-        )
-    # Resources: none recorded (else the earliest record would be used).
-    found += _household_gaps(in_groups.filter(resource_records__isnull=True), "resources")
-    found += _household_gaps(in_groups.filter(prior_situation=""), "prior_situation")
-    found += _household_gaps(
-        households.filter(d.q_household_entered(scope), orienting_structure=""),
-        "orienting_structure",
-    )
-    found += _household_gaps(
-        households.filter(d.q_household_exited(scope), exit_destination=""), "exit_destination"
-    )
-    found += _household_gaps(
-        households.filter(d.q_withdrawn_in(scope), withdrawal_reason=""), "withdrawal_reason"
-    )
-    found += _person_gaps(
-        persons.filter(_any_group_person(scope), protection_status=""), "protection_status"
-    )
-    found += _person_gaps(
-        persons.filter(d.q_person_accompanied(scope), nationality=""), "nationality"
-    )
-    found += _person_gaps(
-        d.adults_accompanied(scope)
-        .annotate(employment_code=d.employment_at(scope))
-        .filter(employment_code=UNKNOWN),
-        "employment",
-    )
-    found += _unit_gaps(
-        d.units_in(scope).filter(return_date__range=(scope.start, scope.end), return_reason=""),
-        "return_reason",
-    )
-    found += _unit_gaps(stock_at_end.filter(sector=""), "sector")
+    for model, records, conditions in _gap_conditions(scope):
+        for field, condition in conditions.items():
+            found += GAP_LISTS[model](records.filter(condition), field)
+    for model, field, path in FIGURE_GAPS:
+        found += GAP_LISTS[model](figure_queryset(scope, path), field)
+    fields = list(FIELD_LABELS)
+    return sorted(found, key=lambda gap: fields.index(gap.field))
 
-    unique: dict[tuple[str, str, str], Gap] = {}
-    for gap in found:
-        unique.setdefault(gap.key, gap)
-    return list(unique.values())
+
+def gap_count(scope: ReportScope, figures: dict) -> int:
+    """``len(quality_gaps(scope))`` for the report's ``figures``: the gaps found by a
+    condition counted in one query per model, plus the ``inconnu`` of ``FIGURE_GAPS``."""
+
+    def figure(path: str) -> int:
+        value = figures
+        for key in path.split("."):
+            value = value[key]
+        return value
+
+    count = sum(figure(path) for _, _, path in FIGURE_GAPS)
+    for _model, records, conditions in _gap_conditions(scope):
+        row = records.order_by().aggregate(
+            **{field: Count("pk", filter=condition) for field, condition in conditions.items()}
+        )
+        count += sum(row.values())
+    return count
 
 
 # --- Consistency checks ---------------------------------------------------------------------

@@ -72,8 +72,8 @@ def test_the_number_of_queries_does_not_grow_with_the_households(
     assert large["housing"]["occupancy_rate"] == small["housing"]["occupancy_rate"]
 
 
-# 55 today: a constant, whatever the number of households (queries per household would show).
-QUERIES = 55
+# 31 today: a constant, whatever the number of households (queries per household would show).
+QUERIES = 31
 
 
 # --- Every key, always ----------------------------------------------------------------------
