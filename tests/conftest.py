@@ -105,6 +105,14 @@ def as_org_a(org_a):
         yield org_a
 
 
+def enqueued(callbacks: list) -> list:
+    """The on-commit callbacks but the retiring of cached aggregates (``iml.dataversion``,
+    registered by every write request): the tasks a request queued, say."""
+    from iml import dataversion
+
+    return [c for c in callbacks if getattr(c, "func", None) is not dataversion.touch]
+
+
 def login(client, membership):
     client.force_login(membership.user)
     return client

@@ -171,8 +171,9 @@ def test_free_places_counts_the_places_of_the_free_spaces(stock):
                             actual_end_date=D(2024, 4, 1))  # fmt: skip
     SubleaseContractFactory(organisation=org, unit=shared, room=room_1, start_date=D(2024, 3, 1),
                             actual_end_date=D(2024, 5, 1))  # fmt: skip
-    SubleaseContractFactory(organisation=org, unit=shared, start_date=D(2024, 6, 1),
-                            actual_end_date=D(2024, 7, 1))  # a whole-unit contract, rooms and all
+    SubleaseContractFactory(
+        organisation=org, unit=shared, start_date=D(2024, 6, 1), actual_end_date=D(2024, 7, 1)
+    )  # a whole-unit contract, rooms and all
     SubleaseContractFactory(organisation=org, unit=shared, room=room_2, start_date=D(2024, 7, 15),
                             actual_end_date=D(2024, 8, 1))  # fmt: skip
     days = [D(2024, 1, 5), D(2024, 2, 1), D(2024, 3, 1), D(2024, 3, 31), D(2024, 4, 1),

@@ -6,6 +6,7 @@ from django.urls import reverse
 from iml.models import Membership, Role, User
 from iml.rls import user_context
 from iml.scoping import organisation_context
+from tests.conftest import enqueued
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -74,7 +75,7 @@ def test_inviting_an_existing_member_is_refused_and_writes_nothing(
                 "role": Role.HEAD,
             },
         )
-    assert callbacks == []
+    assert enqueued(callbacks) == []
     assert "fait déjà partie de l’équipe" in response.content.decode()
     assert Membership.all_organisations.count() == count
     assert mail.outbox == []

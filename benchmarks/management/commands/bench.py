@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import os
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from django.conf import settings
@@ -124,19 +125,20 @@ class Command(BaseCommand):
         return generated
 
     def pages(
-        self, organisation: Organisation, think: float | None = None
+        self, organisation: Organisation, think: float | None = None, clients: int | None = None
     ) -> list[measures.PageFigure]:
         options = self.options
+        clients = clients or options["clients"]
         only = {key.strip() for key in options["pages"].split(",") if key.strip()} or None
         self.say(
-            f"Pages de {organisation.slug} : {options['clients']} clients, "
+            f"Pages de {organisation.slug} : {clients} client(s), "
             f"{options['duration']:.0f} s par page…"
         )
         with load.gunicorn(options["workers"], VAR / "gunicorn.log") as port:
             figures = measures.measure_pages(
                 organisation,
                 port=port,
-                clients=options["clients"],
+                clients=clients,
                 duration=options["duration"],
                 think=options["think"] if think is None else think,
                 only=only,
@@ -161,12 +163,13 @@ class Command(BaseCommand):
         largest = Organisation.objects.get(slug=generated.largest.slug)
         before_households = generated.counts["ménages"]
         measures.time_alert_job(today)
-        before = self.pages(largest, think=0)
+        # One client: the cost of each request, without the queueing of a saturated server.
+        before = self.pages(largest, think=0, clients=1)
         started = time.monotonic()
         growth = dataset.grow_others(largest.slug, 10, seed, today, self.say)
         measures.time_alert_job(today)
         self.say(f"Croissance en {time.monotonic() - started:.0f} s")
-        after = self.pages(largest, think=0)
+        after = self.pages(largest, think=0, clients=1)
         after_households = dataset.table_counts()["ménages"]
         return {
             "scale": scale,
@@ -178,8 +181,8 @@ class Command(BaseCommand):
                 {
                     "key": b.key,
                     "label": b.label,
-                    "before": b.saturated.p95,
-                    "after": a.saturated.p95,
+                    "before": asdict(b.saturated),
+                    "after": asdict(a.saturated),
                 }
                 for b, a in zip(before, after, strict=True)
             ],
