@@ -36,7 +36,7 @@ format: $(STAMP)
 ## docs/benchmarks.md; a quick run: make bench BENCH_ARGS="--scale 0.01 --duration 5"
 BENCH_ARGS ?=
 bench: $(STAMP)
-	IML_DATABASE_NAME=iml_bench IML_REDIS_DB=1 $(PY) manage.py bench $(BENCH_ARGS)
+	DEBUG=false IML_DATABASE_NAME=iml_bench IML_REDIS_DB=1 $(PY) manage.py bench $(BENCH_ARGS)
 
 ## clean-var: stop the embedded servers and delete their data (.var/)
 clean-var: $(STAMP)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -118,6 +118,8 @@ def query_counts(client: Client, paths: list[str], sample: int = 5) -> tuple[int
     """Fewest and most queries of one request, over the first ``sample`` paths (all 200)."""
     counts = []
     for path in paths[:sample]:
+        # With DEBUG on, the log is a bounded deque: once full, the context counts nothing.
+        reset_queries()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         if response.status_code != 200:
@@ -144,6 +146,9 @@ def measure_pages(
         if only and page.key not in only:
             continue
         low, high = query_counts(client, page.paths)
+        # Every gunicorn worker serves the page once before the measures (its first request
+        # loads templates and code), whatever the number of clients measured.
+        load.load(port, page.paths, cookies, clients=10, duration=1, warmup=0)
         saturated = load.load(port, page.paths, cookies, clients=clients, duration=duration)
         paced = (
             load.load(port, page.paths, cookies, clients=clients, duration=duration, think=think)

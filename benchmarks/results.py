@@ -102,7 +102,7 @@ def markdown(results: dict) -> str:
             f"{load['duration']:.0f} s par page et par mesure après 1 s de chauffe. « Sans "
             "pause » : chaque client envoie sa requête suivante dès la réponse reçue (la "
             "machine est saturée, la latence y est surtout de l’attente) ; « avec pause » : "
-            f"chaque client attend en moyenne {load['think']:.1f} s entre deux pages, comme "
+            f"chaque client attend en moyenne {load['think']:g} s entre deux pages, comme "
             f"une personne qui lit. Cible : p95 ≤ {PAGE_P95_MS} ms, requêtes SQL constantes.",
             "",
             "| Page | Requêtes SQL | Sans pause : req/s | p50 | p95 | max | Cible | "
@@ -204,8 +204,6 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(results: dict, markdown_path: Path, json_path: Path) -> None:
-    markdown_path.parent.mkdir(parents=True, exist_ok=True)
-    markdown_path.write_text(markdown(results), encoding="utf-8")
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+def write_json(results: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -86,7 +86,7 @@ def figures_for(dispositif: Dispositif, start: datetime.date, end: datetime.date
         dispositif.organisation_id,
         "report-figures",
         lambda: compute_report(dispositif, start, end),
-        _CODE,
+        FIGURES_CODE,
         dispositif.pk,
         start,
         end,
@@ -95,14 +95,16 @@ def figures_for(dispositif: Dispositif, start: datetime.date, end: datetime.date
 
 
 def _code_fingerprint() -> str:
-    """Changes with the code computing the figures: a deployment does not reuse old ones."""
-    from reporting import compute, definitions
+    """Changes with the code and templates that compute and lay out the figures: after a
+    deployment, nothing cached by the previous code is served."""
+    root = Path(__file__).resolve().parent
+    files = sorted(root.glob("*.py")) + sorted(
+        (root.parent / "templates" / "reporting").rglob("*.html")
+    )
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()[:16]
 
-    sources = b"".join(Path(module.__file__).read_bytes() for module in (compute, definitions))
-    return hashlib.sha256(sources).hexdigest()[:16]
 
-
-_CODE = _code_fingerprint()
+FIGURES_CODE = _code_fingerprint()
 
 
 def document_context(

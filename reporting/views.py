@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -149,16 +150,29 @@ def _render_page(
     start, end = selection.cleaned_data["du"], selection.cleaned_data["au"]
     figures = services.figures_for(dispositif, start, end)
     previous_start, previous_end = services.previous_period(start, end)
-    previous = services.figures_for(dispositif, previous_start, previous_end)
     narrative = services.narrative_get(dispositif, start, end)
-    sections = outputs.document_sections(
-        figures,
-        narrative=services.narrative_snapshot(narrative),
-        context=services.document_context(dispositif),
-    )
-    outputs.attach_previous(
-        sections, outputs.document_sections(previous, with_charts=False, with_checks=False)
-    )
+    drilldown = _households_for() is not None
+    base_query = _query(dispositif, start, end)
+
+    def sections_html() -> str:
+        previous = services.figures_for(dispositif, previous_start, previous_end)
+        sections = outputs.document_sections(
+            figures,
+            narrative=services.narrative_snapshot(narrative),
+            context=services.document_context(dispositif),
+        )
+        outputs.attach_previous(
+            sections, outputs.document_sections(previous, with_charts=False, with_checks=False)
+        )
+        return render_to_string(
+            "reporting/includes/sections.html",
+            {
+                "sections": [s for s in sections if s.key not in PAGE_SKIPS],
+                "drilldown": drilldown,
+                "base_query": base_query,
+            },
+        )
+
     if narrative_form is None:
         initial = {"dispositif": dispositif.public_id, "du": start, "au": end}
         if narrative is not None:
@@ -175,14 +189,24 @@ def _render_page(
             "previous_start": previous_start,
             "previous_end": previous_end,
             "figures": figures,
-            "sections": [s for s in sections if s.key not in PAGE_SKIPS],
+            # Laid out once per data version: hundreds of cells, the page's main cost.
+            "sections_html": dataversion.cached(
+                dispositif.organisation_id,
+                "report-sections",
+                sections_html,
+                services.FIGURES_CODE,
+                dispositif.pk,
+                start,
+                end,
+                timezone.localdate(),
+            ),
             "quality": quality_panel(dispositif, start, end, figures),
             "gaps_sentence": outputs.gaps_sentence((figures.get("quality") or {}).get("gaps")),
             "narrative": narrative,
             "narrative_form": narrative_form,
             "page": versions,
-            "base_query": _query(dispositif, start, end),
-            "drilldown": _households_for() is not None,
+            "base_query": base_query,
+            "drilldown": drilldown,
         }
     )
     return render(request, "reporting/report_page.html", context)

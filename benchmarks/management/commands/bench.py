@@ -4,6 +4,7 @@ annual report, the jobs, the import and the cost isolation, and write docs/bench
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import time
 from dataclasses import asdict
@@ -48,8 +49,17 @@ class Command(BaseCommand):
         parser.add_argument("--isolation-scale", type=float, default=0.05)
         parser.add_argument("--import-households", type=int, default=None)
         parser.add_argument("--output", default="docs/benchmarks.md")
+        parser.add_argument(
+            "--render",
+            default="",
+            help="réécrire seulement le Markdown depuis ce JSON de résultats",
+        )
 
     def handle(self, *args, **options) -> None:
+        self.options = options
+        if options["render"]:
+            self.write_markdown(json.loads(Path(options["render"]).read_text(encoding="utf-8")))
+            return
         name = connection.settings_dict["NAME"]
         if "bench" not in name:
             raise CommandError(
@@ -59,7 +69,6 @@ class Command(BaseCommand):
         steps = {step.strip() for step in options["steps"].split(",") if step.strip()}
         if unknown := steps - set(STEPS):
             raise CommandError(f"Étapes inconnues : {', '.join(sorted(unknown))}.")
-        self.options = options
         today = timezone.localdate()
         scale, seed = options["scale"], options["seed"]
         VAR.mkdir(parents=True, exist_ok=True)
@@ -80,19 +89,34 @@ class Command(BaseCommand):
                 "households": generation.largest.households,
             },
         }
+        json_path = VAR / f"results-{today.isoformat()}.json"
         largest = Organisation.objects.get(slug=generation.largest.slug)
         if "jobs" in steps:
             self.say("Tâches planifiées…")
-            out["jobs"] = [
+            out["jobs"] = jobs = [
                 measures.as_dict(measures.time_alert_job(today)),
                 measures.as_dict(measures.time_rent_call_job(today)),
             ]
+            results.write_json(out, json_path)  # a later failure keeps what is measured
+            for job in jobs:
+                self.say(
+                    f"  {job['label']} : {job['first']:.1f} s ({job['first_changes']} "
+                    f"changements), puis {job['second']:.1f} s ({job['second_changes']})"
+                )
         if "pages" in steps:
-            out["load"] = {key: options[key] for key in ("workers", "clients", "duration")}
+            out["load"] = {key: options[key] for key in ("workers", "clients", "duration", "think")}
             out["pages"] = [measures.as_dict(page) for page in self.pages(largest)]
+            results.write_json(out, json_path)
         if "report" in steps:
             self.say("Rapport annuel…")
             out["report"] = measures.as_dict(measures.time_report(largest, today))
+            report = out["report"]
+            self.say(
+                f"  chiffres {report['compute'] * 1000:.0f} ms, plancher SQL "
+                f"{report['floor'] * 1000:.0f} ms (rapport {report['ratio']:.2f}), JSON "
+                f"{report['json'] * 1000:.0f} ms, PDF {report['pdf']:.1f} s"
+            )
+            results.write_json(out, json_path)
         if "import" in steps:
             households = options["import_households"] or max(200, round(10_000 * min(scale, 1)))
             self.say(f"Import d’un classeur de {households} ménages…")
@@ -102,10 +126,16 @@ class Command(BaseCommand):
                 "seconds": timing.seconds,
                 "created": timing.created,
             }
+            self.say(f"  {timing.seconds:.1f} s, {timing.created} lignes")
+            results.write_json(out, json_path)
         if "isolation" in steps:
             out["isolation"] = self.isolation(options["isolation_scale"], seed, today)
-        markdown_path = Path(settings.BASE_DIR) / options["output"]
-        results.write(out, markdown_path, VAR / f"results-{today.isoformat()}.json")
+            results.write_json(out, json_path)
+        self.write_markdown(out)
+
+    def write_markdown(self, out: dict) -> None:
+        markdown_path = Path(settings.BASE_DIR) / self.options["output"]
+        markdown_path.write_text(results.markdown(out), encoding="utf-8")
         self.stdout.write(results.markdown(out))
         self.say(f"Résultats écrits dans {markdown_path}.")
 
