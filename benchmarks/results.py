@@ -83,7 +83,7 @@ def markdown(results: dict) -> str:
             "",
             f"Génération : {generation['seconds']:.0f} s"
             + (" (données réutilisées)" if generation.get("reused") else "")
-            + f" ; plus gros opérateur : {generation['largest']['households']} ménages "
+            + f" ; plus gros opérateur : {_n(generation['largest']['households'])} ménages "
             f"({generation['largest']['slug']}).",
             "",
             "| Table | Lignes |",
@@ -129,14 +129,25 @@ def markdown(results: dict) -> str:
                     _ok(figure["p95"] <= PAGE_P95_MS and not figure["errors"]),
                 ]
             lines.append("| " + " | ".join(cells) + " |")
-        lines += ["", "Durées en millisecondes."]
+        if load.get("query_samples"):
+            counted = (
+                f"la plus petite et la plus grande de {load['query_samples']} requêtes de la "
+                "page (la première peut remplir un cache que les suivantes lisent)"
+            )
+        else:  # results of the first version of the benchmark
+            counted = (
+                "comptées sur les cinq premières adresses de la page ; quand la page n’a qu’une "
+                "adresse, sur sa première requête, celle qui remplit le cache des agrégats (la "
+                "page du rapport en fait ensuite 20)"
+            )
+        lines += ["", f"Durées en millisecondes. Requêtes SQL : {counted}."]
     report = results.get("report")
     if report:
         lines += [
             "",
             "## Rapport annuel du plus gros opérateur",
             "",
-            f"Dispositif {report['dispositif']} ({report['households']} ménages), période du "
+            f"Dispositif {report['dispositif']} ({_n(report['households'])} ménages), période du "
             f"{report['start']} au {report['end']} ; médiane de 3 exécutions.",
             "",
             "| Mesure | Durée | Cible |",
@@ -162,8 +173,8 @@ def markdown(results: dict) -> str:
         for job in jobs:
             ok = job["first"] <= JOB_SECONDS and job["second_changes"] == 0
             lines.append(
-                f"| {job['label']} | {job['contracts']} | {job['first']:.1f} s | "
-                f"{job['first_changes']} | {job['second']:.1f} s | {job['second_changes']} | "
+                f"| {job['label']} | {_n(job['contracts'])} | {job['first']:.1f} s | "
+                f"{_n(job['first_changes'])} | {job['second']:.1f} s | {job['second_changes']} | "
                 f"{_ok(ok)} |"
             )
     imported = results.get("import")
@@ -172,7 +183,7 @@ def markdown(results: dict) -> str:
             "",
             "## Import d’un classeur",
             "",
-            f"{imported['households']} ménages (CSV), lecture, validation et écriture : "
+            f"{_n(imported['households'])} ménages (CSV), lecture, validation et écriture : "
             f"{imported['seconds']:.1f} s pour {_n(imported['created'])} lignes créées "
             f"{_ok(imported['seconds'] <= IMPORT_SECONDS)}.",
         ]

@@ -105,6 +105,7 @@ class Command(BaseCommand):
                 )
         if "pages" in steps:
             out["load"] = {key: options[key] for key in ("workers", "clients", "duration", "think")}
+            out["load"]["query_samples"] = measures.QUERY_SAMPLES
             out["pages"] = [measures.as_dict(page) for page in self.pages(largest)]
             results.write_json(out, json_path)
         if "report" in steps:
