@@ -23,9 +23,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection, transaction
+from django.utils.crypto import get_random_string
 from openpyxl import Workbook
 
+from iml.models import Membership, Organisation, Role, User
+from iml.rls import organisation_transaction
 from workbook import spec
+from workbook.importer import import_workbook
+from workbook.reader import read_path
 
 FIRST_NAMES = ["Amina", "Bilal", "Chloé", "Dan", "Ève", "Farid", "Grace", "Hugo", "Inès", "Jon"]
 LAST_NAMES = ["Haddad", "Martin", "Diallo", "Nguyen", "Bernard", "Petit", "Traoré", "Kaya"]
@@ -334,14 +340,6 @@ def measure_import(
 ) -> ImportTiming:
     """Time the import of a synthetic workbook into a new organisation with one head (the
     interactions' staff), in a transaction rolled back at the end unless ``keep``."""
-    from django.db import connection, transaction
-    from django.utils.crypto import get_random_string
-
-    from iml.models import Membership, Organisation, Role, User
-    from iml.rls import organisation_transaction
-    from workbook.importer import import_workbook
-    from workbook.reader import read_path
-
     started = time.monotonic()
     folder = synthetic_workbook(households, seed, years=years)
     source = to_xlsx(folder) if xlsx else folder

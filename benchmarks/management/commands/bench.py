@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -196,10 +195,9 @@ class Command(BaseCommand):
         measures.time_alert_job(today)
         # One client: the cost of each request, without the queueing of a saturated server.
         before = self.pages(largest, think=0, clients=1)
-        started = time.monotonic()
         growth = dataset.grow_others(largest.slug, 10, seed, today, self.say)
+        self.say(f"Croissance en {growth:.0f} s")
         measures.time_alert_job(today)
-        self.say(f"Croissance en {time.monotonic() - started:.0f} s")
         after = self.pages(largest, think=0, clients=1)
         after_households = dataset.table_counts()["ménages"]
         return {
