@@ -231,12 +231,15 @@ def seed(*, organisation, demo, dispositif, users) -> None:
             adult = household.persons.get(role=PersonRole.REFERENT)
             services.employment_record(person=adult, day=day, employment=employment, by=referent)
         else:
+            # Recorded on the day, as a service using the software does: the rent calls
+            # stop with the stay (none to correct afterwards).
             exit_with_contracts(
                 household=household,
                 exit_date=day,
                 destination=destination,
                 exit_support=[ExitSupport.AGIR] if followed_by_agir else [],
                 by=referent,
+                today=day,
             )
 
 
@@ -257,5 +260,6 @@ def _enter(household, day: datetime.date, dispositif, referent) -> None:
         deposit=rent,
         expected_housing_benefit=(rent * Decimal("0.55")).quantize(Decimal("0.01")),
     )
+    # Recorded on the day: the month begun is called, the next ones by the monthly job.
     admit_with_contract(household=household, unit=space.unit, room=space.room, entry_date=day,
-                        terms=terms, by=referent)  # fmt: skip
+                        terms=terms, by=referent, today=day)  # fmt: skip

@@ -39,7 +39,7 @@ from iml.permissions import (
 )
 from support.network import household_referrals
 from tenancy.models import Amendment
-from tenancy.selectors import household_balance
+from tenancy.money import household_balance
 from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
 
 PAGE_SIZE = 25

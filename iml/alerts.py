@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from iml.models import AlertKind, Organisation, Role
 from iml.rls import organisation_transaction
@@ -78,64 +79,6 @@ RULES: dict[str, str] = {
     -- A week's notice before the signature is due.
     WHERE %(today)s >= due_date - 7
     """,
-    # A debt: the balance reaches N months of residual rent (rent + charges - expected CAF),
-    # or several rent calls came since the household's last payment while it owes money.
-    # Two thresholds worth: overdue.
-    AlertKind.DEBT: f"""
-    WITH balances AS (
-        SELECT e.contract_id, sum(e.debit) - sum(e.credit) AS balance
-        FROM tenancy_ledgerentry e
-        WHERE e.organisation_id = %(organisation)s
-        GROUP BY e.contract_id
-    ), owing AS (
-        SELECT c.id AS subject_id, h.id AS household_id, b.balance,
-               d.alert_debt_months
-                 * GREATEST(c.rent + c.charges - c.expected_housing_benefit, 1) AS threshold,
-               d.alert_unpaid_calls AS unpaid_calls,
-               (SELECT count(*) FROM tenancy_ledgerentry call
-                WHERE call.contract_id = c.id AND call.kind = 'appel'
-                  AND call.date > COALESCE(
-                      (SELECT max(p.date) FROM tenancy_ledgerentry p
-                       WHERE p.contract_id = c.id AND p.kind IN ('paiement', 'aide')
-                         AND NOT EXISTS (SELECT 1 FROM tenancy_ledgerentry r
-                                         WHERE r.reverses_id = p.id)),
-                      '-infinity'::date)) AS calls_since_payment,
-               (SELECT max(call.date) FROM tenancy_ledgerentry call
-                WHERE call.contract_id = c.id AND call.kind = 'appel') AS last_call
-        FROM tenancy_subleasecontract c
-        JOIN balances b ON b.contract_id = c.id
-        JOIN households_household h ON h.id = c.household_id
-        JOIN iml_dispositif d ON d.id = h.dispositif_id
-        WHERE c.organisation_id = %(organisation)s AND c.actual_end_date IS NULL
-          AND b.balance > 0
-    )
-    SELECT subject_id, household_id, 'dette' AS milestone,
-           COALESCE(last_call, %(today)s::date) AS due_date,
-           CASE WHEN balance >= 2 * threshold THEN 'overdue' ELSE 'due' END AS level,
-           NULL::bigint AS assignee_id, '{Role.REGISSEUR.value}' AS assignee_role
-    FROM owing
-    WHERE balance >= threshold OR calls_since_payment >= unpaid_calls
-    """,
-    # An instalment is missed when, N days after its due date, the debts up to the due date
-    # minus every credit so far still exceed the plan's target: a late payment clears it,
-    # later rent calls do not raise it again.
-    AlertKind.INSTALMENT: f"""
-    SELECT p.id AS subject_id, h.id AS household_id, i.number::text AS milestone,
-           i.due_date, 'overdue' AS level,
-           NULL::bigint AS assignee_id, '{Role.REGISSEUR.value}' AS assignee_role
-    FROM tenancy_instalment i
-    JOIN tenancy_repaymentplan p ON p.id = i.plan_id AND p.status = 'actif'
-    JOIN tenancy_subleasecontract c ON c.id = p.contract_id
-    JOIN households_household h ON h.id = c.household_id
-    JOIN iml_dispositif d ON d.id = h.dispositif_id
-    WHERE i.organisation_id = %(organisation)s
-      AND i.due_date + d.alert_instalment_grace_days < %(today)s
-      AND (SELECT COALESCE(sum(e.debit) FILTER (WHERE e.date <= i.due_date), 0)
-                  - COALESCE(sum(e.credit), 0)
-           FROM tenancy_ledgerentry e WHERE e.contract_id = c.id)
-          > p.debt - (SELECT sum(j.amount) FROM tenancy_instalment j
-                      WHERE j.plan_id = p.id AND j.number <= i.number)
-    """,
     # No contact (a missed appointment is not one) for N weeks; each silence is its own
     # alert, keyed by the date of the last contact.
     AlertKind.NO_CONTACT: f"""
@@ -158,6 +101,24 @@ RULES: dict[str, str] = {
     WHERE %(today)s >= due_date
     """,
 }
+
+# Rules whose candidates a higher app computes with its own definition, (today) -> rows of
+# the candidates' columns. The debt rule is the money module's "in debt" rule, the one the
+# dashboard, the contract list and "my households" show.
+PROVIDED_RULES: dict[str, str] = {
+    AlertKind.DEBT: "tenancy.money.debt_alert_candidates",
+    AlertKind.INSTALMENT: "tenancy.plans.instalment_alert_candidates",
+}
+COLUMNS = ("subject_id", "household_id", "milestone", "due_date", "level", "assignee_id",
+           "assignee_role")  # fmt: skip
+# The provided candidates, passed as arrays.
+PROVIDED = """
+SELECT * FROM unnest(%(subject_id)s::bigint[], %(household_id)s::bigint[],
+                     %(milestone)s::text[], %(due_date)s::date[], %(level)s::text[],
+                     %(assignee_id)s::bigint[], %(assignee_role)s::text[])
+    AS provided(subject_id, household_id, milestone, due_date, level, assignee_id,
+                assignee_role)
+"""
 
 # Inserts the new candidates, updates the moved ones (an escalation reopens it), resolves
 # the open alerts of this kind that are no longer candidates. One statement.
@@ -214,11 +175,16 @@ def sync_alerts(organisation: Organisation, today: datetime.date | None = None) 
     """Bring the organisation's alerts up to date (call inside its transaction)."""
     today = today or timezone.localdate()
     result = SyncResult()
+    statements = [(kind, candidates, {}) for kind, candidates in RULES.items()]
+    for kind, provider in PROVIDED_RULES.items():
+        rows = import_string(provider)(today)
+        arrays = {column: [row[column] for row in rows] for column in COLUMNS}
+        statements.append((kind, PROVIDED, arrays))
     with connection.cursor() as cursor:
-        for kind, candidates in RULES.items():
+        for kind, candidates, extra in statements:
             cursor.execute(
                 _SYNC.format(candidates=candidates),
-                {"organisation": organisation.pk, "today": today, "kind": str(kind)},
+                {"organisation": organisation.pk, "today": today, "kind": str(kind), **extra},
             )
             created, updated, resolved = cursor.fetchone()
             result += SyncResult(created, updated, resolved)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from iml.models import Dispositif, Role
+from iml.submissions import REPLAYED, run_once
 
 
 class LoginForm(AuthenticationForm):
@@ -126,11 +127,21 @@ def submit_form(
     ``success`` and ``redirect_to`` may be functions of what the service returned.
     """
     if request.method == "POST" and form.is_valid():
+        url_of = redirect_to if callable(redirect_to) else (lambda _result: redirect_to)
         try:
-            result = action(form.cleaned_data)
+            # An ``OnceForm`` carries its key: a second post of it is not acted on again.
+            outcome = run_once(
+                key=form.cleaned_data.pop("submission_key", None),
+                action=lambda: action(form.cleaned_data),
+                url_of=url_of,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, success(result) if callable(success) else success)
-            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+            if outcome.replayed:
+                messages.info(request, REPLAYED)
+            else:
+                result = outcome.result
+                messages.success(request, success(result) if callable(success) else success)
+            return redirect(outcome.url)
     return render(request, template, {"form": form, **context})

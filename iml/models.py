@@ -479,3 +479,27 @@ class Alert(OrganisationOwned):
         if self.kind == AlertKind.INSTALMENT:
             return f"Échéance n° {self.milestone} du plan d’apurement manquée"
         return str(self.get_kind_display()).capitalize()
+
+
+class FormSubmission(OrganisationOwned):
+    """A form posted once: its key (a hidden field drawn when the form is shown) and where
+    its result lives. A second post of the same form (a double click, back then send again)
+    finds the row and leads to the first result without acting twice (``iml.submissions``).
+    Kept two days."""
+
+    key = models.UUIDField()
+    result_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "formulaire envoyé"
+        indexes = [models.Index(fields=["created_at"], name="formsubmission_created")]
+        constraints = [
+            public_id_unique("formsubmission"),
+            models.UniqueConstraint(
+                fields=["organisation", "key"], name="formsubmission_key_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.module_loading import import_string
@@ -13,8 +14,10 @@ from iml.models import Dispositif, Membership, Role
 @dataclass(frozen=True)
 class Card:
     label: str
-    value: int
+    value: int | Decimal
     url_name: str | None = None
+    query: str = ""  # appended to the URL: "?dette=1"
+    money: bool = False  # shown in euros, to the cent
 
 
 def members() -> QuerySet[Membership]:

@@ -180,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "iml.tasks.purge_access_log",
         "schedule": crontab(hour=3, minute=45),
     },
+    "purge-form-submissions": {
+        "task": "iml.tasks.purge_form_submissions",
+        "schedule": crontab(hour=3, minute=50),
+    },
     "apply-retention": {
         "task": "households.tasks.apply_retention_nightly",
         "schedule": crontab(hour=4, minute=0),

@@ -61,6 +61,13 @@ def purge_access_log() -> int:
 
 
 @shared_task
+def purge_form_submissions() -> int:
+    from iml.submissions import purge_submissions
+
+    return purge_submissions()
+
+
+@shared_task
 def sync_alerts_daily(today: str | None = None) -> dict:
     """The daily alert job (06:00 Paris): organisation by organisation, each in its own
     transaction. Returns the counts (created, updated, resolved) — no personal data."""

@@ -33,7 +33,6 @@ from iml.codes import (
     ExitDestination,
     ExitSupport,
     InteractionType,
-    LedgerKind,
     Parc,
     PriorSituation,
     ProtectionStatus,
@@ -47,6 +46,7 @@ from iml.models import DispositifCategory, Zone
 from reporting import definitions as d
 from reporting.definitions import UNKNOWN, ReportScope
 from support.models import Interaction, SupportAmendment, SupportContract, WorkshopParticipant
+from tenancy import money as ledger_money
 from tenancy.models import RepaymentPlan
 
 # Yearly BOP 177 ceiling per unit in sous-location (shared/docs/domain.md, seed 002).
@@ -442,16 +442,7 @@ def _support(scope: ReportScope) -> dict:
 
 
 def _rent(scope: ReportScope) -> dict:
-    amounts = (
-        d.ledger_of(scope)
-        .filter(date__range=(scope.start, scope.end))
-        .aggregate(
-            called=d.kind_amount(LedgerKind.APPEL),
-            household=d.kind_amount(LedgerKind.PAIEMENT),
-            caf=d.kind_amount(LedgerKind.APL),
-            aids=d.kind_amount(LedgerKind.AIDE),
-        )
-    )
+    totals = ledger_money.rent_totals(d.ledger_of(scope), scope.start, scope.end)
     balances = (
         d.households_present_at_end(scope)
         .annotate(balance=d.balance_at(scope.end))
@@ -468,13 +459,12 @@ def _rent(scope: ReportScope) -> dict:
         contract__household__dispositif=scope.dispositif,
         signed_on__range=(scope.start, scope.end),
     ).count()
-    collected = amounts["household"] + amounts["caf"] + amounts["aids"]
     return {
-        "called": money(amounts["called"]),
-        "paid_by_household": money(amounts["household"]),
-        "paid_by_caf": money(amounts["caf"]),
-        "paid_by_aids": money(amounts["aids"]),
-        "collection_rate": percent(collected, amounts["called"]),
+        "called": money(totals.called),
+        "paid_by_household": money(totals.paid_by_household),
+        "paid_by_caf": money(totals.paid_by_caf),
+        "paid_by_aids": money(totals.paid_by_aids),
+        "collection_rate": percent(totals.collected, totals.called),
         "households_up_to_date_at_end": balances["up_to_date"],
         "households_in_debt_at_end": balances["in_debt"],
         "debt_at_end": money(balances["debt"]),

@@ -44,7 +44,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -53,6 +52,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from households.models import EmploymentRecord, Household, Person, ResourceRecord
 from housing.models import HousingUnit, Room
 from iml.codes import LedgerKind, PersonRole, Sex
+from tenancy import money
 from tenancy.models import LedgerEntry, SubleaseContract
 
 if TYPE_CHECKING:
@@ -469,28 +469,11 @@ def group_households(scope: ReportScope, group: str) -> models.QuerySet:
 # --- Exits: sinistralité --------------------------------------------------------------------
 
 
-def household_entries(*, rent_only: bool = False) -> models.QuerySet:
-    """Ledger entries of the household of the outer row (all its contracts). ``rent_only``
-    leaves out ``degradation`` entries and their reversals."""
-    entries = LedgerEntry.objects.filter(contract__household=OuterRef("pk"))
-    if rent_only:
-        entries = entries.exclude(kind=LedgerKind.DEGRADATION).exclude(
-            kind=LedgerKind.ANNULATION, reverses__kind=LedgerKind.DEGRADATION
-        )
-    return entries
-
-
 def balance_at(day, *, rent_only: bool = False) -> Coalesce:
     """Per household: debits - credits of its entries dated on or before ``day`` (a date, or
-    ``OuterRef`` to one). Positive: a debt. ``rent_only``: the rent debt (no damages)."""
-    entries = household_entries(rent_only=rent_only).filter(date__lte=day)
-    balance = (
-        entries.order_by()
-        .values("contract__household")
-        .annotate(balance=Sum(F("debit") - F("credit"), output_field=MONEY))
-        .values("balance")
-    )
-    return Coalesce(Subquery(balance, output_field=MONEY), ZERO_MONEY, output_field=MONEY)
+    ``OuterRef`` to one). Positive: a debt. ``rent_only``: the rent debt (no damages). The
+    money module's balance (``tenancy.money``)."""
+    return money.balance_subquery("contract__household", at=day, rent_only=rent_only)
 
 
 def has_damage() -> Exists:
@@ -560,12 +543,7 @@ def ledger_of(scope: ReportScope) -> models.QuerySet:
 def kind_amount(kind: str) -> models.Expression:
     """For an aggregate over ledger entries: the amount of ``kind`` entries less the
     ``annulation`` entries that reverse one (each counted on its own date)."""
-    amount = F("debit") + F("credit")
-    plain = Sum(amount, filter=Q(kind=kind), output_field=MONEY)
-    reversed_ = Sum(
-        amount, filter=Q(kind=LedgerKind.ANNULATION, reverses__kind=kind), output_field=MONEY
-    )
-    return Coalesce(plain, ZERO_MONEY) - Coalesce(reversed_, ZERO_MONEY)
+    return money.net_amount(kind)
 
 
 # --- Housing stock --------------------------------------------------------------------------

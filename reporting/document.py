@@ -19,6 +19,7 @@ from django_countries import countries
 from iml import codes
 from iml.templatetags.iml_tags import euros
 from reporting import charts
+from reporting.money_drilldown import MONEY_FIGURES
 
 NNBSP = "\u202f"  # narrow no-break space: thousands
 NBSP = "\u00a0"
@@ -132,8 +133,11 @@ class Cell:
 
     @property
     def linkable(self) -> bool:
-        """Whether the figure counts households or persons one can list."""
-        return self.path is not None and self.kind == "count"
+        """Whether the figure counts households or persons one can list, or is an amount
+        whose entries (or households) one can list."""
+        if self.path is None:
+            return False
+        return self.kind == "count" or (self.kind == "money" and self.path in MONEY_FIGURES)
 
     @property
     def numeric(self) -> bool:

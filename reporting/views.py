@@ -19,7 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 
 from households.models import Household, Person
 from housing.models import HousingUnit
@@ -30,6 +32,7 @@ from iml.permissions import member_required
 from reporting import outputs, services
 from reporting.forms import NarrativeForm, ReportSelectionForm, report_dispositifs
 from reporting.models import ReportVersion
+from reporting.money_drilldown import MONEY_FIGURES, money_rows
 
 REPORT_ROLES = (Role.HEAD,)
 VERSIONS_PAGE_SIZE = 10
@@ -358,6 +361,26 @@ def _item(obj) -> dict:
     return {"label": str(obj), "url": None, "details": ""}
 
 
+def _money_item(obj) -> dict:
+    """One line of a money figure's list: an entry (date, household, nature, amount) or a
+    household in debt (its balance)."""
+    if isinstance(obj, Household):
+        return {"label": obj.reference, "url": obj.get_absolute_url(),
+                "details": "solde à la fin de la période", "amount": obj.balance}  # fmt: skip
+    household = obj.contract.household
+    nature = obj.get_kind_display()
+    if obj.reverses is not None:
+        nature = f"annulation de l’écriture du {obj.reverses.date:%d/%m/%Y}"
+    elif obj.period:
+        nature = f"{nature} {date_format(obj.period, 'F Y')}"
+    return {
+        "label": f"{obj.date:%d/%m/%Y} — {household.reference}",
+        "url": reverse("tenancy:contract_detail", args=[obj.contract.public_id]),
+        "details": f"{capfirst(nature)} (contrat {obj.contract.reference})",
+        "amount": obj.counted,
+    }
+
+
 def _ordered(items):
     if isinstance(items, QuerySet):
         if items.model is Person:
@@ -387,6 +410,18 @@ def drilldown(request: HttpRequest) -> HttpResponse:
             "back": _page_url(dispositif, start, end),
         }
     )
+    if path in MONEY_FIGURES:
+        found = money_rows(dispositif, start, end, path)
+        page = Paginator(found.rows, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(
+            {
+                "page": page,
+                "money_total": found.total,
+                "items": [_money_item(obj) for obj in page.object_list],
+                "money": True,
+            }
+        )
+        return render(request, "reporting/drilldown.html", context)
     finder = _households_for()
     if finder is None:
         context["unavailable"] = True

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     DateField,
+    Exists,
     F,
     Func,
     Max,
@@ -43,7 +44,7 @@ from support.models import (
     WorkshopParticipant,
 )
 from tenancy.models import Amendment, LedgerEntry, SubleaseContract
-from tenancy.selectors import balance_subquery
+from tenancy.money import balance_subquery, in_debt_contracts
 
 NO_CONTACT_AFTER = datetime.timedelta(weeks=6)
 SIGNATURE_DUE_AFTER = datetime.timedelta(days=30)
@@ -174,6 +175,8 @@ def my_households(user: User | None, today: datetime.date | None = None) -> Quer
             Subquery(running.values("initial_end_date")[:1], output_field=date),
         ),
         balance=balance_subquery("contract__household"),
+        # The "in debt" rule of the alerts, with the dispositif's thresholds.
+        in_debt=Exists(in_debt_contracts(today).filter(in_debt=True, household=OuterRef("pk"))),
     )
     far = Value(datetime.date(9999, 12, 31), output_field=date)
     households = households.annotate(
@@ -199,7 +202,7 @@ def attention_flags(household: Household, today: datetime.date) -> list[str]:
         flags.append("renouvellement de l’accompagnement")
     if household.sublease_end and household.sublease_end <= today + datetime.timedelta(30):
         flags.append("fin de la sous-location")
-    if household.balance and household.balance > 0:
+    if household.in_debt:
         flags.append("impayé")
     return flags
 

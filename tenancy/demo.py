@@ -1,10 +1,13 @@
-"""Demo ledger: the rent calls of every contract up to this month, the CAF's monthly benefit,
-the households' payments (mostly on time, a few partial), two households in debt with a
-repayment plan (one instalment honoured then one missed, and a new plan), an FSL aid, a
-household that left with a debt, and the operator's payments to its landlords.
+"""Demo ledger: the rent calls of every contract up to this month (for the days lived
+only), the CAF's monthly benefit, the households' payments of what was called (mostly on
+time, a few partial), two households in debt with a repayment plan (one instalment honoured
+then one missed, and a new plan), an FSL aid, a household that left with a debt, and the
+operator's payments to its landlords. Dates are relative to today: the demo tells the same
+story any day (``tests/iml/test_seed_demo.py`` runs it on a dozen dates).
 
-Idempotent: once the organisation has payments, it adds nothing. History is written with bulk
-inserts (append-only, as the services would), receipt numbers in date order.
+Idempotent: once the organisation has payments, it adds nothing but brings a ledger written by
+an earlier version to one live call per month (``tenancy.calls.ledger_repair``). History is
+written with bulk inserts (append-only, as the services would), receipt numbers in date order.
 """
 
 from __future__ import annotations
@@ -20,14 +23,8 @@ from django.utils import timezone
 from households.stays import RENEWAL, STAY_LIMIT
 from housing.models import MainLease
 from iml.codes import LedgerKind, ManagementMode, PaymentMethod
-from tenancy.ledger import (
-    days_covered,
-    issue_rent_calls,
-    month_start,
-    months_between,
-    next_month,
-    prorate,
-)
+from tenancy.amounts import days_covered, month_start, months_between, next_month, prorate
+from tenancy.calls import issue_rent_calls, ledger_repair
 from tenancy.models import Amendment, LandlordPayment, LedgerEntry, ReceiptCounter, SubleaseContract
 from tenancy.plans import plan_create
 from tenancy.services import contract_renew, current_end
@@ -38,6 +35,8 @@ METHODS += [PaymentMethod.PRELEVEMENT] * 4 + [PaymentMethod.CHEQUE] * 2
 
 def seed(*, organisation, demo, dispositif, users) -> None:
     if LedgerEntry.objects.filter(kind=LedgerKind.PAIEMENT).exists():
+        for contract in SubleaseContract.objects.order_by("pk"):
+            ledger_repair(contract=contract)
         return
     today = timezone.localdate()
     rng = random.Random(f"{demo.slug}-ledger")
@@ -59,11 +58,12 @@ def seed(*, organisation, demo, dispositif, users) -> None:
     )
     this_month = month_start(today)
     # Debtor A stopped paying seven to four months ago and signed a plan three months ago
-    # (first instalment honoured, the second missed); debtor B stopped three months ago and
-    # signs a plan this month. Dates are relative to today: the demo reads the same any day.
+    # (first instalment honoured; last month, neither the rent nor the second instalment, so
+    # that the missed instalment is still missed whatever the day); debtor B stopped three
+    # months ago and signs a plan this month. Dates are relative to today.
     debtor_a, debtor_b = running[1], running[4]
     unpaid = {
-        debtor_a.pk: {this_month - relativedelta(months=n) for n in range(4, 8)},
+        debtor_a.pk: {this_month - relativedelta(months=n) for n in (1, 4, 5, 6, 7)},
         debtor_b.pk: {this_month - relativedelta(months=n) for n in range(0, 3)},
     }
     if left:
@@ -73,7 +73,7 @@ def seed(*, organisation, demo, dispositif, users) -> None:
         unpaid[last.pk] = {last_month, last_month - relativedelta(months=1)}
 
     entries = []
-    calls = LedgerEntry.objects.filter(kind=LedgerKind.APPEL).order_by("period", "contract_id")
+    calls = LedgerEntry.objects.live_calls().order_by("period", "contract_id")
     for call in calls:
         contract = contracts[call.contract_id]
         month_days = (next_month(call.period) - call.period).days
@@ -106,7 +106,7 @@ def seed(*, organisation, demo, dispositif, users) -> None:
         if contract.pk == debtor_a.pk and call.period == this_month - relativedelta(months=2):
             # Under the plan: the residual rent and the first instalment, before the 10th;
             # the month after, the rent only: the second instalment is missed.
-            residual += Decimal("150.00")
+            residual += Decimal("60.00")
             pay_day = call.period + datetime.timedelta(days=4)
         entries.append(
             LedgerEntry(
@@ -148,7 +148,8 @@ def seed(*, organisation, demo, dispositif, users) -> None:
     plan_create(
         contract=debtor_a,
         signed_on=this_month - relativedelta(months=3) + datetime.timedelta(days=14),
-        instalment=Decimal("150.00"),
+        # Small enough for instalments still to come, whatever the day of the month.
+        instalment=Decimal("60.00"),
         first_due_date=this_month - relativedelta(months=2) + datetime.timedelta(days=9),
         by=regisseur,
         note="Plan signé avec le ménage et la travailleuse sociale après trois mois d’impayés.",

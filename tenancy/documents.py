@@ -9,10 +9,10 @@ Each document has a ``*_context`` function gathering its data in a bounded numbe
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import dateformat
@@ -20,11 +20,11 @@ from django.utils.text import capfirst
 from weasyprint import HTML
 
 from households.models import Person
-from iml.codes import LedgerKind, PaymentMethod, PersonRole
+from iml.codes import LedgerKind, PersonRole
 from iml.models import Organisation
-from tenancy.ledger import days_covered, month_start, next_month, prorate
+from tenancy.amounts import days_covered, month_days, month_start, next_month, prorate
 from tenancy.models import Amendment, LedgerEntry, SubleaseContract
-from tenancy.selectors import contract_balance
+from tenancy.money import contract_balance, takings
 
 ZERO = Decimal("0.00")
 _ZERO_SQL = Value(ZERO, output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -54,10 +54,6 @@ def of_month(month: datetime.date) -> str:
     """« de mars 2025 », « d’avril 2025 » (French elision before a vowel)."""
     name = dateformat.format(month, "F Y")
     return f"d’{name}" if name[:1] in "aeiouâéèêîôû" else f"de {name}"
-
-
-def month_days(month: datetime.date) -> int:
-    return (next_month(month) - month_start(month)).days
 
 
 def adult_names(contract: SubleaseContract) -> list[str]:
@@ -343,52 +339,16 @@ def statement_pdf(contract: SubleaseContract, start: datetime.date, end: datetim
 # --- Cash journal ---------------------------------------------------------------------------
 
 
-@dataclass
-class JournalGroup:
-    method: str
-    label: str
-    entries: list[LedgerEntry] = field(default_factory=list)
-    total: Decimal = ZERO
-
-
-def cash_journal_entries(day: datetime.date) -> QuerySet[LedgerEntry]:
-    """The current organisation's payments of ``day`` and the reversals of payments made
-    that day (whatever the date of the payment reversed)."""
-    return (
-        LedgerEntry.objects.filter(date=day)
-        .filter(
-            Q(kind=LedgerKind.PAIEMENT)
-            | Q(kind=LedgerKind.ANNULATION, reverses__kind=LedgerKind.PAIEMENT)
-        )
-        .select_related("contract", "contract__household", "reverses", "created_by")
-        .order_by("created_at", "pk")
-    )
-
-
 def cash_journal_context(organisation: Organisation, day: datetime.date) -> dict:
     """Payments grouped by method (in the order of the codes), with subtotals: a reversal
-    counts negative under the method of the payment it cancels."""
-    groups: dict[str, JournalGroup] = {
-        method: JournalGroup(method=method, label=capfirst(label))
-        for method, label in PaymentMethod.choices
-    }
-    count = 0
-    for entry in cash_journal_entries(day):
-        payment = entry.reverses if entry.kind == LedgerKind.ANNULATION else entry
-        entry.signed_amount = entry.credit - entry.debit
-        entry.receipt_number = payment.number
-        entry.payment_method = payment.method
-        group = groups[payment.method]
-        group.entries.append(entry)
-        group.total += entry.signed_amount
-        count += 1
-    used = [group for group in groups.values() if group.entries]
+    counts negative under the method of the payment it cancels (``money.takings``)."""
+    day_takings = takings(day)
     return {
         "organisation": organisation,
         "day": day,
-        "groups": used,
-        "total": sum((group.total for group in used), ZERO),
-        "count": count,
+        "groups": day_takings.methods,
+        "total": day_takings.total,
+        "count": day_takings.count,
     }
 
 

@@ -7,7 +7,8 @@ from django import forms
 from django.utils import timezone
 
 from iml.codes import LedgerKind, PaymentMethod
-from tenancy.ledger import parse_amount
+from iml.submissions import OnceForm
+from tenancy.amounts import parse_amount
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -38,17 +39,26 @@ def today_field(label: str = "Date") -> forms.DateField:
 HOUSEHOLD_METHODS = [(v, label) for v, label in PaymentMethod.choices if v != PaymentMethod.CAF]
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(OnceForm):
     amount = AmountField(label="Montant (€)")
     method = forms.ChoiceField(label="Mode de paiement", choices=HOUSEHOLD_METHODS)
     date = today_field("Date du paiement")
     reference = forms.CharField(
         label="Référence", required=False, max_length=100, help_text="N° de chèque, de virement…"
     )
+    # Shown only when the payment goes beyond what the household owes (``ask_confirmation``).
+    confirmed = forms.BooleanField(
+        label="Je confirme ce paiement", required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["amount"].widget.attrs["autofocus"] = True
+        if self.data.get("confirmed") not in (None, "", "False", "false"):
+            self.ask_confirmation()
+
+    def ask_confirmation(self) -> None:
+        self.fields["confirmed"].widget = forms.CheckboxInput()
 
 
 class EntryKind:

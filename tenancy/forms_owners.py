@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from housing.forms import DateInput
 from iml.codes import PaymentMethod
-from tenancy.ledger import MAX_AMOUNT, month_start
+from tenancy.amounts import MAX_AMOUNT, month_start
 from tenancy.owners import CafBatch, CafLine
 
 MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")

@@ -33,7 +33,8 @@ from django.utils import timezone
 from housing.models import HousingUnit
 from iml.codes import LedgerKind
 from iml.models import User
-from tenancy.ledger import charge_record, clean_amount
+from tenancy.amounts import clean_amount
+from tenancy.ledger import charge_record
 from tenancy.models import (
     Incident,
     IncidentKind,

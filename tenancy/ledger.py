@@ -1,197 +1,44 @@
-"""The rent ledger: rent calls, payments, CAF, aids, charges and reversals.
+"""The rent ledger: payments, CAF, aids, charges and reversals (rent calls: ``tenancy.calls``).
 
 Every write appends entries (the database refuses updates and deletes); balances are sums in
-SQL (see ``tenancy.selectors``). Amounts are ``Decimal`` euros, validated here with French
-messages before the database's own checks.
+SQL (see ``tenancy.money``). Amounts are ``Decimal`` euros, validated here with French
+messages before the database's own checks. After each write the contract's repayment plans
+follow the ledger (``tenancy.plans.plans_follow``).
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from iml.codes import LedgerKind, PaymentMethod
 from iml.models import User
+from iml.templatetags.iml_tags import euros
+from tenancy.amounts import (  # noqa: F401 (re-exported: the ledger's arithmetic)
+    CENT,
+    MAX_AMOUNT,
+    clean_amount,
+    days_covered,
+    month_days,
+    month_start,
+    months_between,
+    next_month,
+    parse_amount,
+    prorate,
+)
 from tenancy.models import LedgerEntry, ReceiptCounter, SubleaseContract
-
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("99999.99")
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    return month_start(month) + relativedelta(months=1)
-
-
-def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    """The first days of the months from ``first``'s to ``last``'s, both included."""
-    months, month = [], month_start(first)
-    while month <= last:
-        months.append(month)
-        month = next_month(month)
-    return months
-
-
-def prorate(amount: Decimal, days: int, month_days: int) -> Decimal:
-    """A monthly amount for ``days`` of a month of ``month_days`` days, to the cent (the same
-    rounding as PostgreSQL's ``round(numeric, 2)``: half away from zero)."""
-    return (amount * days / month_days).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def days_covered(contract: SubleaseContract, month: datetime.date) -> int:
-    """Days of ``month`` within the contract (its end date is the first day out)."""
-    end = min(contract.actual_end_date or next_month(month), next_month(month))
-    return max(0, (end - max(contract.start_date, month)).days)
-
-
-def parse_amount(value) -> Decimal:
-    """A positive amount in euros with at most two decimals ("125,50", "1 250.00"), or a
-    French error."""
-    invalid = "Montant invalide : saisissez par exemple 125,50."
-    text = str(value).strip().replace(",", ".")
-    for space in (" ", "\u202f", "\u00a0"):
-        text = text.replace(space, "")
-    try:
-        amount = Decimal(text)
-    except (InvalidOperation, ValueError):
-        raise ValidationError(invalid) from None
-    if not amount.is_finite():
-        raise ValidationError(invalid)
-    if amount <= 0:
-        raise ValidationError("Le montant doit être positif.")
-    if amount > MAX_AMOUNT:
-        raise ValidationError("Montant trop élevé (99 999,99 € au plus).")
-    if amount != amount.quantize(CENT):
-        raise ValidationError("Un montant a au plus deux décimales (les centimes).")
-    return amount.quantize(CENT)
-
-
-def clean_amount(value, field: str = "amount") -> Decimal:
-    """``parse_amount``, its error attached to ``field``."""
-    try:
-        return parse_amount(value)
-    except ValidationError as error:
-        raise ValidationError({field: error.messages}) from None
-
-
-# --- Rent calls -----------------------------------------------------------------------------
-
-# One statement for all the contracts and months: a contract is called for every month it
-# overlaps, prorated by days for a partial first or last month. The partial unique index makes
-# a second run, or a concurrent one, insert nothing.
-_CALLS_SQL = """
-WITH months AS (
-    SELECT m::date AS m0, (m + interval '1 month')::date AS m1
-    FROM unnest(%(months)s::date[]) AS m
-), spans AS (
-    SELECT c.id, c.organisation_id, c.rent, c.charges, months.m0,
-           GREATEST(c.start_date, months.m0) AS first_day,
-           LEAST(COALESCE(c.actual_end_date, months.m1), months.m1)
-               - GREATEST(c.start_date, months.m0) AS days,
-           months.m1 - months.m0 AS month_days
-    FROM tenancy_subleasecontract AS c
-    JOIN months ON c.start_date < months.m1
-               AND (c.actual_end_date IS NULL OR c.actual_end_date > months.m0)
-    WHERE c.organisation_id = %(organisation)s {contracts}
-), parts AS (
-    SELECT *, round(rent * days / month_days, 2) AS rent_part,
-              round(charges * days / month_days, 2) AS charges_part
-    FROM spans WHERE days > 0
-)
-INSERT INTO tenancy_ledgerentry (
-    public_id, organisation_id, contract_id, date, kind, debit, credit, period, rent_part,
-    charges_part, method, number, reference, note, reverses_id, created_by_id, created_at, ref
-)
-SELECT gen_random_uuid(), organisation_id, id, first_day, 'appel', rent_part + charges_part, 0,
-       m0, rent_part, charges_part, '', '', '', '', NULL, NULL, now(), ''
-FROM parts
-WHERE rent_part + charges_part > 0
-ON CONFLICT (organisation_id, contract_id, period) WHERE kind = 'appel' DO NOTHING
-"""
-
-
-def issue_rent_calls(
-    *,
-    organisation_id: int,
-    months: list[datetime.date],
-    contracts: list[int] | None = None,
-) -> int:
-    """Issue the missing rent calls of ``months`` (first days) for the organisation's
-    contracts (or only ``contracts``); returns how many were issued."""
-    sql = _CALLS_SQL.format(contracts="AND c.id = ANY(%(contracts)s)" if contracts else "")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            {
-                "months": [month_start(m) for m in months],
-                "organisation": organisation_id,
-                "contracts": contracts,
-            },
-        )
-        return cursor.rowcount
-
-
-def issue_calls_to_date(contract: SubleaseContract, today: datetime.date | None = None) -> int:
-    """A contract entered after the 1st (or retroactively) gets its calls up to this month."""
-    today = today or timezone.localdate()
-    if contract.start_date > today:
-        return 0
-    return issue_rent_calls(
-        organisation_id=contract.organisation_id,
-        months=months_between(contract.start_date, today),
-        contracts=[contract.pk],
-    )
-
-
-def credit_unused_days(*, contract: SubleaseContract, by: User | None) -> LedgerEntry | None:
-    """After the contract ended: rent already called for days after its end is credited back
-    (one `regularisation` entry), so that the household owes the prorated month only."""
-    if contract.actual_end_date is None:
-        return None
-    first = month_start(contract.actual_end_date)
-    calls = list(
-        LedgerEntry.objects.filter(contract=contract, kind=LedgerKind.APPEL, period__gte=first)
-    )
-    owed = sum(
-        (
-            prorate(contract.rent, days_covered(contract, call.period), _month_days(call.period))
-            + prorate(
-                contract.charges, days_covered(contract, call.period), _month_days(call.period)
-            )
-            for call in calls
-        ),
-        Decimal("0"),
-    )
-    excess = sum((call.debit for call in calls), Decimal("0")) - owed
-    if excess <= 0:
-        return None
-    return _append(
-        contract=contract,
-        date=contract.actual_end_date,
-        kind=LedgerKind.REGULARISATION,
-        credit=excess,
-        note=f"Départ le {contract.actual_end_date:%d/%m/%Y} : loyer appelé au-delà "
-        "du départ, remboursé au prorata",
-        by=by,
-    )
-
-
-def _month_days(month: datetime.date) -> int:
-    return (next_month(month) - month).days
-
+from tenancy.money import contract_balance
+from tenancy.plans import plans_follow
 
 # --- Payments and other entries -------------------------------------------------------------
 
 
-def _append(*, contract: SubleaseContract, by: User | None, **fields) -> LedgerEntry:
+def append_entry(*, contract: SubleaseContract, by: User | None, **fields) -> LedgerEntry:
+    """One entry, its fields checked (the callers check the rules)."""
     entry = LedgerEntry(
         organisation_id=contract.organisation_id, contract=contract, created_by=by, **fields
     )
@@ -231,6 +78,31 @@ def _check_date(contract: SubleaseContract, date: datetime.date, field: str = "d
         )
 
 
+NEEDS_CONFIRMATION = "needs_confirmation"
+
+
+def check_overpayment(contract: SubleaseContract, amount: Decimal) -> None:
+    """A payment on an account that owes nothing, or above what it owes, is recorded only
+    once the régisseur confirms it (the excess stays to the household's credit)."""
+    owed = contract_balance(contract)
+    if owed <= 0:
+        raise ValidationError(
+            "Le compte de ce contrat n’est pas débiteur (solde : %(owed)s) : ce paiement "
+            "restera au crédit du ménage. Cochez « Je confirme ce paiement » pour "
+            "l’enregistrer.",
+            code=NEEDS_CONFIRMATION,
+            params={"owed": euros(owed)},
+        )
+    if amount > owed:
+        raise ValidationError(
+            "Le montant dépasse ce que le ménage doit (%(owed)s) : l’excédent de "
+            "%(excess)s restera à son crédit. Cochez « Je confirme ce paiement » pour "
+            "l’enregistrer.",
+            code=NEEDS_CONFIRMATION,
+            params={"owed": euros(owed), "excess": euros(amount - owed)},
+        )
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -240,13 +112,18 @@ def payment_record(
     method: str,
     by: User,
     reference: str = "",
+    confirmed: bool = False,
 ) -> LedgerEntry:
-    """A payment of the household, with the next receipt number."""
+    """A payment of the household, with the next receipt number. Above what the contract
+    owes (or when it owes nothing), only ``confirmed``."""
     amount = clean_amount(amount)
     if method not in PaymentMethod.values or method == PaymentMethod.CAF:
         raise ValidationError({"method": "Choisissez le mode de paiement du ménage."})
     _check_date(contract, date)
-    entry = _append(
+    contract = SubleaseContract.objects.select_for_update().get(pk=contract.pk)
+    if not confirmed:
+        check_overpayment(contract, amount)
+    entry = append_entry(
         contract=contract,
         date=date,
         kind=LedgerKind.PAIEMENT,
@@ -256,9 +133,7 @@ def payment_record(
         reference=reference.strip(),
         by=by,
     )
-    from tenancy.plans import plans_refresh
-
-    plans_refresh(contract=contract, today=date)
+    plans_follow(contract=contract, on=date)
     return entry
 
 
@@ -277,7 +152,7 @@ def aid_record(
     _check_date(contract, date)
     if not note.strip():
         raise ValidationError({"note": "Indiquez l’origine de l’aide (FSL, CCAS…)."})
-    entry = _append(
+    entry = append_entry(
         contract=contract,
         date=date,
         kind=LedgerKind.AIDE,
@@ -287,9 +162,7 @@ def aid_record(
         note=note.strip(),
         by=by,
     )
-    from tenancy.plans import plans_refresh
-
-    plans_refresh(contract=contract, today=date)
+    plans_follow(contract=contract, on=date)
     return entry
 
 
@@ -314,7 +187,21 @@ def charge_record(
     if not note.strip():
         raise ValidationError({"note": "Le motif est obligatoire."})
     sides = {"credit": amount} if credit else {"debit": amount}
-    return _append(contract=contract, date=date, kind=kind, note=note.strip(), by=by, **sides)
+    entry = append_entry(contract=contract, date=date, kind=kind, note=note.strip(), by=by, **sides)
+    plans_follow(contract=contract, on=date)
+    return entry
+
+
+CALLS_FOLLOW_CONTRACT = (
+    "Un appel de loyer suit le contrat : il est recalculé quand la sortie est enregistrée ou "
+    "le loyer corrigé. Pour une remise de loyer, saisissez une régularisation au crédit."
+)
+
+
+def can_reverse(entry: LedgerEntry) -> bool:
+    """Whether the reversal screen is offered for ``entry`` (not for a reversal nor a rent
+    call; a reversed entry is told apart by the caller, which knows it)."""
+    return entry.kind not in (LedgerKind.ANNULATION, LedgerKind.APPEL)
 
 
 @transaction.atomic
@@ -324,6 +211,8 @@ def entry_reverse(*, entry: LedgerEntry, date: datetime.date, reason: str, by: U
     entry = LedgerEntry.objects.select_for_update().select_related("contract").get(pk=entry.pk)
     if entry.kind == LedgerKind.ANNULATION:
         raise ValidationError("Une annulation ne s’annule pas : saisissez une nouvelle écriture.")
+    if entry.kind == LedgerKind.APPEL:
+        raise ValidationError(CALLS_FOLLOW_CONTRACT)
     if LedgerEntry.objects.filter(reverses=entry).exists():
         raise ValidationError("Cette écriture est déjà annulée.")
     if not reason.strip():
@@ -332,7 +221,7 @@ def entry_reverse(*, entry: LedgerEntry, date: datetime.date, reason: str, by: U
         raise ValidationError({"date": "L’annulation ne peut précéder l’écriture annulée."})
     if date > timezone.localdate():
         raise ValidationError({"date": "La date ne peut pas être dans le futur."})
-    reversal = _append(
+    reversal = append_entry(
         contract=entry.contract,
         date=date,
         kind=LedgerKind.ANNULATION,
@@ -343,9 +232,7 @@ def entry_reverse(*, entry: LedgerEntry, date: datetime.date, reason: str, by: U
         note=reason.strip(),
         by=by,
     )
-    from tenancy.plans import plans_refresh
-
-    plans_refresh(contract=entry.contract, today=date)
+    plans_follow(contract=entry.contract, on=date)
     return reversal
 
 
@@ -389,7 +276,7 @@ def caf_confirm(
     for contract in contracts:
         amount = clean_amount(received[contract])
         entries.append(
-            _append(
+            append_entry(
                 contract=locked[contract.pk],
                 date=date,
                 kind=LedgerKind.APL,
@@ -400,4 +287,6 @@ def caf_confirm(
                 by=by,
             )
         )
+    for contract in locked.values():
+        plans_follow(contract=contract, on=date)
     return entries

@@ -170,6 +170,14 @@ CREDIT_KINDS = (LedgerKind.PAIEMENT, LedgerKind.APL, LedgerKind.AIDE)
 
 
 class LedgerEntryQuerySet(OrganisationScopedQuerySet):
+    def live(self) -> LedgerEntryQuerySet:
+        """Entries that stand: neither reversals nor reversed (a reversed entry and its
+        reversal cancel each other out, whatever their dates)."""
+        return self.exclude(kind=LedgerKind.ANNULATION).filter(reversals__isnull=True)
+
+    def live_calls(self) -> LedgerEntryQuerySet:
+        return self.live().filter(kind=LedgerKind.APPEL)
+
     def balance(self) -> Decimal:
         """Debits - credits of these entries, in SQL (0 when there are none)."""
         zero = Value(0, output_field=models.DecimalField(max_digits=12, decimal_places=2))
@@ -178,9 +186,46 @@ class LedgerEntryQuerySet(OrganisationScopedQuerySet):
         ]
 
 
+# A rent call that replaces another must replace a call of the same contract and month that
+# is reversed (by an `annulation`). Checked at commit, so that a batch (the workbook import)
+# may insert the replacement before the reversal; with the unique constraints below, it
+# leaves at most one live call per contract and month (see ``LedgerEntry``).
+REPLACED_CALL_REVERSED = """
+    reading := current_setting('iml.organisation_id', true);
+    -- Checked at commit, when the row-level-security setting may be another query's: read
+    -- the new row's own organisation (which this transaction could write), then restore.
+    PERFORM set_config('iml.organisation_id', NEW.organisation_id::text, true);
+    valid := EXISTS (
+        SELECT 1 FROM tenancy_ledgerentry AS replaced
+        WHERE replaced.id = NEW.replaces_id AND replaced.kind = 'appel'
+          AND replaced.contract_id = NEW.contract_id AND replaced.period = NEW.period
+          AND EXISTS (SELECT 1 FROM tenancy_ledgerentry AS reversal
+                      WHERE reversal.reverses_id = replaced.id)
+    );
+    PERFORM set_config('iml.organisation_id', COALESCE(reading, ''), true);
+    IF NOT valid THEN
+        RAISE EXCEPTION 'ledgerentry_replaced_call_reversed: the call % replaces call % of '
+            'another contract or month, or one that is not reversed', NEW.id, NEW.replaces_id
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+"""
+
+
 @pgtrigger.register(
     # Append-only, enforced by PostgreSQL: a mistake is corrected by an `annulation` entry.
-    pgtrigger.Protect(name="ledgerentry_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+    pgtrigger.Protect(
+        name="ledgerentry_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+    ),
+    pgtrigger.Trigger(
+        name="ledgerentry_replaced_call_reversed",
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert,
+        timing=pgtrigger.Deferred,
+        condition=pgtrigger.Q(new__replaces__isnull=False),
+        declare=[("reading", "text"), ("valid", "boolean")],
+        func=REPLACED_CALL_REVERSED,
+    ),
 )
 class LedgerEntry(OrganisationOwned):
     """One line of a contract's account. Positive balance (debits - credits) is a debt.
@@ -188,6 +233,13 @@ class LedgerEntry(OrganisationOwned):
     Rent calls (`appel`) carry their month (`period`) and its rent / charges split; payments
     (`paiement`) their receipt number; an `annulation` reverses exactly one earlier entry with
     the opposite amount.
+
+    **One live rent call per contract and month.** The entries being append-only, a call that
+    must change (an exit recorded late, a correction) is reversed and a new call *replaces*
+    it. The calls of a month thus form a chain: the first has no ``replaces`` (unique per
+    contract and month), each call is replaced at most once, and only by a call of the same
+    month once it is reversed (deferred trigger). Every call of the chain but the last is
+    therefore reversed: at most one is live. ``tenancy.calls`` keeps the chain.
     """
 
     # The operator's own identifier of the row (interchange workbook, ``workbook``).
@@ -215,6 +267,15 @@ class LedgerEntry(OrganisationOwned):
         blank=True,
         related_name="reversals",
         verbose_name="écriture annulée",
+    )
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replacements",
+        verbose_name="appel remplacé",
+        help_text="L’appel annulé du même mois que cet appel remplace.",
     )
     # Empty for what the jobs issue (rent calls).
     created_by = models.ForeignKey(
@@ -277,12 +338,22 @@ class LedgerEntry(OrganisationOwned):
                 condition=~Q(kind=LedgerKind.PAIEMENT) | (~Q(method="") & ~Q(number="")),
                 name="ledgerentry_payment_numbered",
             ),
-            # Exactly one rent call per contract and month, even when the monthly job runs
-            # twice or on two workers at once (INSERT … ON CONFLICT DO NOTHING).
+            # One first rent call per contract and month, even when the monthly job runs
+            # twice or on two workers at once (INSERT … ON CONFLICT DO NOTHING); the others
+            # replace a reversed one, each at most once: at most one call is live.
             models.UniqueConstraint(
                 fields=["organisation", "contract", "period"],
-                condition=Q(kind=LedgerKind.APPEL),
-                name="ledgerentry_one_call_per_month",
+                condition=Q(kind=LedgerKind.APPEL, replaces__isnull=True),
+                name="ledgerentry_first_call_per_month",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "replaces"],
+                condition=Q(replaces__isnull=False),
+                name="ledgerentry_replaced_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(replaces__isnull=True) | Q(kind=LedgerKind.APPEL),
+                name="ledgerentry_only_calls_replace",
             ),
             models.UniqueConstraint(
                 fields=["organisation", "number"],

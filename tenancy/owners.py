@@ -41,7 +41,8 @@ from households.models import Person
 from housing.models import MainLease, Room
 from iml.codes import LedgerKind, ManagementMode, PaymentMethod, PersonRole
 from iml.models import User
-from tenancy.ledger import clean_amount, days_covered, month_start, next_month, prorate
+from tenancy import money
+from tenancy.amounts import clean_amount, days_covered, month_start, next_month, prorate
 from tenancy.models import LandlordPayment, LedgerEntry, SubleaseContract
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -92,13 +93,11 @@ def _head(field_name: str) -> Subquery:
 def caf_received_subquery(month: datetime.date) -> Coalesce:
     """Housing benefit received for the row's contract and ``month``: its `apl` entries of the
     month, less the reversals of those entries (a reversed transfer counts as not received)."""
-    month = month_start(month)
     entries = LedgerEntry.objects.filter(contract=OuterRef("pk")).filter(
-        Q(kind=LedgerKind.APL, period=month)
-        | Q(kind=LedgerKind.ANNULATION, reverses__kind=LedgerKind.APL, reverses__period=month)
+        money.for_month(LedgerKind.APL, month)
     )
     # An `apl` entry is a credit and its reversal a debit of the same amount.
-    return _sum_subquery(entries, "contract", F("credit") - F("debit"))
+    return _sum_subquery(entries, "contract", -money.SIGNED)
 
 
 def caf_contracts(month: datetime.date) -> QuerySet[SubleaseContract]:
@@ -201,10 +200,10 @@ def owner_leases(month: datetime.date) -> QuerySet[MainLease]:
       ``round``, half away from zero, as ``ledger.prorate``);
     - ``paid``: the landlord payments recorded for the lease and the month;
     - ``called``: the rent calls (`appel`) of the month of every household contract on the
-      unit, net of their reversals. When two leases of a unit share a month (a new lease
-      after another), the calls count on the later one only, so that they are not counted
-      twice; the credit of unused days at a household's exit (a `regularisation`) is not
-      deducted;
+      unit, net of their reversals (``money.for_month``: the live calls of the month, those
+      corrected after a late exit included). When two leases of a unit share a month (a new
+      lease after another), the calls count on the later one only, so that they are not
+      counted twice;
     - ``differential``: called - owed (negative: the operator pays more than it calls);
     - ``vacant_days`` out of ``capacity_days``, counted over the lease's days of the month.
       A whole flat: days with no household contract on it. A shared flat (colocation with
@@ -230,8 +229,7 @@ def owner_leases(month: datetime.date) -> QuerySet[MainLease]:
         LandlordPayment.objects.filter(lease=OuterRef("pk"), period=month), "lease", "amount"
     )
     calls = LedgerEntry.objects.filter(contract__unit=OuterRef("unit")).filter(
-        Q(kind=LedgerKind.APPEL, period=month)
-        | Q(kind=LedgerKind.ANNULATION, reverses__kind=LedgerKind.APPEL, reverses__period=month)
+        money.for_month(LedgerKind.APPEL, month)
     )
     later_lease = MainLease.objects.filter(
         unit=OuterRef("unit"), start_date__gt=OuterRef("start_date"), start_date__lt=m1
@@ -279,7 +277,7 @@ def owner_leases(month: datetime.date) -> QuerySet[MainLease]:
             paid=paid,
             called=Case(
                 When(Exists(later_lease), then=ZERO),
-                default=_sum_subquery(calls, "contract__unit", F("debit") - F("credit")),
+                default=_sum_subquery(calls, "contract__unit", money.SIGNED),
                 output_field=MONEY,
             ),
             differential=ExpressionWrapper(F("called") - F("owed"), output_field=MONEY),

@@ -3,7 +3,19 @@
 An instalment is honoured when, at its due date, the contract's balance has come down to the
 plan's debt minus the instalments due so far: the household pays its current rent *and* the
 instalment. Matching against the balance, not against single payments, keeps the rule right
-whatever the number, order and kind of payments (household, CAF, FSL).
+whatever the number, order and kind of payments (household, CAF, FSL). The balance is the
+*corrected* one (``tenancy.money.corrected_balance``): a payment reversed later (a cheque that
+bounced) did not honour anything.
+
+Plans follow the ledger both ways (``plans_follow``, after every write): a plan is settled
+(`solde`) once the balance is down to zero, and reopened when a reversal shows that the
+balance on the day it was settled was not.
+
+A missed instalment stays missed (the schedule is history) but the household may catch up:
+it is **back on track** when its balance today is at most the target of the last instalment
+due, plus the residual rent called since that due date (rent called, less the CAF benefit
+received for it, that is not late yet). The alert of a missed instalment lasts while the
+household is not back on track (``instalment_alert_candidates``).
 """
 
 from __future__ import annotations
@@ -14,16 +26,16 @@ from decimal import ROUND_CEILING, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Max, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from iml.codes import RepaymentPlanStatus
-from iml.models import User
-from tenancy.ledger import clean_amount
+from iml.models import Role, User
+from iml.scoping import get_current_organisation_id
+from tenancy.amounts import clean_amount
 from tenancy.models import Instalment, LedgerEntry, RepaymentPlan, SubleaseContract
-from tenancy.selectors import contract_balance
+from tenancy.money import SIGNED, contract_balance, corrected_balance
 
 MAX_INSTALMENTS = 36
 
@@ -114,13 +126,14 @@ class InstalmentState:
 
 
 def plan_schedule(plan: RepaymentPlan, today: datetime.date | None = None) -> list[InstalmentState]:
-    """Each instalment with the balance at its due date: one query."""
+    """Each instalment with the (corrected) balance at its due date: one query."""
     today = today or timezone.localdate()
     balance_at_due = (
         LedgerEntry.objects.filter(contract_id=plan.contract_id, date__lte=OuterRef("due_date"))
+        .live()
         .order_by()
         .values("contract_id")
-        .annotate(b=Coalesce(Sum("debit"), Decimal(0)) - Coalesce(Sum("credit"), Decimal(0)))
+        .annotate(b=Sum(SIGNED))
         .values("b")
     )
     instalments = plan.instalments.annotate(balance_at=Subquery(balance_at_due)).order_by("number")
@@ -138,14 +151,40 @@ def plan_schedule(plan: RepaymentPlan, today: datetime.date | None = None) -> li
     return states
 
 
-def plans_refresh(*, contract: SubleaseContract, today: datetime.date | None = None) -> None:
-    """Close the contract's active plan as `solde` once its balance is settled."""
-    today = today or timezone.localdate()
-    plan = RepaymentPlan.objects.filter(contract=contract, status=RepaymentPlanStatus.ACTIF).first()
-    if plan is not None and contract_balance(contract) <= 0:
-        plan.status = RepaymentPlanStatus.SOLDE
-        plan.closed_on = max(today, plan.signed_on)
-        plan.save(update_fields=["status", "closed_on"])
+REOPENED = (
+    "Rouvert le {on:%d/%m/%Y} : une écriture annulée depuis montre que la dette n’était pas "
+    "soldée le {closed:%d/%m/%Y}."
+)
+
+
+def plans_follow(*, contract: SubleaseContract, on: datetime.date | None = None) -> None:
+    """After any write to the contract's ledger (dated ``on``): the active plan is settled
+    once the balance is down to zero; the last plan, settled, is reopened when the balance on
+    the day it was settled, corrected for the entries reversed since, was a debt after all.
+    A broken plan (`rompu`) stays broken."""
+    on = on or timezone.localdate()
+    plans = RepaymentPlan.objects.select_for_update().filter(contract=contract)
+    active = plans.filter(status=RepaymentPlanStatus.ACTIF).first()
+    entries = LedgerEntry.objects.filter(contract=contract)
+    if active is None:
+        last = plans.order_by("-signed_on", "-pk").first()
+        if last is None or last.status != RepaymentPlanStatus.SOLDE:
+            return
+        if corrected_balance(entries, at=last.closed_on) <= 0:
+            return
+        last.note = "\n".join(
+            filter(None, [last.note, REOPENED.format(on=on, closed=last.closed_on)])
+        )
+        last.status, last.closed_on = RepaymentPlanStatus.ACTIF, None
+        last.save(update_fields=["status", "closed_on", "note"])
+        active = last
+    if contract_balance(contract) <= 0:
+        # Settled on a day no entry follows: its corrected balance is the one just read, and
+        # only a later reversal can change it.
+        last_entry = entries.aggregate(last=Max("date"))["last"] or on
+        active.status = RepaymentPlanStatus.SOLDE
+        active.closed_on = max(on, active.signed_on, last_entry)
+        active.save(update_fields=["status", "closed_on"])
 
 
 @transaction.atomic
@@ -164,3 +203,76 @@ def plan_break(*, plan: RepaymentPlan, on: datetime.date, reason: str, by: User)
     plan.note = (plan.note + "\n" if plan.note else "") + f"Rompu le {on:%d/%m/%Y} : {reason}"
     plan.save(update_fields=["status", "closed_on", "note"])
     return plan
+
+
+# Live entries: neither reversals nor reversed (``LedgerEntryQuerySet.live``).
+_LIVE = """
+    SELECT e.contract_id, e.date, e.kind, e.debit, e.credit FROM tenancy_ledgerentry e
+    WHERE e.organisation_id = %(organisation)s AND e.date <= %(today)s
+      AND e.kind <> 'annulation'
+      AND NOT EXISTS (SELECT 1 FROM tenancy_ledgerentry r WHERE r.reverses_id = e.id)
+"""
+
+_MISSED_SQL = f"""
+WITH live AS ({_LIVE}),
+plans AS (
+    SELECT p.id AS plan_id, p.contract_id, p.debt, c.household_id,
+           d.alert_instalment_grace_days AS grace
+    FROM tenancy_repaymentplan p
+    JOIN tenancy_subleasecontract c ON c.id = p.contract_id
+    JOIN households_household h ON h.id = c.household_id
+    JOIN iml_dispositif d ON d.id = h.dispositif_id
+    WHERE p.organisation_id = %(organisation)s AND p.status = 'actif'
+),
+due AS (
+    SELECT i.plan_id, i.number, i.due_date,
+           plans.debt - sum(i.amount) OVER (PARTITION BY i.plan_id ORDER BY i.number) AS target,
+           row_number() OVER (PARTITION BY i.plan_id ORDER BY i.number DESC) AS from_last
+    FROM tenancy_instalment i JOIN plans ON plans.plan_id = i.plan_id
+    WHERE i.due_date <= %(today)s
+),
+missed AS (
+    SELECT due.*, plans.contract_id, plans.household_id, plans.grace
+    FROM due JOIN plans ON plans.plan_id = due.plan_id
+    WHERE due.due_date + plans.grace < %(today)s
+      AND (SELECT COALESCE(sum(debit - credit), 0) FROM live
+           WHERE live.contract_id = plans.contract_id AND live.date <= due.due_date)
+          > due.target
+),
+on_track AS (
+    SELECT last.plan_id
+    FROM due AS last JOIN plans ON plans.plan_id = last.plan_id
+    WHERE last.from_last = 1
+      AND (SELECT COALESCE(sum(debit - credit), 0) FROM live
+           WHERE live.contract_id = plans.contract_id)
+          <= last.target
+             + (SELECT COALESCE(sum(debit) FILTER (WHERE kind = 'appel'), 0)
+                       - COALESCE(sum(credit) FILTER (WHERE kind = 'apl'), 0)
+                FROM live
+                WHERE live.contract_id = plans.contract_id AND live.date > last.due_date)
+)
+SELECT plan_id, household_id, number, due_date FROM missed
+WHERE plan_id NOT IN (SELECT plan_id FROM on_track)
+ORDER BY plan_id, number
+"""
+
+
+def instalment_alert_candidates(today: datetime.date) -> list[dict]:
+    """The missed-instalment alerts' candidates (``iml.alerts``): every instalment of an
+    active plan missed more than the dispositif's grace days ago, while the household is not
+    back on track. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MISSED_SQL, {"organisation": get_current_organisation_id(), "today": today})
+        rows = cursor.fetchall()
+    return [
+        {
+            "subject_id": plan_id,
+            "household_id": household_id,
+            "milestone": str(number),
+            "due_date": due_date,
+            "level": "overdue",
+            "assignee_id": None,
+            "assignee_role": Role.REGISSEUR.value,
+        }
+        for plan_id, household_id, number, due_date in rows
+    ]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from households.models import Household
 from households.services import household_admit, household_exit
@@ -17,8 +18,9 @@ from housing.models import HousingUnit, Room
 from housing.services import unit_return
 from iml.codes import ExitDestination, Parc, UnitReturnReason
 from iml.models import User
-from tenancy.ledger import credit_unused_days, issue_calls_to_date
+from tenancy.calls import calls_resync, issue_calls_to_date
 from tenancy.models import Amendment, SubleaseContract
+from tenancy.plans import plans_follow
 
 INITIAL_TERM = relativedelta(months=6)
 OVERLAP = "subleasecontract_no_overlap"
@@ -58,8 +60,10 @@ def contract_create(
     start_date: datetime.date,
     terms: ContractTerms,
     by: User,
+    today: datetime.date | None = None,
 ) -> SubleaseContract:
-    """A contract on a whole unit or one room of a shared flat, for the initial six months."""
+    """A contract on a whole unit or one room of a shared flat, for the initial six months.
+    ``today``: the day it is recorded (the months begun by then are called)."""
     unit = HousingUnit.objects.select_for_update().get(pk=unit.pk)
     if room is not None and room.unit_id != unit.pk:
         raise ValidationError({"room": "Cette chambre n’appartient pas à ce logement."})
@@ -92,7 +96,7 @@ def contract_create(
             raise ValidationError(OVERLAP_MESSAGE) from error
         raise
     # Entered after the 1st, or retroactively: the months already begun are called now.
-    issue_calls_to_date(contract)
+    issue_calls_to_date(contract, today)
     return contract
 
 
@@ -105,30 +109,55 @@ def admit_with_contract(
     entry_date: datetime.date,
     terms: ContractTerms,
     by: User,
+    today: datetime.date | None = None,
 ) -> SubleaseContract:
     """The household enters its home: admitted if and only if its contract is created."""
     household = household_admit(household=household, entry_date=entry_date, by=by)
     return contract_create(
-        household=household, unit=unit, room=room, start_date=entry_date, terms=terms, by=by
+        household=household,
+        unit=unit,
+        room=room,
+        start_date=entry_date,
+        terms=terms,
+        by=by,
+        today=today,
     )
 
 
 @transaction.atomic
-def exit_with_contracts(*, household: Household, exit_date: datetime.date, by: User, **exit):
+def exit_with_contracts(
+    *,
+    household: Household,
+    exit_date: datetime.date,
+    by: User,
+    today: datetime.date | None = None,
+    **exit,
+):
     """The household leaves the dispositif: its running contracts end the same day (the first
-    day out), which frees their spaces. ``exit`` carries destination, bail glissant, support."""
+    day out), which frees their spaces, and their rent calls follow (``calls_resync``).
+    ``exit`` carries destination, bail glissant, support; ``today`` is the day it is recorded."""
+    today = today or timezone.localdate()
     household = household_exit(household=household, exit_date=exit_date, by=by, **exit)
     running = list(
-        SubleaseContract.objects.select_for_update().filter(
-            household=household, actual_end_date__isnull=True
-        )
+        SubleaseContract.objects.select_for_update()
+        .filter(household=household, actual_end_date__isnull=True)
+        .order_by("pk")  # the rent-call job locks contracts in this order too
     )
     for contract in running:
         contract.actual_end_date = exit_date
         contract.save(update_fields=["actual_end_date"])
-        # Rent of the exit month was called in full on the 1st: the days after are credited.
-        credit_unused_days(contract=contract, by=by)
+        # The months already called are called again for the days lived: the exit month
+        # prorated, the months after it reversed (an exit is often recorded late).
+        calls_resync(contract=contract, by=by, reason=exit_reason(exit_date, today), today=today)
+        plans_follow(contract=contract, on=today)
     return household
+
+
+def exit_reason(exit_date: datetime.date, today: datetime.date) -> str:
+    return (
+        f"Sortie le {exit_date:%d/%m/%Y} : appel recalculé sur les jours occupés "
+        f"(enregistrée le {today:%d/%m/%Y})"
+    )
 
 
 def current_end(contract: SubleaseContract) -> datetime.date:

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from iml.models import Organisation
 from iml.rls import organisation_transaction
-from tenancy.ledger import issue_rent_calls, month_start
+from tenancy.amounts import month_start
+from tenancy.calls import issue_rent_calls
 
 
 @shared_task

@@ -66,7 +66,7 @@ CHUNK = 20000  # rows inserted at once
 ENTRY_COLUMNS = [
     "organisation_id", "public_id", "ref", "contract_id", "date", "kind", "debit", "credit",
     "period", "rent_part", "charges_part", "method", "number", "reference", "note",
-    "reverses_id", "created_by_id", "created_at",
+    "reverses_id", "replaces_id", "created_by_id", "created_at",
 ]  # fmt: skip
 WORKSHOP_THEME = SupportDomain.SOCIAL  # the workbook has no theme column
 IMPORTED = "Reprise de l’historique : importé du classeur d’échange"
@@ -316,6 +316,7 @@ class Writer:
             "",
             "",
             None if reverses is None else self.pks["mouvements"][reverses.key],
+            None,  # one call per contract and month (validated): none replaces another
             self.user_id,
             self.now,
         )

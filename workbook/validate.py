@@ -53,7 +53,7 @@ from support.models import (
     Workshop,
     WorkshopParticipant,
 )
-from tenancy.ledger import MAX_AMOUNT as LEDGER_MAX_AMOUNT
+from tenancy.amounts import MAX_AMOUNT as LEDGER_MAX_AMOUNT
 from tenancy.models import Amendment, LedgerEntry, RepaymentPlan, SubleaseContract
 from workbook import spec, values
 from workbook.reader import RawWorkbook, ReadError

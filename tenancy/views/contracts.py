@@ -23,7 +23,7 @@ from django.utils import timezone
 from households.models import Household, Person
 from households.selectors import search
 from iml.access_log import record_access
-from iml.codes import LedgerKind, PaymentMethod, PersonRole, RepaymentPlanStatus
+from iml.codes import LedgerKind, PersonRole, RepaymentPlanStatus
 from iml.forms import add_service_error, submit_form
 from iml.permissions import (
     ADMISSION_ROLES,
@@ -32,8 +32,9 @@ from iml.permissions import (
     has_role,
     member_required,
 )
+from iml.submissions import REPLAYED, run_once
 from iml.templatetags.iml_tags import euros
-from tenancy import ledger, plans, services
+from tenancy import ledger, money, plans, services
 from tenancy.forms import (
     ChargeForm,
     EntryKind,
@@ -46,7 +47,7 @@ from tenancy.forms import (
     SlideForm,
 )
 from tenancy.models import Amendment, LedgerEntry, RepaymentPlan, SubleaseContract
-from tenancy.selectors import balance_subquery, contract_balance, household_balance
+from tenancy.money import balance_subquery, contract_balance, household_balance
 
 PAGE_SIZE = 25
 LEDGER_PAGE_SIZE = 50
@@ -91,18 +92,37 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         contracts = contracts.filter(actual_end_date__isnull=True)
     elif state == "termines":
         contracts = contracts.filter(actual_end_date__isnull=False)
-    if request.GET.get("dette"):
-        contracts = contracts.filter(balance__gt=0)
+    debt_only, owing_only = bool(request.GET.get("dette")), bool(request.GET.get("debiteur"))
+    if debt_only:
+        # The "in debt" rule of the alerts and the dashboard (the dispositif's thresholds).
+        in_debt = money.in_debt_contracts().filter(in_debt=True).values("pk")
+        contracts = contracts.filter(pk__in=in_debt)
+    if owing_only:
+        # Every contract of the households whose balance is above zero: their balances add
+        # up to the dashboard's « Impayés ».
+        contracts = contracts.filter(
+            household__in=money.owing_households().values("contract__household")
+        )
     text = request.GET.get("q", "").strip()
     if text:
         contracts = contracts.filter(
             Q(reference__icontains=text) | Q(household__in=search(Household.objects.all(), text))
         )
+    if debt_only or owing_only:
+        contracts = contracts.order_by("-balance", "household__reference")
     page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    total = contracts.aggregate(total=Sum("balance"))["total"] if owing_only else None
     return render(
         request,
         "tenancy/contract_list.html",
-        {"page": page, "state": state, "q": text, "debt_only": bool(request.GET.get("dette"))},
+        {
+            "page": page,
+            "state": state,
+            "q": text,
+            "debt_only": debt_only,
+            "owing_only": owing_only,
+            "owing_total": total,
+        },
     )
 
 
@@ -198,17 +218,29 @@ def payment_entry(request: HttpRequest) -> HttpResponse:
     if chosen is not None:
         form = PaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            key = data.pop("submission_key")
             try:
-                entry = ledger.payment_record(contract=chosen, by=request.user, **form.cleaned_data)
+                outcome = run_once(
+                    key=key,
+                    action=lambda: ledger.payment_record(contract=chosen, by=request.user, **data),
+                    url_of=_after_payment,
+                )
             except ValidationError as error:
+                if ledger.NEEDS_CONFIRMATION in _codes(error):
+                    form.ask_confirmation()
                 add_service_error(form, error)
             else:
-                messages.success(
-                    request,
-                    f"Paiement de {euros(entry.credit)} enregistré pour "
-                    f"{chosen.household.reference} — reçu n° {entry.number}.",
-                )
-                return redirect(f"{reverse('tenancy:payment_entry')}?recu={entry.public_id}")
+                if outcome.replayed:
+                    messages.info(request, REPLAYED)
+                else:
+                    entry = outcome.result
+                    messages.success(
+                        request,
+                        f"Paiement de {euros(entry.credit)} enregistré pour "
+                        f"{chosen.household.reference} — reçu n° {entry.number}.",
+                    )
+                return redirect(outcome.url)
     last = None
     if request.GET.get("recu"):
         last = (
@@ -232,6 +264,16 @@ def payment_entry(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _after_payment(entry: LedgerEntry) -> str:
+    """The payment page again, ready for the next one, with this receipt on top."""
+    return f"{reverse('tenancy:payment_entry')}?recu={entry.public_id}"
+
+
+def _codes(error: ValidationError) -> set[str | None]:
+    errors = error.error_list if hasattr(error, "error_list") else []
+    return {e.code for e in errors}
+
+
 def _uuid_or_none(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -243,33 +285,16 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
 def cash_journal(request: HttpRequest) -> HttpResponse:
     form = JournalDayForm(request.GET or None)
     day = (form.is_valid() and form.cleaned_data["date"]) or timezone.localdate()
-    payments = (
-        LedgerEntry.objects.filter(date=day)
-        .filter(
-            Q(kind=LedgerKind.PAIEMENT)
-            | Q(kind=LedgerKind.ANNULATION, reverses__kind=LedgerKind.PAIEMENT)
-        )
-        .select_related("contract__household", "reverses", "created_by")
-        .order_by("pk")
-    )
-    lines = list(payments)
-    totals: dict[str, object] = {}
-    for line in lines:
-        method = line.method or line.reverses.method
-        signed = line.credit - line.debit
-        totals[method] = totals.get(method, 0) + signed
-    by_method = [
-        (label, totals[value]) for value, label in PaymentMethod.choices if value in totals
-    ]
+    day_takings = money.takings(day)
     return render(
         request,
         "tenancy/cash_journal.html",
         {
             "form": form,
             "day": day,
-            "lines": lines,
-            "by_method": by_method,
-            "total": sum(totals.values()),
+            "lines": day_takings.entries,
+            "by_method": day_takings.methods,
+            "total": day_takings.total,
             "previous": day - datetime.timedelta(days=1),
             "next": day + datetime.timedelta(days=1),
             "today": timezone.localdate(),

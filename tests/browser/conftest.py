@@ -22,7 +22,7 @@ from django.utils import timezone
 from iml.codes import PersonRole
 from iml.models import Role
 from iml.rls import organisation_transaction
-from tenancy import ledger
+from tenancy.calls import issue_calls_to_date
 from tests.factories import (
     TEST_PASSWORD,
     DispositifFactory,
@@ -168,7 +168,7 @@ def world(transactional_db):
                                        charges=Decimal("50"),
                                        expected_housing_benefit=Decimal("250"))  # fmt: skip
     with organisation_transaction(org):
-        ledger.issue_calls_to_date(contract)
+        issue_calls_to_date(contract)
     # A household that will move into the second room in ten days.
     SubleaseContractFactory(organisation=org, unit=flat, room=second,
                             start_date=today + datetime.timedelta(days=10),

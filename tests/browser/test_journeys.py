@@ -19,7 +19,7 @@ from iml.rls import organisation_transaction
 from iml.templatetags.iml_tags import euros
 from support.models import Interaction
 from tenancy.models import LedgerEntry, SubleaseContract
-from tenancy.selectors import contract_balance
+from tenancy.money import contract_balance
 from tests.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.browser

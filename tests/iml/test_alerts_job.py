@@ -18,6 +18,7 @@ from iml.tasks import sync_alerts_daily
 from support.interactions import interaction_log
 from support.models import SupportContract
 from tenancy import ledger
+from tenancy.calls import issue_rent_calls
 from tenancy.models import SubleaseContract
 from tenancy.plans import plan_create
 from tenancy.services import contract_renew
@@ -138,7 +139,7 @@ def test_debt_appears_clears_with_a_payment_and_comes_back(world):
     org, contract, user = world["org"], world["contract"], world["regisseur"]
     SubleaseContract.objects.filter(pk=contract.pk).update(start_date=D(2024, 3, 1))
     contract.refresh_from_db()
-    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 3, 1)])
+    issue_rent_calls(organisation_id=org.pk, months=[D(2024, 3, 1)])
     ledger.caf_confirm(month=D(2024, 3, 1), received={contract: E("250")}, date=D(2024, 3, 5),
                        by=user)  # fmt: skip
     sync_alerts(org, D(2024, 3, 6))  # owes 200: one month of residual rent (450 - 250)
@@ -146,7 +147,7 @@ def test_debt_appears_clears_with_a_payment_and_comes_back(world):
     pay(contract, D(2024, 3, 8), "200", user)
     sync_alerts(org, D(2024, 3, 9))
     assert state(AlertKind.DEBT) == [("dette", "due", "resolue")]
-    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 4, 1), D(2024, 5, 1)])
+    issue_rent_calls(organisation_id=org.pk, months=[D(2024, 4, 1), D(2024, 5, 1)])
     sync_alerts(org, D(2024, 5, 2))  # 900 owed: more than twice the threshold
     assert state(AlertKind.DEBT) == [("dette", "overdue", "ouverte")]
 
@@ -156,21 +157,21 @@ def test_two_rent_calls_without_a_household_payment(world):
     world["dispositif"].alert_debt_months = E("5")  # the balance rule stays silent
     world["dispositif"].save()
     SubleaseContract.objects.filter(pk=contract.pk).update(start_date=D(2024, 3, 1))
-    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 3, 1)])
+    issue_rent_calls(organisation_id=org.pk, months=[D(2024, 3, 1)])
     pay(contract, D(2024, 3, 2), "440", user)  # 10 short
-    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 4, 1)])
+    issue_rent_calls(organisation_id=org.pk, months=[D(2024, 4, 1)])
     ledger.caf_confirm(month=D(2024, 4, 1), received={contract: E("250")}, date=D(2024, 4, 5),
                        by=user)  # fmt: skip
     sync_alerts(org, D(2024, 4, 6))
     assert state(AlertKind.DEBT) == []  # one call since the last payment
-    ledger.issue_rent_calls(organisation_id=org.pk, months=[D(2024, 5, 1)])
+    issue_rent_calls(organisation_id=org.pk, months=[D(2024, 5, 1)])
     sync_alerts(org, D(2024, 5, 2))
     assert state(AlertKind.DEBT) == [("dette", "due", "ouverte")]
 
 
 def test_missed_instalment_more_than_ten_days_late(world):
     org, contract, user = world["org"], world["contract"], world["regisseur"]
-    ledger.issue_rent_calls(organisation_id=org.pk,
+    issue_rent_calls(organisation_id=org.pk,
                             months=[D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)])  # fmt: skip
     plan = plan_create(contract=contract, signed_on=D(2024, 3, 2), instalment="300",
                        first_due_date=D(2024, 3, 10), by=user)  # fmt: skip

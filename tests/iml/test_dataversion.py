@@ -9,7 +9,7 @@ from iml import dataversion
 from iml.codes import LedgerKind
 from iml.models import Role
 from iml.rls import organisation_transaction
-from tenancy.selectors import debt_totals
+from tenancy.money import debt_totals
 from tests.conftest import login
 from tests.tenancy.factories import LedgerEntryFactory, SubleaseContractFactory
 

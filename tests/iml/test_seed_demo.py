@@ -1,8 +1,16 @@
+"""The demo: idempotent, every login reaches its dashboard, and it tells the same story
+whatever the day it is created (a dozen dates across a year: the ledger, plans, alerts and
+support are checked on each, the rent calls against an independent computation)."""
+
+import calendar
+import datetime
 from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from freezegun import freeze_time
 
 from households.models import Household, HouseholdEvent, Person
 from iml.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR, demo_logins
@@ -27,6 +35,7 @@ def counts() -> Counter:
 
 @pytest.mark.django_db
 @pytest.mark.real_two_factor
+@freeze_time("2026-12-07 10:00", tick=True)
 def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
     call_command("seed_demo")
     first = counts()
@@ -82,8 +91,8 @@ def _check_demo_ledger():
     """Rent calls, CAF and household payments; two households in debt under a plan, one of
     which has missed an instalment; payments to landlords."""
     from iml.codes import LedgerKind, RepaymentPlanStatus
+    from tenancy.money import contract_balance
     from tenancy.plans import plan_schedule
-    from tenancy.selectors import contract_balance
 
     kinds = set(LedgerEntry.objects.values_list("kind", flat=True))
     assert {LedgerKind.APPEL, LedgerKind.APL, LedgerKind.PAIEMENT, LedgerKind.AIDE} <= kinds
@@ -127,3 +136,95 @@ def _check_demo_alerts():
     kinds = set(Alert.objects.exclude(status="resolue").values_list("kind", flat=True))
     assert {AlertKind.DEBT, AlertKind.NO_CONTACT, AlertKind.INSTALMENT} <= kinds
     assert len(kinds) >= 3
+
+
+# A year of days on which the demo may be created: month ends and starts, 1 January,
+# 29 February, 31 December, and a few plain days. The demo's households are dated from 2023
+# to November 2026, its money relative to today.
+DEMO_DAYS = [
+    "2026-12-07", "2026-12-31", "2027-01-01", "2027-01-31", "2027-02-28", "2027-03-01",
+    "2027-05-15", "2027-06-30", "2027-09-01", "2027-10-31", "2027-12-31", "2028-02-29",
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", DEMO_DAYS)
+def test_the_demo_tells_the_same_story_any_day(day):
+    with freeze_time(f"{day} 09:00"):
+        call_command("seed_demo")
+        for organisation in Organisation.objects.all():
+            with organisation_context(organisation):
+                _check_demo_ledger()
+                _check_demo_support()
+                _check_demo_alerts()
+                _check_rent_calls_follow_the_days_lived(datetime.date.fromisoformat(day))
+                _check_report_rent_against_the_ledger(datetime.date.fromisoformat(day))
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _owed(contract, year: int, month: int) -> Decimal | None:
+    """Rent and charges of the days ``contract`` covered in the month, computed here from the
+    calendar (None: not a day)."""
+    days_in_month = calendar.monthrange(year, month)[1]
+    first, after = datetime.date(year, month, 1), datetime.date(year, month, days_in_month)
+    after += datetime.timedelta(days=1)
+    end = min(contract.actual_end_date or after, after)
+    days = (end - max(contract.start_date, first)).days
+    if days <= 0:
+        return None
+    return _cents(contract.rent * days / days_in_month) + _cents(
+        contract.charges * days / days_in_month
+    )
+
+
+def _check_rent_calls_follow_the_days_lived(today: datetime.date):
+    """Every begun month a contract covered has one live call of exactly its days; no other
+    month has one."""
+    reversed_ids = set(
+        LedgerEntry.objects.filter(kind="annulation").values_list("reverses_id", flat=True)
+    )
+    live: dict[tuple[int, datetime.date], list[Decimal]] = {}
+    for pk, contract_id, period, debit in LedgerEntry.objects.filter(kind="appel").values_list(
+        "pk", "contract_id", "period", "debit"
+    ):
+        if pk not in reversed_ids:
+            live.setdefault((contract_id, period), []).append(debit)
+    expected = {}
+    for contract in SubleaseContract.objects.all():
+        year, month = contract.start_date.year, contract.start_date.month
+        while datetime.date(year, month, 1) <= today:
+            owed = _owed(contract, year, month)
+            if owed:
+                expected[(contract.pk, datetime.date(year, month, 1))] = [owed]
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    assert live == expected
+
+
+def _check_report_rent_against_the_ledger(today: datetime.date):
+    """The report's rent figures of the last complete period equal sums of the raw ledger
+    rows, each reversal counted under the kind it reverses, on its own date."""
+    from reporting.compute import compute_report
+    from reporting.services import default_period
+
+    dispositif = Dispositif.objects.get()
+    start, end = default_period(dispositif, today)
+    kinds = dict(LedgerEntry.objects.values_list("pk", "kind"))
+    sums = {"appel": Decimal(0), "paiement": Decimal(0), "apl": Decimal(0), "aide": Decimal(0)}
+    rows = LedgerEntry.objects.filter(date__range=(start, end)).values_list(
+        "kind", "debit", "credit", "reverses_id"
+    )
+    for kind, debit, credit, reverses_id in rows:
+        if kind == "annulation":
+            target = kinds[reverses_id]
+            if target in sums:
+                sums[target] -= debit + credit
+        elif kind in sums:
+            sums[kind] += debit + credit
+    rent = compute_report(dispositif, start, end)["rent"]
+    assert rent["called"] == f"{sums['appel']:.2f}"
+    assert rent["paid_by_household"] == f"{sums['paiement']:.2f}"
+    assert rent["paid_by_caf"] == f"{sums['apl']:.2f}"
+    assert rent["paid_by_aids"] == f"{sums['aide']:.2f}"

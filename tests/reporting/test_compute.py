@@ -628,3 +628,23 @@ def test_each_count_opens_on_the_rows_it_counts(org_a, dispositif_a):
         figure_queryset(scope, "rent.called")
     with pytest.raises(UnknownFigure):
         figure_queryset(scope, "present_at_end.typology.nope")
+
+
+def test_each_amount_opens_on_the_entries_that_add_up_to_it(org_a, dispositif_a):
+    """Rent called and collected open on their ledger entries, the debt at the end on the
+    households in debt: the amounts of the rows, summed here, are the report's figure."""
+    from reporting.money_drilldown import MONEY_FIGURES, money_rows
+
+    build_reference(org_a, dispositif_a)
+    rent = compute_report(dispositif_a, START, END)["rent"]
+    for path in sorted(MONEY_FIGURES):
+        found = money_rows(dispositif_a, START, END, path)
+        amounts = [row.counted if found.of_entries else row.balance for row in found.rows]
+        assert amounts, path
+        assert f"{sum(amounts, Decimal(0)):.2f}" == rent[path.split(".")[1]], path
+        assert f"{found.total:.2f}" == rent[path.split(".")[1]], path
+    # A reversal counts in the list, negative, on its own date.
+    called = money_rows(dispositif_a, START, END, "rent.paid_by_household").rows
+    assert any(row.counted < 0 and row.kind == LedgerKind.ANNULATION for row in called)
+    with pytest.raises(LookupError):
+        money_rows(dispositif_a, START, END, "rent.collection_rate")

@@ -481,8 +481,13 @@ def test_drilldown_of_a_figure_that_is_not_a_list(client, head, dispositif, monk
         raise LookupError(path)
 
     monkeypatch.setattr(compute, "households_for", households_for, raising=False)
-    body = client.get(drilldown_url(dispositif, "rent.called")).content.decode()
+    body = client.get(drilldown_url(dispositif, "rent.collection_rate")).content.decode()
     assert "ne se détaille pas" in body
+
+
+def test_drilldown_of_an_amount_lists_its_entries_and_their_total(client, head, dispositif):
+    body = client.get(drilldown_url(dispositif, "rent.called")).content.decode()
+    assert "Total : <strong>0,00" in body and "Aucune écriture" in body
 
 
 def test_drilldown_with_a_bad_link(client, head, dispositif, no_drilldown):
@@ -501,6 +506,7 @@ def real_drilldown():
 def test_every_drilldown_link_names_a_figure_the_computation_knows(org_a, dispositif):
     real_drilldown()
     from reporting import outputs
+    from reporting.money_drilldown import MONEY_FIGURES, money_rows
 
     start, end = D(2023, 11, 1), D(2024, 10, 31)
     figures = compute.compute_report(dispositif, start, end)
@@ -509,7 +515,10 @@ def test_every_drilldown_link_names_a_figure_the_computation_knows(org_a, dispos
         for cell in row.cells:
             if cell.linkable:
                 try:
-                    compute.households_for(dispositif, start, end, cell.path).count()
+                    if cell.path in MONEY_FIGURES:
+                        money_rows(dispositif, start, end, cell.path)
+                    else:
+                        compute.households_for(dispositif, start, end, cell.path).count()
                 except LookupError:
                     unknown.append(cell.path)
     assert unknown == []

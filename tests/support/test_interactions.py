@@ -14,6 +14,7 @@ from iml.models import Role
 from support.interactions import household_timeline, interaction_log, my_households
 from support.models import Interaction
 from tenancy import ledger
+from tenancy.calls import issue_calls_to_date
 from tests.conftest import login
 from tests.households.factories import HouseholdFactory, PersonFactory
 from tests.support.factories import ReferralFactory, SupportContractFactory
@@ -180,7 +181,7 @@ def test_my_households_page_shows_flags_with_constant_queries(
             contract = SubleaseContractFactory(organisation=org_a, household=h,
                                                unit__dispositif=dispositif_a,
                                                start_date=D(2025, 3, 1))  # fmt: skip
-            ledger.issue_calls_to_date(contract)
+            issue_calls_to_date(contract)
             log(h, social_worker_a.user)
         with django_assert_max_num_queries(10):
             body = client.get(url).content.decode()
@@ -199,7 +200,8 @@ def test_timeline_gathers_everything_and_hides_notes_from_regisseurs(
         start_date=D(2025, 3, 1),
     )  # fmt: skip
     ledger.payment_record(contract=contract, date=D(2025, 6, 5), amount="123,45",
-                          method=PaymentMethod.VIREMENT, by=social_worker_a.user)  # fmt: skip
+                          method=PaymentMethod.VIREMENT, by=social_worker_a.user,
+                          confirmed=True)  # fmt: skip
     ReferralFactory(organisation=org_a, household=household, partner__name="CPAM de Saône")
     url = reverse("support:household_timeline", args=[household.public_id])
     for role, sees_notes in ((Role.SOCIAL_WORKER, True), (Role.HEAD, True),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tenancy import ledger
+from tenancy.calls import issue_calls_to_date
 from tests.tenancy.factories import SubleaseContractFactory
 
 
@@ -22,5 +22,5 @@ def running_contract(org_a, dispositif_a):
         charges=Decimal("50.00"),
         expected_housing_benefit=Decimal("250.00"),
     )
-    ledger.issue_calls_to_date(contract, today=datetime.date(2025, 6, 20))
+    issue_calls_to_date(contract, today=datetime.date(2025, 6, 20))
     return contract

@@ -8,6 +8,7 @@ from typing import Any
 from iml.codes import PaymentMethod
 from iml.rls import organisation_transaction
 from tenancy import ledger
+from tenancy.calls import issue_calls_to_date
 from tenancy.models import Amendment, LedgerEntry
 from tenancy.plans import plan_create
 from tests.factories import MembershipFactory
@@ -25,7 +26,7 @@ def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
     )
     user = MembershipFactory(organisation=organisation, role="regisseur").user
     with organisation_transaction(organisation):
-        ledger.issue_calls_to_date(contract)
+        issue_calls_to_date(contract)
         payment = ledger.payment_record(contract=contract, date=datetime.date(2025, 2, 3),
                                         amount="100", method=PaymentMethod.ESPECES,
                                         by=user)  # fmt: skip

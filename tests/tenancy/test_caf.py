@@ -15,8 +15,9 @@ from freezegun import freeze_time
 from iml.codes import LedgerKind
 from iml.models import Role
 from tenancy import ledger, owners
+from tenancy.calls import issue_rent_calls
 from tenancy.models import LedgerEntry
-from tenancy.selectors import contract_balance
+from tenancy.money import contract_balance
 from tests.households.factories import PersonFactory
 from tests.tenancy.factories import SubleaseContractFactory
 
@@ -63,7 +64,7 @@ def june(org_a, dispositif_a):
     contract(org_a, dispositif_a, "C-NONE", expected_housing_benefit=E("0"))
     contract(org_a, dispositif_a, "C-JULY", start_date=D(2025, 7, 1))
     contract(org_a, dispositif_a, "C-MAY", start_date=D(2025, 1, 1), actual_end_date=D(2025, 6, 1))
-    ledger.issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
+    issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
     return made
 
 

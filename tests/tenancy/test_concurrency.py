@@ -49,7 +49,8 @@ def test_two_payments_recorded_at_the_same_time_are_both_kept():
     def first():
         with organisation_transaction(org):
             ledger.payment_record(contract=contract, date=D(2025, 6, 2), amount="100",
-                                  method=PaymentMethod.ESPECES, by=user)  # fmt: skip
+                                  method=PaymentMethod.ESPECES, by=user,
+                                  confirmed=True)  # fmt: skip
             first_written.set()
             threading.Event().wait(0.5)  # still uncommitted while the second one writes
 
@@ -57,7 +58,8 @@ def test_two_payments_recorded_at_the_same_time_are_both_kept():
         first_written.wait(10)
         with organisation_transaction(org):
             ledger.payment_record(contract=contract, date=D(2025, 6, 2), amount="50",
-                                  method=PaymentMethod.CHEQUE, by=user)  # fmt: skip
+                                  method=PaymentMethod.CHEQUE, by=user,
+                                  confirmed=True)  # fmt: skip
 
     assert run_together(first, second) == []
     with organisation_transaction(org):
@@ -84,3 +86,41 @@ def test_two_rent_call_jobs_at_the_same_time_issue_each_call_once():
     assert sum(issued) == 20
     with organisation_transaction(org):
         assert LedgerEntry.objects.filter(kind=LedgerKind.APPEL).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_form_posted_twice_at_the_same_instant_records_once():
+    """A double click: two requests with the same form key, on two connections. The second
+    waits for the first to commit, then leads to its receipt."""
+    import uuid
+
+    from iml.submissions import run_once
+
+    org = OrganisationFactory(slug="concurrent-once")
+    contract = SubleaseContractFactory(organisation=org, start_date=D(2025, 1, 1))
+    user = MembershipFactory(organisation=org).user
+    key, start, outcomes = uuid.uuid4(), threading.Barrier(2), []
+
+    def post():
+        start.wait(10)
+        with organisation_transaction(org):
+            outcome = run_once(
+                key=key,
+                action=lambda: ledger.payment_record(
+                    contract=contract,
+                    date=D(2025, 6, 2),
+                    amount="100",
+                    method=PaymentMethod.ESPECES,
+                    by=user,
+                    confirmed=True,
+                ),
+                url_of=lambda entry: f"/recu/{entry.public_id}",
+            )
+            threading.Event().wait(0.3)  # still uncommitted while the other one posts
+        outcomes.append(outcome)
+
+    assert run_together(post, post) == []
+    assert sorted(o.replayed for o in outcomes) == [False, True]
+    assert outcomes[0].url == outcomes[1].url
+    with organisation_transaction(org):
+        assert LedgerEntry.objects.filter(kind=LedgerKind.PAIEMENT).count() == 1

@@ -62,7 +62,7 @@ def call_of(contract, month) -> LedgerEntry:
 
 def pay(contract, day, amount, by, method=PaymentMethod.ESPECES, reference=""):
     return ledger.payment_record(contract=contract, date=day, amount=E(amount), method=method,
-                                 by=by, reference=reference)  # fmt: skip
+                                 by=by, reference=reference, confirmed=True)  # fmt: skip
 
 
 def pdf_text(response) -> str:

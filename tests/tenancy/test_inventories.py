@@ -17,7 +17,7 @@ from iml.codes import LedgerKind
 from iml.models import Role
 from tenancy import inventories
 from tenancy.models import Inventory, InventoryItem, InventoryKind, LedgerEntry, SubleaseContract
-from tenancy.selectors import contract_balance
+from tenancy.money import contract_balance
 from tests.factories import UserFactory
 from tests.households.factories import PersonFactory
 from tests.tenancy.samples_inventories import InventoryFactory, InventoryItemFactory

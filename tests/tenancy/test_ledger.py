@@ -12,8 +12,9 @@ from freezegun import freeze_time
 from iml.codes import LedgerKind, PaymentMethod
 from iml.rls import organisation_transaction
 from tenancy import ledger
+from tenancy.calls import issue_calls_to_date, issue_rent_calls
 from tenancy.models import LedgerEntry
-from tenancy.selectors import contract_balance, household_balance, with_balances
+from tenancy.money import contract_balance, household_balance, with_balances
 from tenancy.services import exit_with_contracts
 from tenancy.tasks import issue_monthly_rent_calls
 from tests.tenancy.factories import SubleaseContractFactory
@@ -38,7 +39,7 @@ def calls(contract):
 
 
 def test_proration_of_a_partial_first_month(contract):
-    issued = ledger.issue_rent_calls(
+    issued = issue_rent_calls(
         organisation_id=contract.organisation_id, months=[D(2025, 3, 1), D(2025, 4, 1)]
     )
     assert issued == 2
@@ -55,7 +56,7 @@ def test_proration_of_a_partial_first_month(contract):
 def test_proration_of_a_partial_last_month(contract):
     LedgerEntry.all_organisations.filter(contract=contract)  # no entries yet
     type(contract).objects.filter(pk=contract.pk).update(actual_end_date=D(2025, 6, 16))
-    ledger.issue_rent_calls(
+    issue_rent_calls(
         organisation_id=contract.organisation_id,
         months=[D(2025, 6, 1), D(2025, 7, 1)],
     )
@@ -74,7 +75,7 @@ def test_rent_calls_are_issued_once_however_often_the_job_runs(contract, org_b):
 
 
 def test_the_database_refuses_a_second_call_for_a_month(contract):
-    ledger.issue_rent_calls(organisation_id=contract.organisation_id, months=[D(2025, 4, 1)])
+    issue_rent_calls(organisation_id=contract.organisation_id, months=[D(2025, 4, 1)])
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(
             contract=contract, date=D(2025, 4, 2), kind=LedgerKind.APPEL, debit=E("450"),
@@ -84,7 +85,7 @@ def test_the_database_refuses_a_second_call_for_a_month(contract):
 
 @freeze_time("2025-06-20")
 def test_payment_gets_a_receipt_number_and_lowers_the_balance(contract, head_a):
-    ledger.issue_calls_to_date(contract)  # March (prorated), April, May, June
+    issue_calls_to_date(contract)  # March (prorated), April, May, June
     assert contract_balance(contract) == E("319.35") + 3 * E("450")
     first = ledger.payment_record(contract=contract, date=D(2025, 6, 20), amount="200,50",
                                   method=PaymentMethod.ESPECES, by=head_a.user)  # fmt: skip
@@ -125,7 +126,8 @@ def test_a_bad_payment_is_refused_in_french_and_writes_nothing(
 @freeze_time("2025-06-20")
 def test_reversal_cancels_an_entry_once_and_keeps_both(contract, head_a):
     payment = ledger.payment_record(contract=contract, date=D(2025, 6, 2), amount="450",
-                                    method=PaymentMethod.VIREMENT, by=head_a.user)  # fmt: skip
+                                    method=PaymentMethod.VIREMENT, by=head_a.user,
+                                    confirmed=True)  # fmt: skip
     assert contract_balance(contract) == E("-450")
     with pytest.raises(ValidationError, match="motif"):
         ledger.entry_reverse(entry=payment, date=D(2025, 6, 3), reason=" ", by=head_a.user)
@@ -142,7 +144,7 @@ def test_reversal_cancels_an_entry_once_and_keeps_both(contract, head_a):
 
 
 def test_the_ledger_is_append_only_in_the_database(contract):
-    ledger.issue_rent_calls(organisation_id=contract.organisation_id, months=[D(2025, 4, 1)])
+    issue_rent_calls(organisation_id=contract.organisation_id, months=[D(2025, 4, 1)])
     entry = LedgerEntry.objects.get()
     for statement in (
         "UPDATE tenancy_ledgerentry SET debit = 1 WHERE id = %s",
@@ -170,17 +172,40 @@ def test_the_database_checks_the_sides_of_an_entry(contract):
 
 
 @freeze_time("2025-06-20")
-def test_exit_mid_month_credits_the_days_after_departure(contract, head_a):
-    ledger.issue_calls_to_date(contract)
+def test_exit_mid_month_calls_the_exit_month_again_for_the_days_lived(contract, head_a):
+    issue_calls_to_date(contract)
     household = contract.household
     exit_with_contracts(household=household, exit_date=D(2025, 6, 11),
                         destination="logement_social", by=head_a.user)  # fmt: skip
     contract.refresh_from_db()
     assert contract.actual_end_date == D(2025, 6, 11)
-    credit = LedgerEntry.objects.get(contract=contract, kind=LedgerKind.REGULARISATION)
-    # June called in full (450); 10 days of 30 are owed (133.33 + 16.67 = 150): 300 back.
-    assert credit.credit == E("300.00")
+    assert not LedgerEntry.objects.filter(kind=LedgerKind.REGULARISATION).exists()
+    june = LedgerEntry.objects.filter(contract=contract, period=D(2025, 6, 1)).order_by("pk")
+    first, reversal, again = june
+    # June called in full (450), reversed on the call's date, called again for 10 days of
+    # 30: 400 * 10 / 30 = 133.33 and 50 * 10 / 30 = 16.67.
+    assert (first.kind, first.debit) == ("appel", E("450.00"))
+    assert (reversal.kind, reversal.reverses, reversal.credit, reversal.date) == (
+        "annulation",
+        first,
+        E("450.00"),
+        first.date,
+    )
+    assert (again.kind, again.replaces, again.rent_part, again.charges_part) == (
+        "appel",
+        first,
+        E("133.33"),
+        E("16.67"),
+    )
     assert contract_balance(contract) == E("319.35") + 2 * E("450") + E("150.00")
+
+
+def test_a_rent_call_is_not_reversed_by_hand(contract, head_a):
+    issue_rent_calls(organisation_id=contract.organisation_id, months=[D(2025, 4, 1)])
+    call = LedgerEntry.objects.get()
+    assert not ledger.can_reverse(call)
+    with pytest.raises(ValidationError, match="suit le contrat"):
+        ledger.entry_reverse(entry=call, date=D(2025, 4, 2), reason="x", by=head_a.user)
 
 
 @freeze_time("2025-06-20")
@@ -205,7 +230,7 @@ def test_balances_of_a_page_of_households_in_one_query(
         )
         for _ in range(3)
     ]
-    ledger.issue_rent_calls(organisation_id=org_a.pk, months=[D(2025, 1, 1), D(2025, 2, 1)])
+    issue_rent_calls(organisation_id=org_a.pk, months=[D(2025, 1, 1), D(2025, 2, 1)])
     from households.models import Household
 
     with django_assert_num_queries(1):

@@ -18,7 +18,8 @@ from freezegun import freeze_time
 from iml.codes import LedgerKind, ManagementMode, PaymentMethod
 from iml.models import Role
 from tenancy import ledger, owners
-from tenancy.models import LandlordPayment, LedgerEntry
+from tenancy.calls import calls_resync, issue_rent_calls
+from tenancy.models import LandlordPayment, LedgerEntry, SubleaseContract
 from tests.housing.factories import HousingUnitFactory, MainLeaseFactory, RoomFactory
 from tests.tenancy.factories import SubleaseContractFactory
 
@@ -79,7 +80,7 @@ def vacant(org_a, dispositif_a):
     housing_unit = unit(org_a, dispositif_a, "U-VAC")
     main_lease = lease(org_a, housing_unit)
     contract(org_a, housing_unit, start_date=D(2025, 6, 11))
-    ledger.issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
+    issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
     return main_lease
 
 
@@ -136,7 +137,7 @@ def test_a_shared_flat_with_one_room_let(org_a, dispositif_a):
     RoomFactory(organisation=org_a, unit=flat, label="Chambre B")
     lease(org_a, flat, rent=E("600.00"), charges=E("60.00"))
     contract(org_a, flat, room=first, rent=E("300.00"), charges=E("30.00"))
-    ledger.issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
+    issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
     row = rows()["U-COLOC"]
     assert (row.room_count, row.spaces) == (2, 2)
     # Room-days: 2 rooms x 30 days, one room let all month.
@@ -155,8 +156,11 @@ def test_a_whole_shared_flat_let_to_one_household_has_no_vacancy(org_a, disposit
 
 
 def test_a_reversed_rent_call_is_not_counted_as_called(vacant, head_a):
-    call = LedgerEntry.objects.get(kind=LedgerKind.APPEL)
-    ledger.entry_reverse(entry=call, date=D(2025, 6, 12), reason="Erreur", by=head_a.user)
+    # The household never came: its contract ends on its first day, recorded late.
+    contract = SubleaseContract.objects.get()
+    SubleaseContract.objects.filter(pk=contract.pk).update(actual_end_date=contract.start_date)
+    calls_resync(contract=contract, by=head_a.user, reason="Entrée annulée", today=D(2025, 6, 20))
+    assert LedgerEntry.objects.filter(kind=LedgerKind.ANNULATION).count() == 1
     assert rows()["U-VAC"].called == 0
 
 
@@ -165,7 +169,7 @@ def test_calls_count_once_when_two_leases_share_a_month(org_a, dispositif_a):
     lease(org_a, housing_unit, end_date=D(2025, 6, 16))
     lease(org_a, housing_unit, start_date=D(2025, 6, 16), rent=E("600.00"), charges=E("0"))
     contract(org_a, housing_unit)
-    ledger.issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
+    issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
     first, second = owners.owner_leases(JUNE)
     assert (first.owed, first.called, first.vacant_days) == (E("275.00"), 0, 0)
     assert (second.owed, second.called, second.vacant_days) == (E("300.00"), E("450.00"), 0)
@@ -223,7 +227,7 @@ def test_the_statement_runs_a_constant_number_of_queries(
             lease=more, period=JUNE, paid_on=JUNE, amount="100", method="virement",
             by=head_a.user,
         )  # fmt: skip
-    ledger.issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
+    issue_rent_calls(organisation_id=org_a.pk, months=[JUNE])
     with django_assert_max_num_queries(baseline):
         response = regisseur.get(STATEMENT)
     assert response.context["page"].paginator.count == 6

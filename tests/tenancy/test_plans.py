@@ -11,6 +11,7 @@ from freezegun import freeze_time
 
 from iml.codes import PaymentMethod, RepaymentPlanStatus
 from tenancy import ledger
+from tenancy.calls import issue_rent_calls
 from tenancy.models import RepaymentPlan
 from tenancy.plans import plan_break, plan_create, plan_schedule
 
@@ -75,7 +76,7 @@ def test_instalments_are_honoured_or_missed_by_the_balance_at_their_due_date(
         plan = plan_create(contract=running_contract, signed_on=D(2025, 6, 20),
                            instalment="600", first_due_date=D(2025, 7, 10),
                            by=head_a.user)  # fmt: skip
-    ledger.issue_rent_calls(organisation_id=running_contract.organisation_id,
+    issue_rent_calls(organisation_id=running_contract.organisation_id,
                             months=[D(2025, 7, 1), D(2025, 8, 1)])  # fmt: skip
     # July: residual rent 450 + instalment 600 paid by the 10th → honoured.
     pay(running_contract, D(2025, 7, 8), "1050", head_a.user)
@@ -115,3 +116,69 @@ def test_a_broken_plan_is_closed_with_its_reason_and_a_new_one_may_follow(runnin
         plan_break(plan=plan, on=D(2025, 6, 20), reason="x", by=head_a.user)
     plan_create(contract=running_contract, signed_on=D(2025, 6, 20), instalment="900",
                 first_due_date=D(2025, 7, 10), by=head_a.user)  # fmt: skip
+
+
+# --- Plans follow the ledger both ways --------------------------------------------------------
+
+
+@freeze_time("2025-06-20")
+def test_reversing_the_payment_that_settled_a_plan_reopens_it(running_contract, head_a, client):
+    # Debt 1 669.35 at signature; instalments of 600 from 1 July.
+    plan = plan_create(contract=running_contract, signed_on=D(2025, 6, 20), instalment="600",
+                       first_due_date=D(2025, 7, 1), by=head_a.user)  # fmt: skip
+    settling = pay(running_contract, D(2025, 6, 20), "1669.35", head_a.user)
+    plan.refresh_from_db()
+    assert (plan.status, plan.closed_on) == (RepaymentPlanStatus.SOLDE, D(2025, 6, 20))
+    ledger.entry_reverse(entry=settling, date=D(2025, 6, 20), reason="Chèque sans provision",
+                         by=head_a.user)  # fmt: skip
+    plan.refresh_from_db()
+    assert plan.status == RepaymentPlanStatus.ACTIF and plan.closed_on is None
+    assert "Rouvert le 20/06/2025" in plan.note
+    # The dashboard counts it among the active plans again.
+    assert RepaymentPlan.objects.filter(status=RepaymentPlanStatus.ACTIF).count() == 1
+    with freeze_time("2025-07-02"):
+        states = [s.status for s in plan_schedule(plan)]
+    assert states == ["impayee", "a_venir", "a_venir"]
+    # Paid again: settled again.
+    pay(running_contract, D(2025, 6, 20), "1669.35", head_a.user)
+    plan.refresh_from_db()
+    assert plan.status == RepaymentPlanStatus.SOLDE
+
+
+@freeze_time("2025-06-20")
+def test_a_reversed_payment_that_settled_nothing_leaves_the_plan_settled(running_contract, head_a):
+    """A new debt after the plan was settled is not the plan's: it stays settled."""
+    plan = plan_create(contract=running_contract, signed_on=D(2025, 6, 20), instalment="600",
+                       first_due_date=D(2025, 7, 1), by=head_a.user)  # fmt: skip
+    pay(running_contract, D(2025, 6, 20), "1669.35", head_a.user)
+    with freeze_time("2025-07-20"):
+        issue_rent_calls(organisation_id=running_contract.organisation_id, months=[D(2025, 7, 1)])
+        later = ledger.payment_record(contract=running_contract, date=D(2025, 7, 15),
+                                      amount="100", method=PaymentMethod.ESPECES,
+                                      by=head_a.user)  # fmt: skip
+        ledger.entry_reverse(entry=later, date=D(2025, 7, 16), reason="Erreur de ménage",
+                             by=head_a.user)  # fmt: skip
+    plan.refresh_from_db()
+    assert plan.status == RepaymentPlanStatus.SOLDE
+
+
+@freeze_time("2025-06-20")
+def test_a_broken_plan_stays_broken_whatever_the_ledger(running_contract, head_a):
+    plan = plan_create(contract=running_contract, signed_on=D(2025, 6, 20), instalment="600",
+                       first_due_date=D(2025, 7, 1), by=head_a.user)  # fmt: skip
+    plan_break(plan=plan, on=D(2025, 6, 20), reason="Rupture", by=head_a.user)
+    pay(running_contract, D(2025, 6, 20), "1669.35", head_a.user)
+    plan.refresh_from_db()
+    assert plan.status == RepaymentPlanStatus.ROMPU
+
+
+@freeze_time("2025-06-20")
+def test_a_bounced_payment_honours_no_instalment(running_contract, head_a):
+    """Instalments are judged on the corrected balance: a payment reversed later did not
+    honour the instalment it seemed to."""
+    plan = plan_create(contract=running_contract, signed_on=D(2025, 6, 1), instalment="600",
+                       first_due_date=D(2025, 6, 10), by=head_a.user)  # fmt: skip
+    payment = pay(running_contract, D(2025, 6, 5), "600", head_a.user)
+    assert next(s.status for s in plan_schedule(plan)) == "honoree"
+    ledger.entry_reverse(entry=payment, date=D(2025, 6, 18), reason="Rejet", by=head_a.user)
+    assert next(s.status for s in plan_schedule(plan)) == "impayee"

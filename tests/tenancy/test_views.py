@@ -11,9 +11,10 @@ from freezegun import freeze_time
 from iml.codes import LedgerKind, PaymentMethod, PersonRole, RepaymentPlanStatus
 from iml.models import Role
 from tenancy import ledger
+from tenancy.calls import issue_calls_to_date
 from tenancy.models import Amendment, LedgerEntry, RepaymentPlan
+from tenancy.money import contract_balance
 from tenancy.plans import plan_create
-from tenancy.selectors import contract_balance
 from tenancy.views import contracts as views
 from tests.conftest import login
 from tests.households.factories import PersonFactory
@@ -41,7 +42,7 @@ TODAY = D(2025, 6, 20)
 
 def pay(contract, user, amount="100", method=PaymentMethod.ESPECES, day=TODAY):
     return ledger.payment_record(contract=contract, date=day, amount=amount, method=method,
-                                 by=user)  # fmt: skip
+                                 by=user, confirmed=True)  # fmt: skip
 
 
 # --- Lists and pages ------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def test_contract_list_query_count_does_not_grow(
     for count in (2, 12):
         while LedgerEntry.objects.count() < count * 6:  # entries make the balances non-trivial
             c = SubleaseContractFactory(organisation=org_a, unit__dispositif=dispositif_a)
-            ledger.issue_calls_to_date(c)
+            issue_calls_to_date(c)
         with django_assert_max_num_queries(10):
             assert client.get(url).status_code == 200
 
@@ -132,6 +133,55 @@ def test_payment_entry_records_and_gives_the_receipt(client, contract, members_a
     assert contract_balance(contract) == E("1418.85")
 
 
+def test_the_same_payment_form_posted_twice_records_once(client, contract, members_a):
+    login(client, members_a[Role.REGISSEUR])
+    url = f"{reverse('tenancy:payment_entry')}?contrat={contract.public_id}"
+    page = client.get(url)
+    key = page.context["form"]["submission_key"].value()
+    assert f'value="{key}"' in page.content.decode()
+    data = {"amount": "100", "method": "especes", "date": "2025-06-20", "submission_key": key}
+    first = client.post(url, data)
+    second = client.post(url, data, follow=True)  # back, then send again; or a double click
+    assert LedgerEntry.objects.filter(kind=LedgerKind.PAIEMENT).count() == 1
+    assert second.redirect_chain[-1][0] == first.url  # the same receipt
+    assert "déjà été envoyé" in second.content.decode()
+    # A new form (a new key) records a new payment.
+    data["submission_key"] = client.get(url).context["form"]["submission_key"].value()
+    client.post(url, data)
+    assert LedgerEntry.objects.filter(kind=LedgerKind.PAIEMENT).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [("1669,36", "dépasse ce que le ménage doit"), ("2000", "excédent de 330,65")],
+)
+def test_a_payment_above_the_debt_asks_for_a_confirmation(
+    client, contract, members_a, amount, message
+):
+    login(client, members_a[Role.REGISSEUR])
+    url = f"{reverse('tenancy:payment_entry')}?contrat={contract.public_id}"
+    data = {"amount": amount, "method": "virement", "date": "2025-06-20"}
+    body = client.post(url, data).content.decode()
+    assert message in body and 'name="confirmed"' in body and 'type="checkbox"' in body
+    assert not LedgerEntry.objects.filter(kind=LedgerKind.PAIEMENT).exists()
+    client.post(url, {**data, "confirmed": "on"})
+    assert LedgerEntry.objects.filter(kind=LedgerKind.PAIEMENT).count() == 1
+
+
+def test_a_payment_on_an_account_that_owes_nothing_asks_for_a_confirmation(
+    client, contract, members_a
+):
+    pay(contract, members_a[Role.REGISSEUR].user, amount="1669,35")
+    login(client, members_a[Role.REGISSEUR])
+    url = f"{reverse('tenancy:payment_entry')}?contrat={contract.public_id}"
+    data = {"amount": "50", "method": "especes", "date": "2025-06-20"}
+    body = client.post(url, data).content.decode()
+    assert "n’est pas débiteur" in body
+    assert LedgerEntry.objects.filter(kind=LedgerKind.PAIEMENT).count() == 1
+    client.post(url, {**data, "confirmed": "on"})
+    assert contract_balance(contract) == E("-50.00")
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -177,7 +227,7 @@ def test_cash_journal_totals_by_method_with_reversals(client, contract, members_
                          by=user)  # fmt: skip
     login(client, members_a[Role.REGISSEUR])
     response = client.get(reverse("tenancy:cash_journal"), {"date": "2025-06-20"})
-    by_method = dict(response.context["by_method"])
+    by_method = {m.label: m.total for m in response.context["by_method"]}
     assert by_method == {"espèces": E("140.50"), "chèque": E("0.00")}
     assert response.context["total"] == E("140.50")
     assert "annulation du reçu 2025-00003" in response.content.decode()
@@ -281,7 +331,7 @@ def test_plan_list_query_count_does_not_grow(
     login(client, members_a[Role.HEAD])
     for n in range(6):
         c = SubleaseContractFactory(organisation=org_a, unit__dispositif=dispositif_a)
-        ledger.issue_calls_to_date(c)
+        issue_calls_to_date(c)
         plan_create(contract=c, signed_on=D(2025, 6, 20), instalment="100",
                     first_due_date=D(2025, 7, 10), by=members_a[Role.HEAD].user)  # fmt: skip
         if n in (0, 5):
@@ -340,8 +390,9 @@ def test_dashboard_shows_debts_and_todays_takings(client, contract, members_a, o
     pay(contract, members_a[Role.REGISSEUR].user, "69,35")
     login(client, members_a[Role.REGISSEUR])
     cards = {card.label: card.value for card in client.get("/").context["counts"]}
-    assert cards["Ménages en dette"] == 1 and cards["Impayés (€)"] == 1600
-    assert cards["Encaissé aujourd’hui (€)"] == 69
+    assert cards["Ménages en dette"] == 1
+    assert cards["Impayés (soldes débiteurs)"] == E("1600.00")
+    assert cards["Encaissé aujourd’hui"] == E("69.35")
     login(client, members_a[Role.SOCIAL_WORKER])
     cards = {card.label for card in client.get("/").context["counts"]}
     assert "Ménages en dette" in cards and "Encaissé aujourd’hui (€)" not in cards
