@@ -93,6 +93,23 @@ class ChargeForm(forms.Form):
     }
 
 
+def euros_field(label: str) -> forms.DecimalField:
+    """Euros, zero allowed, typed the French way ("12,50")."""
+    return forms.DecimalField(
+        label=label, min_value=0, max_digits=8, decimal_places=2, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )  # fmt: skip
+
+
+class TermsCorrectionForm(forms.Form):
+    rent = euros_field("Loyer mensuel (€)")
+    charges = euros_field("Charges mensuelles (€)")
+    expected_housing_benefit = euros_field("Aide au logement attendue (€)")
+    reason = forms.CharField(
+        label="Motif", max_length=200, help_text="Ex. loyer mal saisi à l’entrée."
+    )
+
+
 class ReversalForm(forms.Form):
     date = today_field("Date de l’annulation")
     reason = forms.CharField(

@@ -18,7 +18,7 @@ from housing.models import HousingUnit, Room
 from housing.services import unit_return
 from iml.codes import ExitDestination, Parc, UnitReturnReason
 from iml.models import User
-from tenancy.calls import calls_resync, issue_calls_to_date
+from tenancy.calls import CallChanges, calls_resync, issue_calls_to_date
 from tenancy.models import Amendment, SubleaseContract
 from tenancy.plans import plans_follow
 
@@ -158,6 +158,48 @@ def exit_reason(exit_date: datetime.date, today: datetime.date) -> str:
         f"Sortie le {exit_date:%d/%m/%Y} : appel recalculé sur les jours occupés "
         f"(enregistrée le {today:%d/%m/%Y})"
     )
+
+
+@transaction.atomic
+def contract_terms_correct(
+    *,
+    contract: SubleaseContract,
+    rent: Decimal,
+    charges: Decimal,
+    expected_housing_benefit: Decimal,
+    reason: str,
+    by: User,
+) -> CallChanges:
+    """Correct amounts typed wrong at admission: the contract takes the new rent, charges and
+    expected housing benefit from its start (the change is kept in its history), and every
+    month already called is called again for the new amounts (``calls_resync``)."""
+    contract = SubleaseContract.objects.select_for_update().get(pk=contract.pk)
+    if not reason.strip():
+        raise ValidationError({"reason": "Indiquez pourquoi le loyer est corrigé."})
+    for field, value in (("rent", rent), ("charges", charges)):
+        if value is None or value < 0:
+            raise ValidationError({field: "Le montant ne peut pas être négatif."})
+    if rent + charges <= 0:
+        raise ValidationError({"rent": "Le loyer et les charges ne peuvent pas être tous nuls."})
+    if expected_housing_benefit is None or expected_housing_benefit < 0:
+        raise ValidationError({"expected_housing_benefit": "Le montant ne peut pas être négatif."})
+    new = (rent, charges, expected_housing_benefit)
+    if new == (contract.rent, contract.charges, contract.expected_housing_benefit):
+        raise ValidationError("Ces montants sont déjà ceux du contrat : rien à corriger.")
+    contract.rent, contract.charges, contract.expected_housing_benefit = new
+    amounts = ["rent", "charges", "expected_housing_benefit"]
+    contract.full_clean(
+        exclude=[f.name for f in SubleaseContract._meta.fields if f.name not in amounts],
+        validate_unique=False,
+    )
+    contract.save(update_fields=amounts)
+    changes = calls_resync(
+        contract=contract,
+        by=by,
+        reason=f"Loyer corrigé le {timezone.localdate():%d/%m/%Y} : {reason.strip()}",
+    )
+    plans_follow(contract=contract)
+    return changes
 
 
 def current_end(contract: SubleaseContract) -> datetime.date:

@@ -45,6 +45,7 @@ from tenancy.forms import (
     RenewalForm,
     ReversalForm,
     SlideForm,
+    TermsCorrectionForm,
 )
 from tenancy.models import Amendment, LedgerEntry, RepaymentPlan, SubleaseContract
 from tenancy.money import balance_subquery, contract_balance, household_balance
@@ -364,6 +365,38 @@ def entry_reverse(request: HttpRequest, entry: str) -> HttpResponse:
     )
 
 
+@member_required(MONEY_RECORDERS)
+def contract_terms(request: HttpRequest, contract: str) -> HttpResponse:
+    obj = _contract(contract)
+    form = TermsCorrectionForm(
+        request.POST or None,
+        initial={
+            "rent": obj.rent,
+            "charges": obj.charges,
+            "expected_housing_benefit": obj.expected_housing_benefit,
+        },
+    )
+    return submit_form(
+        request,
+        form,
+        lambda data: services.contract_terms_correct(contract=obj, by=request.user, **data),
+        lambda changes: (
+            f"Loyer corrigé : {changes.reversed} appel(s) annulé(s), "
+            f"{changes.issued} appel(s) émis aux nouveaux montants."
+        ),
+        obj.get_absolute_url(),
+        FORM_PAGE,
+        {
+            "title": f"Corriger le loyer — contrat {obj.reference}",
+            "intro": "Pour un montant mal saisi à l’entrée : le contrat prend les nouveaux "
+            "montants depuis son début, et chaque mois déjà appelé est annulé puis appelé à "
+            "nouveau (le compte garde les deux écritures).",
+            "submit_label": "Corriger et appeler à nouveau",
+            "cancel_url": obj.get_absolute_url(),
+        },
+    )
+
+
 # --- Renewals and the sliding lease ---------------------------------------------------------
 
 
@@ -503,6 +536,7 @@ urlpatterns = [
     path("contrats/<uuid:contract>/", contract_detail, name="contract_detail"),
     path("contrats/<uuid:contract>/ecriture/", charge_create, name="charge_create"),
     path("contrats/<uuid:contract>/avenant/", contract_renew, name="contract_renew"),
+    path("contrats/<uuid:contract>/loyer/", contract_terms, name="contract_terms"),
     path("contrats/<uuid:contract>/glissement/", contract_slide, name="contract_slide"),
     path("contrats/<uuid:contract>/plan/", plan_create, name="plan_create"),
     path("menages/<uuid:household>/compte/", household_account, name="household_account"),

@@ -24,6 +24,9 @@ PAGES = {
         "/alertes/",
     ],
     "regisseur@alpha.example": [
+        "/",
+        "/location/contrats/?dette=1",
+        "/location/contrats/?etat=tous&debiteur=1",
         "/location/encaissement/",
         "/location/encaissement/?contrat={contract_id}",
         "/location/journal-de-caisse/",

@@ -94,6 +94,35 @@ def test_regisseur_records_a_cash_payment_by_keyboard(journey, world):
     j.shot("solde du contrat")
 
 
+def test_a_payment_above_the_debt_is_confirmed_and_sent_twice_records_once(audit_journey, world):
+    j, page = audit_journey, audit_journey.page
+    contract = world["contract"]
+    with organisation_transaction(world["org"]):
+        owed = contract_balance(contract)
+    j.login("regisseur@alpha.example")
+    j.goto(f"/location/encaissement/?contrat={contract.public_id}")
+    page.fill("input[name=amount]", "5000")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "dépasse ce que le ménage doit" in page.inner_text("main")
+    assert j.accessibility_violations() == []
+    j.shot("confirmation demandee")
+    with organisation_transaction(world["org"]):
+        assert not LedgerEntry.objects.filter(kind="paiement").exists()
+    page.check("input[name=confirmed]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert "reçu n°" in page.inner_text("main")
+    # Back to the filled form, and sent again: the first receipt, nothing more.
+    page.go_back()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert "déjà été envoyé" in page.inner_text("main")
+    with organisation_transaction(world["org"]):
+        assert LedgerEntry.objects.filter(kind="paiement").count() == 1
+        assert contract_balance(contract) == owed - Decimal("5000")
+
+
 def test_an_overlapping_contract_is_refused_in_french(journey, world):
     j, page = journey, journey.page
     j.login("regisseur@alpha.example")

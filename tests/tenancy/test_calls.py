@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from freezegun import freeze_time
 
 from iml.codes import LedgerKind
@@ -245,3 +246,31 @@ def test_the_repair_command_counts_then_repairs_then_changes_nothing(contract, h
     assert all(
         " : 0 contrat(s) corrigé(s)" in line for line in capsys.readouterr().out.split("\n")[:-1]
     )
+
+
+# --- A rent corrected after months were called ------------------------------------------------
+
+
+@freeze_time("2025-06-20")
+def test_a_corrected_rent_calls_every_month_again(client, contract, members_a):
+    issue_calls_to_date(contract)
+    client.force_login(members_a["regisseur"].user)
+    url = reverse("tenancy:contract_terms", args=[contract.public_id])
+    assert 'value="400,00"' in client.get(url).content.decode()
+    response = client.post(url, {"rent": "380,00", "charges": "50", "reason": "",
+                                 "expected_housing_benefit": "0"})  # fmt: skip
+    assert "Ce champ est obligatoire" in response.content.decode()
+    ok = client.post(url, {"rent": "380,00", "charges": "50", "expected_housing_benefit": "0",
+                      "reason": "Loyer mal saisi à l’entrée"})  # fmt: skip
+    assert ok.status_code == 302, ok.content.decode()[-3000:]
+    contract.refresh_from_db()
+    assert contract.rent == E("380.00")
+    # March (22 days of 31) to June, all called again at 380 + 50.
+    assert live_calls(contract) == expected_calls(contract, D(2025, 6, 20))
+    assert live_calls(contract)[D(2025, 4, 1)] == E("430.00")
+    assert LedgerEntry.objects.filter(kind=LedgerKind.ANNULATION).count() == 4
+    body = client.post(url, {"rent": "380", "charges": "50", "expected_housing_benefit": "0",
+                             "reason": "encore"}).content.decode()  # fmt: skip
+    assert "rien à corriger" in body
+    client.force_login(members_a["social_worker"].user)
+    assert client.get(url).status_code == 403
