@@ -179,7 +179,10 @@ FROM (
         count(*) FILTER (WHERE exit_date BETWEEN %(start)s AND %(end)s
                          AND exit_destination = '') AS no_destination,
         count(*) FILTER (WHERE withdrawal_date BETWEEN %(start)s AND %(end)s
-                         AND withdrawal_reason = '') AS no_reason
+                         AND withdrawal_reason = '') AS no_reason,
+        count(*) FILTER (WHERE (entry_date BETWEEN %(start)s AND %(end)s
+                                OR withdrawal_date BETWEEN %(start)s AND %(end)s)
+                         AND orientation_date IS NULL) AS no_orientation
     FROM h
 ) AS t
 CROSS JOIN LATERAL (VALUES
@@ -193,7 +196,8 @@ CROSS JOIN LATERAL (VALUES
     (ARRAY['orientations', 'pending_at_end'], t.pending),
     (ARRAY['gaps', 'orienting_structure'], t.no_structure),
     (ARRAY['gaps', 'exit_destination'], t.no_destination),
-    (ARRAY['gaps', 'withdrawal_reason'], t.no_reason)
+    (ARRAY['gaps', 'withdrawal_reason'], t.no_reason),
+    (ARRAY['gaps', 'orientation_date'], t.no_orientation)
 ) AS v(path, n)
 UNION ALL
 SELECT ARRAY['orientations', 'withdrawn', COALESCE(NULLIF(withdrawal_reason, ''), 'inconnu')],

@@ -89,7 +89,7 @@ def waiting_list(today: datetime.date | None = None) -> QuerySet[Household]:
                 output_field=IntegerField(),
             )
         )
-        .order_by("orientation_date", "pk")
+        .order_by(F("orientation_date").asc(nulls_last=True), "pk")
     )
 
 

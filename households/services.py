@@ -196,7 +196,7 @@ def household_withdraw(
     household = _lock(household)
     _require_status(household, [HouseholdStatus.ORIENTED], "retirer de la liste d’attente")
     _not_in_future(withdrawal_date, "withdrawal_date", "de retrait")
-    if withdrawal_date < household.orientation_date:
+    if household.orientation_date and withdrawal_date < household.orientation_date:
         raise ValidationError({"withdrawal_date": "Le retrait ne peut pas précéder l’orientation."})
     if reason not in WithdrawalReason.values:
         raise ValidationError({"reason": "Motif de retrait inconnu."})
@@ -220,7 +220,7 @@ def household_admit(*, household: Household, entry_date: datetime.date, by: User
     household = _lock(household)
     _require_status(household, [HouseholdStatus.ORIENTED], "admettre ce ménage")
     _not_in_future(entry_date, "entry_date", "d’entrée")
-    if entry_date < household.orientation_date:
+    if household.orientation_date and entry_date < household.orientation_date:
         raise ValidationError({"entry_date": "L’entrée ne peut pas précéder l’orientation."})
     if not household.persons.exists():
         raise ValidationError("Le ménage n’a aucune personne : complétez sa composition.")

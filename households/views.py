@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -59,7 +59,9 @@ def _person(public_id) -> Person:
 
 @member_required(HOUSEHOLD_VIEWERS)
 def household_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.households_for_list().order_by("-orientation_date", "-pk")
+    queryset = selectors.households_for_list().order_by(
+        F("orientation_date").desc(nulls_last=True), "-pk"
+    )
     filterset = HouseholdFilter(request.GET or None, queryset=queryset, request=request)
     households = filterset.qs if filterset.is_bound else queryset
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))

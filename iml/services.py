@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from iml.models import Dispositif, Membership, Organisation, Role, User
+from iml.scoping import organisation_context
+
+# What other apps do when a person joins (or rejoins) a team, (membership=) -> None: the
+# history that names their e-mail becomes theirs (the core app does not import them).
+MEMBER_JOINED_HOOKS = ["support.staff.link_history"]
+
+
+def _member_joined(membership: Membership) -> None:
+    with organisation_context(membership.organisation):
+        for hook in MEMBER_JOINED_HOOKS:
+            import_string(hook)(membership=membership)
 
 
 def _other_active_admins(membership: Membership) -> bool:
@@ -46,6 +58,7 @@ def member_invite(
     membership.invited_by = invited_by
     membership.full_clean()
     membership.save()
+    _member_joined(membership)
 
     from iml.tasks import send_invitation
 
@@ -84,6 +97,7 @@ def member_deactivate(*, membership: Membership, by: User) -> Membership:
 def member_reactivate(*, membership: Membership, by: User) -> Membership:
     membership.is_active = True
     membership.save(update_fields=["is_active", "updated_at"])
+    _member_joined(membership)
     return membership
 
 

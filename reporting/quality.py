@@ -47,6 +47,7 @@ class Check:
 
 # What each gap is about, in French (the field's name on the record's page).
 FIELD_LABELS = {
+    "orientation_date": "date d’orientation SIAO non renseignée",
     "composition": "composition : aucun adulte dans le ménage",
     "resources": "ressources non renseignées",
     "prior_situation": "situation avant l’entrée non renseignée",
@@ -159,6 +160,10 @@ def _gap_conditions(scope: ReportScope) -> list[tuple[str, models.QuerySet, dict
     for group in d.GROUPS:
         without_adult |= d.q_group_without_adult(scope, group)
     household_gaps = {
+        # Entered or withdrawn in the period without an orientation date: the household
+        # counts in no orientation figure (never received, admitted nor pending).
+        "orientation_date": (d.q_household_entered(scope) | d.q_withdrawn_in(scope))
+        & Q(orientation_date__isnull=True),
         "composition": without_adult,
         # Resources: none recorded (else the earliest record would be used).
         "resources": in_groups & d.q_without_resources(),

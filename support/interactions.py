@@ -43,6 +43,7 @@ from support.models import (
     SupportContract,
     WorkshopParticipant,
 )
+from support.staff import staff_labels, with_membership
 from tenancy.models import Amendment, LedgerEntry, SubleaseContract
 from tenancy.money import balance_subquery, in_debt_contracts
 
@@ -77,7 +78,7 @@ def interaction_log(
         raise ValidationError({"kind": "Type d’échange inconnu."})
     if date > timezone.localdate():
         raise ValidationError({"date": "La date ne peut pas être dans le futur."})
-    if date < household.orientation_date:
+    if household.orientation_date and date < household.orientation_date:
         raise ValidationError(
             {
                 "date": "Le ménage n’était pas encore orienté "
@@ -261,13 +262,13 @@ def household_timeline(
             Interaction.objects.filter(household=household)
             .prefetch_related(
                 Prefetch("persons", queryset=Person.objects.order_by("first_name")),
-                Prefetch("staff", queryset=User.objects.order_by("first_name")),
+                Prefetch("staff", queryset=with_membership(User.objects.order_by("first_name"))),
             )
             .order_by("-date", "-pk")
         )
         for interaction in interactions:
             present = ", ".join(p.first_name for p in interaction.persons.all())
-            staff = ", ".join(u.get_full_name() for u in interaction.staff.all())
+            staff = ", ".join(staff_labels(interaction))
             domains = ", ".join(
                 str(SupportDomain(d).label) for d in interaction.domains if d in SupportDomain
             )
@@ -348,7 +349,7 @@ def household_timeline(
                     date=contract.signed_on,
                     kind=TimelineKind.SUPPORT,
                     title="Contrat d’accompagnement signé",
-                    detail=f"référent·e {contract.referent.get_full_name()}, jusqu’au "
+                    detail=f"référent·e {contract.referent_label}, jusqu’au "
                     f"{contract.initial_end_date:%d/%m/%Y}",
                     url=contract.get_absolute_url(),
                 )

@@ -54,9 +54,17 @@ class SupportContract(OrganisationOwned):
     )
     signed_on = models.DateField("signé le")
     initial_end_date = models.DateField("fin de la période initiale")
+    # Empty in imported history when no referent was recorded; ``referent_email`` keeps, as
+    # written, the e-mail of a referent who is no active member (``support.staff``).
     referent = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", verbose_name="référent·e"
+        USER,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="référent·e",
+        null=True,
+        blank=True,
     )
+    referent_email = models.CharField("référent·e hors équipe (e-mail)", max_length=254, blank=True)
     notes = models.TextField("observations", blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -83,10 +91,23 @@ class SupportContract(OrganisationOwned):
                 name="supportcontract_end_after_start",
                 violation_error_message="La fin de la période initiale doit suivre la signature.",
             ),
+            models.CheckConstraint(
+                condition=Q(referent__isnull=True) | Q(referent_email=""),
+                name="supportcontract_one_referent",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Contrat d’accompagnement du {self.signed_on:%d/%m/%Y}"
+
+    @property
+    def referent_label(self) -> str:
+        """The referent as pages and documents show it."""
+        if self.referent is not None:
+            return self.referent.get_full_name() or self.referent.email
+        if self.referent_email:
+            return f"{self.referent_email} (hors équipe)"
+        return "non renseigné·e"
 
     def get_absolute_url(self) -> str:
         return reverse("support:contract_detail", args=[self.public_id])
@@ -201,6 +222,15 @@ class Interaction(OrganisationOwned):
     )
     staff = models.ManyToManyField(
         USER, related_name="interactions", verbose_name="intervenants", through="InteractionStaff"
+    )
+    # E-mails of the people who took part and are no active member (imported history: a
+    # colleague who has left, a team not yet invited), kept as written; moved to ``staff``
+    # when the person joins the team (``support.staff``).
+    staff_emails = ArrayField(
+        models.CharField(max_length=254),
+        verbose_name="intervenant·es hors équipe (e-mails)",
+        default=list,
+        blank=True,
     )
     notes = models.TextField("notes confidentielles", blank=True)
     next_appointment = models.DateTimeField("prochain rendez-vous", null=True, blank=True)

@@ -214,7 +214,7 @@ def referral_create(
     today = timezone.localdate()
     if date > today:
         errors["date"] = "Une orientation ne peut pas être datée dans le futur."
-    elif date < household.orientation_date:
+    elif household.orientation_date and date < household.orientation_date:
         errors["date"] = (
             "Une orientation ne peut pas précéder l’orientation SIAO du ménage "
             f"({_d(household.orientation_date)})."

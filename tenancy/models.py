@@ -195,12 +195,15 @@ REPLACED_CALL_REVERSED = """
     -- Checked at commit, when the row-level-security setting may be another query's: read
     -- the new row's own organisation (which this transaction could write), then restore.
     PERFORM set_config('iml.organisation_id', NEW.organisation_id::text, true);
+    -- Both lookups by a unique index (the primary key; organisation and reversed entry),
+    -- which the planner takes even before a bulk import's rows have statistics.
     valid := EXISTS (
         SELECT 1 FROM tenancy_ledgerentry AS replaced
         WHERE replaced.id = NEW.replaces_id AND replaced.kind = 'appel'
           AND replaced.contract_id = NEW.contract_id AND replaced.period = NEW.period
           AND EXISTS (SELECT 1 FROM tenancy_ledgerentry AS reversal
-                      WHERE reversal.reverses_id = replaced.id)
+                      WHERE reversal.organisation_id = NEW.organisation_id
+                        AND reversal.reverses_id = replaced.id)
     );
     PERFORM set_config('iml.organisation_id', COALESCE(reading, ''), true);
     IF NOT valid THEN

@@ -37,6 +37,8 @@ FIRST_NAMES = ["Amina", "Bilal", "Chloé", "Dan", "Ève", "Farid", "Grace", "Hug
 LAST_NAMES = ["Haddad", "Martin", "Diallo", "Nguyen", "Bernard", "Petit", "Traoré", "Kaya"]
 NATIONALITIES = ["AF", "SD", "ER", "SY", "FR", "GN", "CD", "UA"]
 STAFF_EMAIL = "bench@iml.example"
+# A colleague who has left: named in the history, no member of the importing organisation.
+FORMER_COLLEAGUE = "ancienne.collegue@iml.example"
 
 
 @dataclass(frozen=True)
@@ -185,12 +187,13 @@ def _generate(out: _Writer, rng, total, window, end, today, shape: Shape) -> Non
 
 def _waiting(out, rng, ref, dispositifs, end, today, number) -> None:
     orientation = _months(end, -rng.randint(1, 10))
-    withdrawn = number % 3 == 0
+    withdrawn = number % 3 == 0 and _months(orientation, 1) <= today
+    # History as operators have it: a withdrawal whose reason nobody wrote down.
+    reason = "" if number % 21 == 0 else "sans_nouvelles"
     out.row("menages", ref, rng.choice(dispositifs), "", orientation.isoformat(), "",
             "rue", "false", "", "", "", "false", "",
-            _months(orientation, 1).isoformat() if withdrawn and _months(orientation, 1) <= today
-            else "",
-            "sans_nouvelles" if withdrawn and _months(orientation, 1) <= today else "")  # fmt: skip
+            _months(orientation, 1).isoformat() if withdrawn else "",
+            reason if withdrawn else "")  # fmt: skip
     out.row("personnes", f"{ref}-1", ref, rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES), "f",
             "1988-04-02", "referent", rng.choice(NATIONALITIES), "refugie", "", "")  # fmt: skip
 
@@ -198,7 +201,9 @@ def _waiting(out, rng, ref, dispositifs, end, today, number) -> None:
 def _household(out, rng, ref, space, entry, exit_, today, counter, present_persons, shape):
     pre = shape.prefix
     orientation = entry - datetime.timedelta(days=rng.randint(10, 90))
-    out.row("menages", ref, space["dispositif"], f"SIAO-{ref}", orientation.isoformat(),
+    # Some old files lost the orientation date: it stays empty (a data-quality gap).
+    oriented = "" if rng.random() < 0.02 else orientation.isoformat()
+    out.row("menages", ref, space["dispositif"], f"SIAO-{ref}", oriented,
             "CADA Le Pont", rng.choice(["asile", "rue", "tiers", "hebergement_generaliste"]),
             "false", entry.isoformat(), exit_.isoformat() if exit_ else "",
             rng.choice(["logement_social", "logement_prive", "tiers"]) if exit_ else "",
@@ -249,6 +254,9 @@ def _household(out, rng, ref, space, entry, exit_, today, counter, present_perso
         counter["entry"] += 1
         out.row("mouvements", f"{pre}E{counter['entry']:08d}", contract, month.isoformat(), "appel",
                 f"{rent + charges:.2f}", "", f"{month:%Y-%m}", "")  # fmt: skip
+        reversible = month + datetime.timedelta(days=3) <= today
+        if rng.random() < 0.005 and reversible:  # a call issued twice, the duplicate reversed
+            _reversed_call(out, counter, pre, contract, month, rent + charges)
         caf_day = month + datetime.timedelta(days=4)
         if caf_day <= today:
             counter["entry"] += 1
@@ -276,6 +284,9 @@ def _household(out, rng, ref, space, entry, exit_, today, counter, present_perso
                         (pay_day + datetime.timedelta(days=1)).isoformat(), "annulation",
                         f"{amount:.2f}", "", "", last_payment)  # fmt: skip
         month = _months(month, 1)
+    if exit_ is not None and exit_ + datetime.timedelta(days=3) <= today and rng.random() < 0.1:
+        # The exit was recorded late: the month after it had been called, then reversed.
+        _reversed_call(out, counter, pre, contract, exit_, rent + charges)
     if rng.random() < 0.05 and _months(entry, 3) <= today:
         counter["plan"] += 1
         start = _months(entry, 3)
@@ -285,8 +296,9 @@ def _household(out, rng, ref, space, entry, exit_, today, counter, present_perso
     if signed <= today and (exit_ is None or signed < exit_):
         counter["support"] += 1
         support = f"{pre}A{counter['support']:06d}"
+        referent = rng.choice([shape.staff_email] * 8 + [FORMER_COLLEAGUE, ""])
         out.row("accompagnements", support, ref, signed.isoformat(),
-                _months(signed, 6).isoformat(), "budget;logement")  # fmt: skip
+                _months(signed, 6).isoformat(), "budget;logement", referent)  # fmt: skip
         renewal = _months(signed, 5)
         if renewal <= today and (exit_ is None or renewal < exit_):
             out.row("avenants_accompagnement", support, renewal.isoformat(),
@@ -295,10 +307,21 @@ def _household(out, rng, ref, space, entry, exit_, today, counter, present_perso
         day = entry + datetime.timedelta(days=20 + shape.visit_every * visit)
         if day > today or (exit_ and day >= exit_):
             break
+        staff = shape.staff_email if visit % 10 != 3 else f"{shape.staff_email};{FORMER_COLLEAGUE}"
         out.row("interactions", ref, day.isoformat(),
                 rng.choice(["visite_domicile", "rdv_bureau", "telephone"]),
-                rng.choice(["budget", "logement;sante", ""]), shape.staff_email, 45,
-                "")  # fmt: skip
+                rng.choice(["budget", "logement;sante", ""]), staff, 45, "")  # fmt: skip
+
+
+def _reversed_call(out, counter, pre, contract, month: datetime.date, amount) -> None:
+    counter["entry"] += 1
+    call = f"{pre}E{counter['entry']:08d}"
+    out.row("mouvements", call, contract, month.isoformat(), "appel", f"{amount:.2f}", "",
+            f"{month:%Y-%m}", "")  # fmt: skip
+    counter["entry"] += 1
+    out.row("mouvements", f"{pre}E{counter['entry']:08d}", contract,
+            (month + datetime.timedelta(days=3)).isoformat(), "annulation", f"{amount:.2f}", "",
+            "", call)  # fmt: skip
 
 
 def to_xlsx(folder: Path) -> Path:

@@ -134,8 +134,9 @@ def _rows(organisation) -> Iterator[tuple[str, Iterator[list]]]:
         objectives[contract_id].add(domain)
     yield "accompagnements", (
         [supports[s.pk], households[s.household_id], s.signed_on, s.initial_end_date,
-         sorted(objectives.get(s.pk, ()))]
-        for s in SupportContract.objects.order_by("signed_on", "pk")
+         sorted(objectives.get(s.pk, ())),
+         s.referent.email if s.referent_id else s.referent_email]
+        for s in SupportContract.objects.select_related("referent").order_by("signed_on", "pk")
     )  # fmt: skip
     yield (
         "avenants_accompagnement",
@@ -201,9 +202,11 @@ def _interactions(households: dict[int, str]) -> Iterator[list]:
         staff[interaction_id].append(emails.get(user_id, ""))
     interactions = Interaction.objects.order_by("household_id", "date", "kind", "pk")
     for i in interactions.iterator(chunk_size=5000):
+        # Members by their account's e-mail, the others as written (hors équipe).
+        people = [e for e in staff.get(i.pk, ()) if e] + list(i.staff_emails)
         yield [
             households[i.household_id], i.date, i.kind, sorted(i.domains),
-            sorted(e for e in staff.get(i.pk, ()) if e), i.duration_minutes, i.notes,
+            sorted(set(people)), i.duration_minutes, i.notes,
         ]  # fmt: skip
 
 

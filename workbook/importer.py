@@ -240,20 +240,25 @@ class Writer:
         insert_rows(
             HouseholdEvent,
             [
-                {
-                    "organisation_id": self.organisation_id,
-                    "household_id": pk,
-                    "kind": EventKind.ORIENTED,
-                    "date": item.fields["orientation_date"],
-                    "summary": IMPORTED,
-                    "person_id": None,
-                    "recorded_by_id": self.user_id,
-                }
+                self.imported_event(pk, item.fields.get("orientation_date"))
                 for item, pk in zip(created, pks, strict=True)
             ],
         )
         self.update(updated, stamp=True)
         self.advance(len(created) + len(updated))
+
+    def imported_event(self, household_id: int, oriented) -> dict:
+        """The household's first trace: its orientation, or, when the workbook gives no
+        orientation date, the import itself (the date stays unknown)."""
+        return {
+            "organisation_id": self.organisation_id,
+            "household_id": household_id,
+            "kind": EventKind.ORIENTED if oriented else EventKind.UPDATED,
+            "date": oriented or self.now.date(),
+            "summary": IMPORTED if oriented else f"{IMPORTED} (date d’orientation inconnue)",
+            "person_id": None,
+            "recorded_by_id": self.user_id,
+        }
 
     def persons(self) -> None:
         created, updated = self.split("personnes")
@@ -275,18 +280,34 @@ class Writer:
         self.advance(len(created) + len(updated))
 
     def entries(self) -> None:
-        """New entries only (recorded ones are never updated), reversals last; payments get
-        the next receipt numbers of their year, in date order."""
+        """New entries only (recorded ones are never updated); a call that replaces a new one
+        after it, reversals last; payments get the next receipt numbers of their year, in
+        date order."""
         items = self.analysis.items.get("mouvements", [])
         numbers = self.receipt_numbers(
             item for item in items if item.fields["kind"] == LedgerKind.PAIEMENT
         )
-        for reversals in (False, True):
-            batch = [
+        new = {item.key for item in items}
+        pending = [item for item in items if item.fields["kind"] != LedgerKind.ANNULATION]
+        batches: list[list[Item]] = []
+        written = set(self.pks["mouvements"])
+        while pending:
+            # The calls whose replaced call is already written (recorded, or in a batch before).
+            ready = [
                 item
-                for item in items
-                if (item.fields["kind"] == LedgerKind.ANNULATION) == reversals
+                for item in pending
+                if (replaces := item.fields.get("replaces")) is None
+                or replaces.key not in new
+                or replaces.key in written
             ]
+            if not ready:  # the validation builds chains: cannot happen
+                raise RuntimeError("rent calls replacing each other in a cycle")
+            batches.append(ready)
+            taken = {id(item) for item in ready}
+            written |= {item.key for item in ready}
+            pending = [item for item in pending if id(item) not in taken]
+        batches.append([i for i in items if i.fields["kind"] == LedgerKind.ANNULATION])
+        for batch in batches:
             for start in range(0, len(batch), CHUNK):
                 chunk = batch[start : start + CHUNK]
                 rows = [self.entry_row(item, numbers) for item in chunk]
@@ -298,7 +319,7 @@ class Writer:
     def entry_row(self, item: Item, numbers: dict[str, str]) -> tuple:
         """An entry's values in the order of ``ENTRY_COLUMNS`` (the large table: no dict)."""
         fields = item.fields
-        reverses = fields["reverses"]
+        reverses, replaces = fields["reverses"], fields.get("replaces")
         return (
             self.organisation_id,
             uuid.uuid4(),
@@ -316,7 +337,7 @@ class Writer:
             "",
             "",
             None if reverses is None else self.pks["mouvements"][reverses.key],
-            None,  # one call per contract and month (validated): none replaces another
+            None if replaces is None else self.pks["mouvements"][replaces.key],
             self.user_id,
             self.now,
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import openpyxl
 
-from workbook.spec import CODES_SHEET, SHEETS_BY_NAME
+from workbook.spec import IGNORED_SHEETS, SHEETS_BY_NAME
 
 FILE = "classeur"  # the "sheet" of errors about the file itself
 
@@ -56,9 +56,10 @@ class RawWorkbook:
         *,
         texts: bool = False,
     ):
-        """Check the sheet's name and header, then keep its non-empty rows."""
+        """Check the sheet's name and header, then keep its non-empty rows. The template's
+        ``notice`` and ``codes`` sheets are skipped."""
         name = name.strip().lower()
-        if name == CODES_SHEET:
+        if name in IGNORED_SHEETS:
             return
         if name not in SHEETS_BY_NAME:
             self.errors.append(
@@ -206,7 +207,7 @@ def read_xlsx(book: RawWorkbook, data: bytes, source: str) -> None:
         return
     try:
         for worksheet in workbook.worksheets:
-            if worksheet.title.strip().lower() == CODES_SHEET:
+            if worksheet.title.strip().lower() in IGNORED_SHEETS:
                 continue
             worksheet.reset_dimensions()  # dimensions written by other tools may be wrong
             rows = worksheet.iter_rows(values_only=True)

@@ -35,6 +35,7 @@ class Column:
     min_value: int | None = None
     max_value: int | None = None
     help: str = ""
+    label: str = ""  # French, shown beside the code (template comments, notice sheet)
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ class Sheet:
         return [column.name for column in self.columns if column.required]
 
 
-def _ref(name: str = "ref", max_length: int = 50, required: bool = True, help: str = "") -> Column:
-    return Column(name, TEXT, required=required, max_length=max_length, help=help)
+def _ref(max_length: int = 50, *, label: str) -> Column:
+    return Column("ref", TEXT, required=True, max_length=max_length, label=label)
 
 
 SHEETS: tuple[Sheet, ...] = (
@@ -66,16 +67,32 @@ SHEETS: tuple[Sheet, ...] = (
         "dispositifs",
         "dispositifs",
         (
-            Column("code", required=True, max_length=30, help="Identifiant du dispositif."),
-            Column("name", required=True, max_length=200),
-            Column("category", CODE, required=True, choices=DispositifCategory),
-            Column("zone", CODE, required=True, choices=Zone),
-            Column("funder", max_length=200),
-            Column("places", INT, min_value=0, max_value=100000),
             Column(
-                "report_start_month", INT, min_value=1, max_value=12, help="1 à 12 ; 1 par défaut."
+                "code",
+                required=True,
+                max_length=30,
+                help="Identifiant du dispositif.",
+                label="Code du dispositif",
             ),
-            Column("age_brackets", max_length=200, help="Ex. 0-17;18-24;25-39;40-59;60+"),
+            Column("name", required=True, max_length=200, label="Nom du dispositif"),
+            Column("category", CODE, required=True, choices=DispositifCategory, label="Catégorie"),
+            Column("zone", CODE, required=True, choices=Zone, label="Zone"),
+            Column("funder", max_length=200, label="Financeur"),
+            Column("places", INT, min_value=0, max_value=100000, label="Nombre de places"),
+            Column(
+                "report_start_month",
+                INT,
+                min_value=1,
+                max_value=12,
+                help="1 à 12 ; 1 par défaut.",
+                label="Premier mois de la période du rapport",
+            ),
+            Column(
+                "age_brackets",
+                max_length=200,
+                help="Ex. 0-17;18-24;25-39;40-59;60+",
+                label="Tranches d’âge du rapport",
+            ),
         ),
         key="code",
     ),
@@ -83,79 +100,149 @@ SHEETS: tuple[Sheet, ...] = (
         "logements",
         "logements",
         (
-            _ref(),
-            Column("dispositif", required=True, max_length=30, help="Code du dispositif."),
-            Column("address", required=True, max_length=255),
-            Column("postcode", POSTCODE, required=True),
-            Column("city", required=True, max_length=100),
-            Column("sector", max_length=100),
-            Column("typology", CODE, required=True, choices=codes.Typology),
-            Column("places", INT, required=True, min_value=1, max_value=1000),
-            Column("parc", CODE, required=True, choices=codes.Parc),
-            Column("landlord", max_length=200, help="Nom du bailleur."),
-            Column("management_mode", CODE, required=True, choices=codes.ManagementMode),
-            Column("anah_convention", CODE, choices=codes.AnahConvention),
-            Column("colocation", BOOL),
-            Column("rent", MONEY),
-            Column("charges", MONEY),
-            Column("captation_date", DATE, required=True),
-            Column("return_date", DATE),
-            Column("return_reason", CODE, choices=codes.UnitReturnReason),
+            _ref(label="Référence du logement"),
+            Column(
+                "dispositif",
+                required=True,
+                max_length=30,
+                help="Code du dispositif.",
+                label="Dispositif (code)",
+            ),
+            Column("address", required=True, max_length=255, label="Adresse"),
+            Column("postcode", POSTCODE, required=True, label="Code postal"),
+            Column("city", required=True, max_length=100, label="Commune"),
+            Column("sector", max_length=100, label="Secteur"),
+            Column("typology", CODE, required=True, choices=codes.Typology, label="Typologie"),
+            Column(
+                "places", INT, required=True, min_value=1, max_value=1000, label="Nombre de places"
+            ),
+            Column("parc", CODE, required=True, choices=codes.Parc, label="Parc"),
+            Column("landlord", max_length=200, help="Nom du bailleur.", label="Bailleur"),
+            Column(
+                "management_mode",
+                CODE,
+                required=True,
+                choices=codes.ManagementMode,
+                label="Mode de gestion",
+            ),
+            Column(
+                "anah_convention", CODE, choices=codes.AnahConvention, label="Conventionnement Anah"
+            ),
+            Column("colocation", BOOL, label="Colocation"),
+            Column("rent", MONEY, label="Loyer mensuel dû au bailleur"),
+            Column("charges", MONEY, label="Charges mensuelles dues au bailleur"),
+            Column("captation_date", DATE, required=True, label="Date de captation"),
+            Column("return_date", DATE, label="Date de restitution"),
+            Column(
+                "return_reason", CODE, choices=codes.UnitReturnReason, label="Motif de restitution"
+            ),
         ),
     ),
     Sheet(
         "chambres",
         "chambres",
         (
-            _ref(max_length=60),
-            Column("logement", required=True, max_length=50, help="ref du logement."),
-            Column("places", INT, min_value=1, max_value=100, help="1 par défaut."),
+            _ref(max_length=60, label="Référence de la chambre"),
+            Column(
+                "logement",
+                required=True,
+                max_length=50,
+                help="ref du logement.",
+                label="Logement (référence)",
+            ),
+            Column(
+                "places",
+                INT,
+                min_value=1,
+                max_value=100,
+                help="1 par défaut.",
+                label="Nombre de places",
+            ),
         ),
     ),
     Sheet(
         "menages",
         "ménages",
         (
-            _ref(),
-            Column("dispositif", required=True, max_length=30),
-            Column("siao_ref", max_length=50),
-            Column("orientation_date", DATE, help="Vide : la date d’entrée (ou de retrait)."),
-            Column("orienting_structure", max_length=200),
-            Column("prior_situation", CODE, choices=codes.PriorSituation),
-            Column("reinforced", BOOL),
-            Column("entry_date", DATE),
-            Column("exit_date", DATE),
-            Column("exit_destination", CODE, choices=codes.ExitDestination),
-            Column("bail_glissant", BOOL),
-            Column("exit_support", CODES, choices=codes.ExitSupport),
-            Column("withdrawal_date", DATE),
-            Column("withdrawal_reason", CODE, choices=codes.WithdrawalReason),
+            _ref(label="Référence du ménage"),
+            Column("dispositif", required=True, max_length=30, label="Dispositif (code)"),
+            Column("siao_ref", max_length=50, label="Référence SI-SIAO"),
+            Column(
+                "orientation_date",
+                DATE,
+                label="Date d’orientation SIAO",
+                help="Vide : date inconnue, gardée vide (le ménage ne compte dans aucun chiffre "
+                "d’orientation ; signalé dans la qualité des données du rapport).",
+            ),
+            Column("orienting_structure", max_length=200, label="Structure orienteuse"),
+            Column(
+                "prior_situation",
+                CODE,
+                choices=codes.PriorSituation,
+                label="Situation avant l’entrée",
+            ),
+            Column("reinforced", BOOL, label="Accompagnement renforcé"),
+            Column("entry_date", DATE, label="Date d’entrée"),
+            Column("exit_date", DATE, label="Date de sortie"),
+            Column(
+                "exit_destination",
+                CODE,
+                choices=codes.ExitDestination,
+                label="Destination à la sortie",
+            ),
+            Column("bail_glissant", BOOL, label="Sortie par bail glissant"),
+            Column(
+                "exit_support",
+                CODES,
+                choices=codes.ExitSupport,
+                label="Accompagnement après la sortie",
+            ),
+            Column("withdrawal_date", DATE, label="Date de retrait"),
+            Column(
+                "withdrawal_reason",
+                CODE,
+                choices=codes.WithdrawalReason,
+                label="Motif du retrait",
+                help="Vide avec une date de retrait : motif inconnu (compté sous « inconnu »).",
+            ),
         ),
     ),
     Sheet(
         "personnes",
         "personnes",
         (
-            _ref(),
-            Column("menage", required=True, max_length=50),
-            Column("last_name", required=True, max_length=150),
-            Column("first_name", required=True, max_length=150),
-            Column("sex", CODE, required=True, choices=codes.Sex),
-            Column("birth_date", DATE, required=True),
-            Column("role", CODE, required=True, choices=codes.PersonRole),
-            Column("nationality", COUNTRY, help="ISO 3166-1 alpha-2 (FR, AF, SD…)."),
-            Column("protection_status", CODE, choices=codes.ProtectionStatus),
-            Column("joined_date", DATE),
-            Column("left_date", DATE),
+            _ref(label="Référence de la personne"),
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column("last_name", required=True, max_length=150, label="Nom"),
+            Column("first_name", required=True, max_length=150, label="Prénom"),
+            Column("sex", CODE, required=True, choices=codes.Sex, label="Sexe"),
+            Column("birth_date", DATE, required=True, label="Date de naissance"),
+            Column(
+                "role", CODE, required=True, choices=codes.PersonRole, label="Rôle dans le ménage"
+            ),
+            Column(
+                "nationality",
+                COUNTRY,
+                help="ISO 3166-1 alpha-2 (FR, AF, SD…).",
+                label="Nationalité",
+            ),
+            Column(
+                "protection_status",
+                CODE,
+                choices=codes.ProtectionStatus,
+                label="Statut administratif",
+            ),
+            Column("joined_date", DATE, label="Arrivée dans le ménage"),
+            Column("left_date", DATE, label="Départ du ménage"),
         ),
     ),
     Sheet(
         "ressources",
         "ressources",
         (
-            Column("menage", required=True, max_length=50),
-            Column("date", DATE, required=True),
-            Column("resources", CODES, required=True, choices=codes.Resource),
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column("date", DATE, required=True, label="Date"),
+            Column("resources", CODES, required=True, choices=codes.Resource, label="Ressources"),
         ),
         key="",
     ),
@@ -163,9 +250,15 @@ SHEETS: tuple[Sheet, ...] = (
         "emplois",
         "situations d’emploi",
         (
-            Column("personne", required=True, max_length=50),
-            Column("date", DATE, required=True),
-            Column("employment", CODE, required=True, choices=codes.Employment),
+            Column("personne", required=True, max_length=50, label="Personne (référence)"),
+            Column("date", DATE, required=True, label="Date"),
+            Column(
+                "employment",
+                CODE,
+                required=True,
+                choices=codes.Employment,
+                label="Situation d’emploi",
+            ),
         ),
         key="",
     ),
@@ -173,25 +266,41 @@ SHEETS: tuple[Sheet, ...] = (
         "contrats",
         "contrats de sous-location",
         (
-            _ref(max_length=30),
-            Column("menage", required=True, max_length=50),
-            Column("logement", required=True, max_length=50),
-            Column("chambre", max_length=60, help="Vide : le logement entier."),
-            Column("start_date", DATE, required=True),
-            Column("end_date", DATE, required=True, help="Fin de la période initiale."),
-            Column("rent", MONEY, required=True),
-            Column("charges", MONEY),
-            Column("deposit", MONEY),
-            Column("actual_end_date", DATE, help="Premier jour où l’espace est libre."),
+            _ref(max_length=30, label="Numéro du contrat"),
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column("logement", required=True, max_length=50, label="Logement (référence)"),
+            Column(
+                "chambre",
+                max_length=60,
+                help="Vide : le logement entier.",
+                label="Chambre (référence)",
+            ),
+            Column("start_date", DATE, required=True, label="Début du contrat"),
+            Column(
+                "end_date",
+                DATE,
+                required=True,
+                help="Fin de la période initiale.",
+                label="Fin prévue du contrat",
+            ),
+            Column("rent", MONEY, required=True, label="Loyer mensuel"),
+            Column("charges", MONEY, label="Charges mensuelles"),
+            Column("deposit", MONEY, label="Dépôt de garantie"),
+            Column(
+                "actual_end_date",
+                DATE,
+                help="Premier jour où l’espace est libre.",
+                label="Fin effective",
+            ),
         ),
     ),
     Sheet(
         "avenants",
         "avenants",
         (
-            Column("contrat", required=True, max_length=30),
-            Column("date", DATE, required=True),
-            Column("new_end_date", DATE, required=True),
+            Column("contrat", required=True, max_length=30, label="Contrat (numéro)"),
+            Column("date", DATE, required=True, label="Date de signature"),
+            Column("new_end_date", DATE, required=True, label="Nouvelle fin"),
         ),
         key="",
     ),
@@ -199,46 +308,64 @@ SHEETS: tuple[Sheet, ...] = (
         "mouvements",
         "mouvements",
         (
-            _ref(),
-            Column("contrat", required=True, max_length=30),
-            Column("date", DATE, required=True),
-            Column("kind", CODE, required=True, choices=codes.LedgerKind),
-            Column("amount", AMOUNT, required=True),
-            Column("method", CODE, choices=codes.PaymentMethod),
-            Column("period", MONTH, help="AAAA-MM (appels de loyer)."),
-            Column("cancels", max_length=50, help="ref de l’écriture annulée."),
+            _ref(label="Référence de l’écriture"),
+            Column("contrat", required=True, max_length=30, label="Contrat (numéro)"),
+            Column("date", DATE, required=True, label="Date"),
+            Column("kind", CODE, required=True, choices=codes.LedgerKind, label="Nature"),
+            Column("amount", AMOUNT, required=True, label="Montant"),
+            Column("method", CODE, choices=codes.PaymentMethod, label="Mode de paiement"),
+            Column("period", MONTH, help="AAAA-MM (appels de loyer).", label="Mois concerné"),
+            Column(
+                "cancels",
+                max_length=50,
+                help="ref de l’écriture annulée.",
+                label="Écriture annulée (référence)",
+            ),
         ),
     ),
     Sheet(
         "plans_apurement",
         "plans d’apurement",
         (
-            _ref(),
-            Column("menage", required=True, max_length=50),
-            Column("start_date", DATE, required=True),
-            Column("total", MONEY, required=True),
-            Column("monthly_amount", MONEY, required=True),
-            Column("status", CODE, choices=codes.RepaymentPlanStatus),
+            _ref(label="Référence du plan"),
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column("start_date", DATE, required=True, label="Date de signature"),
+            Column("total", MONEY, required=True, label="Dette à apurer"),
+            Column("monthly_amount", MONEY, required=True, label="Mensualité"),
+            Column("status", CODE, choices=codes.RepaymentPlanStatus, label="État"),
         ),
     ),
     Sheet(
         "accompagnements",
         "contrats d’accompagnement",
         (
-            _ref(),
-            Column("menage", required=True, max_length=50),
-            Column("start_date", DATE, required=True),
-            Column("end_date", DATE, required=True),
-            Column("objectives", CODES, choices=codes.SupportDomain),
+            _ref(label="Référence du contrat d’accompagnement"),
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column("start_date", DATE, required=True, label="Date de signature"),
+            Column("end_date", DATE, required=True, label="Fin de la période initiale"),
+            Column("objectives", CODES, choices=codes.SupportDomain, label="Objectifs (domaines)"),
+            Column(
+                "referent",
+                TEXT,
+                max_length=254,
+                label="Référent·e (e-mail)",
+                help="E-mail du ou de la référent·e ; vide : non renseigné. Une personne hors de "
+                "l’équipe est gardée telle quelle.",
+            ),
         ),
     ),
     Sheet(
         "avenants_accompagnement",
         "avenants d’accompagnement",
         (
-            Column("accompagnement", required=True, max_length=50),
-            Column("date", DATE, required=True),
-            Column("new_end_date", DATE, required=True),
+            Column(
+                "accompagnement",
+                required=True,
+                max_length=50,
+                label="Contrat d’accompagnement (référence)",
+            ),
+            Column("date", DATE, required=True, label="Date de signature"),
+            Column("new_end_date", DATE, required=True, label="Nouvelle fin"),
         ),
         key="",
     ),
@@ -246,13 +373,24 @@ SHEETS: tuple[Sheet, ...] = (
         "interactions",
         "interactions",
         (
-            Column("menage", required=True, max_length=50),
-            Column("date", DATE, required=True),
-            Column("type", CODE, required=True, choices=codes.InteractionType),
-            Column("domains", CODES, choices=codes.SupportDomain),
-            Column("staff", LIST, help="E-mails des intervenant·es, séparés par « ; »."),
-            Column("duration_minutes", INT, min_value=0, max_value=24 * 60),
-            Column("notes"),
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column("date", DATE, required=True, label="Date"),
+            Column(
+                "type", CODE, required=True, choices=codes.InteractionType, label="Type d’échange"
+            ),
+            Column("domains", CODES, choices=codes.SupportDomain, label="Domaines"),
+            Column(
+                "staff",
+                LIST,
+                label="Intervenant·es (e-mails)",
+                help="E-mails des intervenant·es, séparés par « ; ». Une personne qui n’est pas "
+                "membre active de l’équipe est gardée telle quelle (aucun compte créé, aucun "
+                "accès).",
+            ),
+            Column(
+                "duration_minutes", INT, min_value=0, max_value=24 * 60, label="Durée (minutes)"
+            ),
+            Column("notes", label="Notes confidentielles"),
         ),
         key="",
     ),
@@ -260,18 +398,26 @@ SHEETS: tuple[Sheet, ...] = (
         "ateliers",
         "ateliers collectifs",
         (
-            _ref(),
-            Column("date", DATE, required=True),
-            Column("title", required=True, max_length=200),
-            Column("participants", LIST, required=True, help="ref des personnes, « ; »."),
+            _ref(label="Référence de l’atelier"),
+            Column("date", DATE, required=True, label="Date"),
+            Column("title", required=True, max_length=200, label="Titre"),
+            Column(
+                "participants",
+                LIST,
+                required=True,
+                help="ref des personnes, « ; ».",
+                label="Participant·es (références)",
+            ),
         ),
     ),
 )
 
 SHEETS_BY_NAME: dict[str, Sheet] = {sheet.name: sheet for sheet in SHEETS}
 
-# The template's reference sheet, ignored by the import.
+# The template's explanation and reference sheets, ignored by the import.
+NOTICE_SHEET = "notice"
 CODES_SHEET = "codes"
+IGNORED_SHEETS = frozenset({NOTICE_SHEET, CODES_SHEET})
 
 # Every code list of shared/docs/codes.md, by its name there.
 CODE_LISTS: tuple[tuple[str, type[models.TextChoices]], ...] = (

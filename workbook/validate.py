@@ -43,7 +43,6 @@ from iml.codes import (
     Resource,
 )
 from iml.models import DEFAULT_AGE_BRACKETS, Dispositif, Membership, parse_age_brackets
-from iml.permissions import SUPPORT_MANAGERS
 from support.models import (
     Interaction,
     InteractionStaff,
@@ -53,6 +52,7 @@ from support.models import (
     Workshop,
     WorkshopParticipant,
 )
+from support.staff import normalise_email
 from tenancy.amounts import MAX_AMOUNT as LEDGER_MAX_AMOUNT
 from tenancy.models import Amendment, LedgerEntry, RepaymentPlan, SubleaseContract
 from workbook import spec, values
@@ -66,6 +66,8 @@ CREDIT_KINDS = {LedgerKind.PAIEMENT, LedgerKind.APL, LedgerKind.AIDE}
 LEDGER_IMMUTABLE = "une écriture déjà importée ne se modifie pas : saisissez une annulation"
 
 
+# A plausible e-mail address (the workbook names staff by e-mail).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FOREIGN_KEYS = {"landlord", "room", "reverses", "dispositif", "household", "unit", "contract"}
 
 
@@ -360,7 +362,9 @@ class Analyser:
         """The ledger, as tuples (it is the large table)."""
         self.entries: dict[str, Any] = {}
         self.reversals: dict[int, str] = {}  # target pk -> key of its reversal
-        self.calls: dict[tuple[int, datetime.date], str] = {}
+        # Recorded rent calls of each (contract, month), in the order they were written
+        # (the chain of replacements: every call but the last is reversed).
+        self.calls: dict[tuple[int, datetime.date], list[str]] = defaultdict(list)
         entry_key: dict[int, str] = {}
         rows = LedgerEntry.objects.values_list(
             "pk",
@@ -375,13 +379,13 @@ class Analyser:
             "method",
             "reverses_id",
             named=True,
-        ).order_by()
+        ).order_by("pk")
         for entry in rows.iterator(chunk_size=20000):
             key = entry.ref or str(entry.public_id)
             self.entries[key] = entry
             entry_key[entry.pk] = key
             if entry.kind == LedgerKind.APPEL:
-                self.calls[(entry.contract_id, entry.period)] = key
+                self.calls[(entry.contract_id, entry.period)].append(key)
         for entry in self.entries.values():
             if entry.reverses_id is not None:
                 self.reversals[entry.reverses_id] = entry_key.get(entry.reverses_id, "")
@@ -603,26 +607,17 @@ class Analyser:
             }
             effective.update({k: v for k, v in fields.items() if k in effective})
             entry, exit_ = effective["entry_date"], effective["exit_date"]
-            withdrawal = effective["withdrawal_date"]
             orientation = row.get("orientation_date")
-            if orientation is None and row.ok("orientation_date"):
-                if obj is not None and not self.has(sheet, "orientation_date"):
-                    orientation = obj.orientation_date
-                else:
-                    orientation = entry or withdrawal
-                if orientation is None:
-                    self.error(
-                        sheet,
-                        row.number,
-                        "orientation_date",
-                        "date d’orientation manquante (et ni entrée ni retrait pour la déduire)",
-                    )
+            if orientation is None and obj is not None and not self.has(sheet, "orientation_date"):
+                orientation = obj.orientation_date
+            # An empty orientation date stays empty: a data-quality gap of the report, never
+            # a guess (no entry date copied into it).
             fields["orientation_date"] = orientation
             info = HouseholdInfo(dispositif, entry, exit_, valid=False)
             self.household_info[ref] = info
             problems = self._household_rules(sheet, row, effective, orientation)
             info.valid = not problems and not row.bad and dispositif is not None
-            if info.valid and orientation is not None:
+            if info.valid:
                 self.plan(sheet, row, ref, obj, fields)
 
     def _household_rules(self, sheet, row: Row, eff: dict, orientation) -> bool:
@@ -654,11 +649,9 @@ class Analyser:
                 "exit_destination",
                 "un bail glissant mène à un logement autonome (logement_social ou logement_prive)",
             )
-        if bool(withdrawal) != bool(reason):
-            fail(
-                "withdrawal_reason" if withdrawal else "withdrawal_date",
-                "la date et le motif du retrait vont ensemble",
-            )
+        # A date without reason is history (counted under « inconnu »); not the reverse.
+        if reason and not withdrawal:
+            fail("withdrawal_date", "un motif de retrait suppose une date de retrait")
         if withdrawal and entry:
             fail("withdrawal_date", "un ménage retiré de la liste d’attente n’est jamais entré")
         if withdrawal and orientation and withdrawal < orientation:
@@ -1145,14 +1138,17 @@ class Analyser:
             if abs(amount) > LEDGER_MAX_AMOUNT:
                 self.error(sheet, row.number, "amount", "montant trop élevé (99 999,99 au plus)")
                 info.debit = info.credit = None
-        calls: dict[tuple[str, datetime.date], int] = {}
+        calls: dict[tuple[str, datetime.date], list[tuple[int, str]]] = defaultdict(list)
         reversed_by: dict[str, list[int]] = defaultdict(list)
+        self.call_items: dict[str, Item] = {}
+        self.uncovered: dict[str, int] = {}  # calls of a month their contract does not cover
         for row in rows:
             ref = row.get("ref")
             info = infos.get(ref) if ref is not None else None
             if info is None or info.row != row.number:
                 continue
             self._entry(sheet, row, ref, info, infos, calls, reversed_by, contract_pks)
+        self._call_chains(sheet, calls, reversed_by, contract_pks)
         # An entry is reversed at most once (the workbook's reversals and the recorded ones).
         for target, numbers in reversed_by.items():
             recorded = self._recorded_reversal(target)
@@ -1166,6 +1162,53 @@ class Analyser:
                     f"l’écriture « {target} » est déjà annulée"
                     + (f" (« {recorded} »)" if recorded else f" (ligne {numbers[0]})"),
                 )
+
+    def _call_chains(self, sheet: str, calls, reversed_by, pks) -> None:
+        """One live rent call per contract and month: a second call of a month is valid when
+        the first is reversed (a duplicate cancelled, a call issued again after a late exit
+        or a rent change). Each new call replaces the last call of its month's chain, the
+        reversed ones first, the live one last (``LedgerEntry.replaces``)."""
+
+        def is_reversed(key: str) -> bool:
+            entry = self.entries.get(key)
+            return bool(reversed_by.get(key)) or (entry is not None and entry.pk in self.reversals)
+
+        for (contract, period), written in calls.items():
+            recorded = self.calls.get((pks.get(contract), period), [])
+            new = [(number, key) for number, key in written if key in self.call_items]
+            live = [key for key in recorded if not is_reversed(key)]
+            live += [key for _, key in new if not is_reversed(key)]
+            if len(live) > 1:
+                first = live[0]
+                for number, key in new:
+                    if key in live[1:]:
+                        where = next((f"ligne {n}" for n, k in written if k == first), None)
+                        self.error(
+                            sheet,
+                            number,
+                            "period",
+                            f"appel de {period:%Y-%m} en double ({where or f'« {first} »'}) : "
+                            "un seul appel non annulé par contrat et par mois",
+                        )
+                continue
+            tail = recorded[-1] if recorded else None
+            if new and tail is not None and not is_reversed(tail):
+                for number, _key in new:
+                    self.error(
+                        sheet,
+                        number,
+                        "period",
+                        f"un appel de {period:%Y-%m} est déjà enregistré pour ce contrat "
+                        f"(« {tail} ») et n’est pas annulé",
+                    )
+                continue
+            ordered = [key for _, key in new if is_reversed(key)]
+            ordered += [key for _, key in new if not is_reversed(key)]
+            for key in ordered:
+                self.call_items[key].fields["replaces"] = (
+                    Link("mouvements", tail) if tail is not None else None
+                )
+                tail = key
 
     def _recorded_reversal(self, target: str) -> str | None:
         """The key of a recorded reversal of ``target`` that the workbook does not hold."""
@@ -1203,21 +1246,9 @@ class Analyser:
                 if contract.start >= next_month or (
                     contract.actual_end is not None and contract.actual_end <= period
                 ):
-                    fail("period", f"le contrat ne couvre pas le mois {period:%Y-%m}")
-                else:
-                    call = (info.contract, period)
-                    first = calls.get(call)
-                    recorded = self.calls.get((pks.get(info.contract), period))
-                    if first is not None:
-                        fail("period", f"appel de {period:%Y-%m} en double (ligne {first})")
-                    elif recorded is not None and recorded != ref:
-                        fail(
-                            "period",
-                            f"un appel de {period:%Y-%m} est déjà enregistré pour ce contrat "
-                            f"(« {recorded} »)",
-                        )
-                    else:
-                        calls[call] = row.number
+                    # Valid history only when reversed (a call of a month after a late exit).
+                    self.uncovered[ref] = row.number
+                calls[(info.contract, period)].append((row.number, ref))
         if kind == LedgerKind.PAIEMENT and not method and row.ok("method"):
             fail("method", "un paiement indique son mode (especes, virement, cheque…)")
         if kind == LedgerKind.ANNULATION:
@@ -1248,9 +1279,12 @@ class Analyser:
         }
         if kind == LedgerKind.APPEL:
             fields["rent_part"], fields["charges_part"] = _call_split(info.debit, contract)
+            fields["replaces"] = None  # set by ``_call_chains``
         existing = self.entries.get(ref)
         if existing is None:
-            self.plan(sheet, row, ref, None, fields)
+            item = self.plan(sheet, row, ref, None, fields)
+            if kind == LedgerKind.APPEL:
+                self.call_items[ref] = item
             return
         # Recorded: the same entry, or an error (the ledger is append-only).
         current = {
@@ -1429,23 +1463,29 @@ class Analyser:
 
     # -- accompagnements --
 
-    def support_referent(self, household: str) -> int | None:
-        """The referent of an imported support contract (the workbook has none): the
-        household's referent if they may be one, else the importing user if they may, else
-        the organisation's first active head, else social worker."""
-        if not hasattr(self, "managers"):
-            members = list(Membership.objects.active().filter(role__in=SUPPORT_MANAGERS))
-            self.managers = {member.user_id for member in members}
-            order = {role: index for index, role in enumerate(("head", "social_worker"))}
-            members.sort(key=lambda member: (order.get(member.role, 9), member.pk))
-            if self.user is not None and self.user.pk in self.managers:
-                self.default_referent = self.user.pk
+    def staff_emails(self, sheet: str, row: Row, column: str, emails: list[str]):
+        """E-mails naming people: (user ids of the members, the others as written,
+        normalised). A value that is no e-mail address is an error."""
+        if not hasattr(self, "members"):
+            # Members, former ones included: their history is theirs (a former member has an
+            # account, which the link does not reactivate).
+            self.members = {
+                email.lower(): user_id
+                for email, user_id in Membership.objects.values_list("user__email", "user_id")
+            }
+        users, others = [], []
+        for email in emails:
+            address = normalise_email(email)
+            if not EMAIL.match(address) or len(address) > 254:
+                self.error(
+                    sheet, row.number, column, f"« {email[:80]} » n’est pas une adresse e-mail"
+                )
+                row.bad.add(column)
+            elif address in self.members:
+                users.append(self.members[address])
             else:
-                self.default_referent = members[0].user_id if members else None
-        recorded = self.households.get(household)
-        if recorded is not None and recorded.referent_id in self.managers:
-            return recorded.referent_id
-        return self.default_referent
+                others.append(address)
+        return sorted(set(users)), sorted(set(others))
 
     def check_supports(self) -> None:
         sheet = "accompagnements"
@@ -1503,18 +1543,15 @@ class Analyser:
                 have = objectives.get(obj.pk, set()) if obj else set()
                 missing = sorted(set(row.get("objectives", [])) - have)
                 extra = {"objectives": missing, "changed": bool(missing)}
-            if obj is None:
-                referent = self.support_referent(household)
-                if referent is None:
-                    self.error(
-                        sheet,
-                        row.number,
-                        "ref",
-                        "aucun·e travailleur·se social·e ni chef·fe de service actif dans "
-                        "l’organisation pour être référent·e : ajoutez-en un·e à l’équipe",
-                    )
+            if self.has(sheet, "referent"):
+                # An active member is linked; anyone else is kept as written (hors équipe);
+                # empty: none recorded. Never a guess.
+                written = [row.get("referent")] if row.get("referent") else []
+                users, others = self.staff_emails(sheet, row, "referent", written)
+                if row.bad:
                     continue
-                fields["referent_id"] = referent
+                fields["referent_id"] = users[0] if users else None
+                fields["referent_email"] = others[0] if others else ""
             self.plan(sheet, row, ref, obj, fields, extra=extra)
         for key, support in self.supports.items():
             if key not in in_workbook:
@@ -1539,10 +1576,6 @@ class Analyser:
         rows = self.sheet_rows(sheet)
         if not rows:
             return
-        members = {
-            email.lower(): user_id
-            for email, user_id in Membership.objects.active().values_list("user__email", "user_id")
-        }
         existing: dict[tuple, list] = defaultdict(list)
         for interaction in Interaction.objects.order_by("pk"):
             key = (
@@ -1560,19 +1593,8 @@ class Analyser:
         occurrence: dict[tuple, int] = defaultdict(int)
         for row in rows:
             household = self.known(sheet, row, "menage", "menages", self.household_info)
-            staff: list[int] = []
-            for email in row.get("staff", []):
-                user_id = members.get(email.lower())
-                if user_id is None:
-                    self.error(
-                        sheet,
-                        row.number,
-                        "staff",
-                        f"« {email[:80]} » n’est pas membre actif de l’organisation",
-                    )
-                    row.bad.add("staff")
-                else:
-                    staff.append(user_id)
+            # Members are linked; anyone else is kept as written (hors équipe).
+            staff, others = self.staff_emails(sheet, row, "staff", row.get("staff", []))
             if household is None or row.bad:
                 continue
             key = (household, row.get("date"), row.get("type"))
@@ -1594,6 +1616,7 @@ class Analyser:
                     fields[name] = row.get(column, default)
             extra: dict[str, Any] = {}
             if self.has(sheet, "staff"):
+                fields["staff_emails"] = others
                 staff_set = set(staff)
                 extra = {
                     "staff": sorted(staff_set),

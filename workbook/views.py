@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from iml.access_log import record_access
 from iml.models import AccessAction, Role
 from iml.permissions import member_required
-from workbook import exporter, jobs
+from workbook import exporter, jobs, spec
 from workbook.forms import UploadForm
 from workbook.models import ImportJob, ImportStatus
 from workbook.template import template_bytes
@@ -47,7 +47,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Fichier « {job.file_name} » reçu.")
         return redirect("workbook:import_detail", job=job.public_id)
     page = Paginator(_jobs(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "workbook/import_upload.html", {"form": form, "page": page})
+    return render(
+        request,
+        "workbook/import_upload.html",
+        {"form": form, "page": page, "export_sheets": spec.SHEETS},
+    )
 
 
 @member_required(ADMIN_ONLY)

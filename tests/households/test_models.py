@@ -35,13 +35,23 @@ def test_household_dates_and_codes(org_a):
 
 
 @pytest.mark.django_db
-def test_withdrawal_needs_date_and_reason(org_a):
+def test_withdrawal_needs_a_date_and_may_lack_its_reason(org_a):
+    """A reason needs a date; a date without reason is imported history (« inconnu »)."""
     household = HouseholdFactory(organisation=org_a)
-    refused(Household, household.pk, withdrawal_date=D(2025, 2, 1))
     refused(Household, household.pk, withdrawal_reason="autre")
+    refused(Household, household.pk, withdrawal_date=D(2025, 1, 1))  # before the orientation
+    Household.all_organisations.filter(pk=household.pk).update(withdrawal_date=D(2025, 2, 1))
     Household.all_organisations.filter(pk=household.pk).update(
         withdrawal_date=D(2025, 2, 1), withdrawal_reason="autre"
     )
+
+
+@pytest.mark.django_db
+def test_the_orientation_date_may_be_unknown(org_a):
+    household = HouseholdFactory(
+        organisation=org_a, orientation_date=None, entry_date=D(2025, 3, 1)
+    )
+    assert household.days_waited() is None
 
 
 @pytest.mark.django_db

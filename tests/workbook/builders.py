@@ -108,8 +108,8 @@ def base_sheets() -> Sheets:
                 ["PL1", "M1", "2023-06-01", "300.00", "50.00", "actif"],
             ],
             "accompagnements": [
-                ["ref", "menage", "start_date", "end_date", "objectives"],
-                ["A1", "M1", "2023-03-10", "2023-09-10", "budget;logement"],
+                ["ref", "menage", "start_date", "end_date", "objectives", "referent"],
+                ["A1", "M1", "2023-03-10", "2023-09-10", "budget;logement", ""],
             ],
             "avenants_accompagnement": [
                 ["accompagnement", "date", "new_end_date"],

@@ -8,7 +8,7 @@ import pytest
 from households.models import Household, HouseholdEvent, Person, ResourceRecord
 from housing.models import HousingUnit, Landlord, Room
 from iml.codes import LedgerKind
-from iml.models import Dispositif
+from iml.models import Dispositif, User
 from iml.rls import organisation_transaction
 from support.models import (
     Interaction,
@@ -18,7 +18,6 @@ from support.models import (
     Workshop,
 )
 from tenancy.models import Amendment, Instalment, LedgerEntry, RepaymentPlan, SubleaseContract
-from tests.factories import MembershipFactory
 from tests.households.factories import HouseholdFactory, PersonFactory
 from tests.workbook.builders import STAFF_EMAIL, base_sheets, book, set_cell
 from tests.workbook.helpers import changed, counts, created, errors_of, run, snapshot
@@ -75,7 +74,8 @@ def test_everything_is_written(org_a, staff_a, members_a, tmp_path):
     assert plan.contract.reference == "C1" and plan.debt == Decimal("300.00")
     assert Instalment.objects.filter(plan=plan).count() == 6
     support = SupportContract.objects.get(ref="A1")
-    assert support.referent == members_a["head"].user  # the organisation's head
+    # No referent column: none recorded, never a guess.
+    assert support.referent is None and support.referent_email == ""
     assert sorted(SupportObjective.objects.values_list("domain", flat=True)) == [
         "budget",
         "logement",
@@ -197,23 +197,67 @@ def test_regularisation_sign_and_kinds(imported):
     }  # fmt: skip
 
 
-def test_support_referent_choice(org_a, members_a, tmp_path):
-    """The household's referent when it may be one, else the importing user when they may
-    be one, else the organisation's first head."""
-    social_worker = members_a["social_worker"].user
+def test_staff_named_by_e_mail_are_members_or_kept_as_written(org_a, members_a, tmp_path):
+    """A referent or a staff e-mail of an active member is linked to them; any other is kept
+    as written (no account, no access) and becomes theirs when that person joins."""
+    from iml.models import Membership
+    from iml.services import member_invite
+    from support.interactions import household_timeline
+    from support.models import Interaction
+
+    head = members_a["head"].user
     sheets = base_sheets()
-    sheets["interactions"] = sheets["interactions"][:1]
+    sheets["accompagnements"] = [
+        ["ref", "menage", "start_date", "end_date", "objectives", "referent"],
+        ["A1", "M1", "2023-03-10", "2023-09-10", "budget", " Ancienne.Collegue@Exemple.fr "],
+    ]
+    sheets["interactions"] = [
+        ["menage", "date", "type", "staff"],
+        [
+            "M1",
+            "2023-04-01",
+            "visite_domicile",
+            f"{head.email.upper()};ancienne.collegue@exemple.fr",
+        ],
+    ]
     del sheets["avenants_accompagnement"]
-    run(org_a, tmp_path, sheets, user=social_worker)
-    assert SupportContract.objects.get(ref="A1").referent == social_worker
-    SupportContract.objects.all().delete()
-    run(org_a, tmp_path, sheets, user=members_a["admin"].user)  # an admin is no referent
-    assert SupportContract.objects.get(ref="A1").referent == members_a["head"].user
-    SupportContract.objects.all().delete()
-    other = MembershipFactory(organisation=org_a, role="social_worker").user
-    Household.objects.filter(reference="M1").update(referent=other)
-    run(org_a, tmp_path, sheets, user=social_worker)
-    assert SupportContract.objects.get(ref="A1").referent == other
+    run(org_a, tmp_path, sheets)
+    support = SupportContract.objects.get(ref="A1")
+    assert (support.referent, support.referent_email) == (None, "ancienne.collegue@exemple.fr")
+    assert support.referent_label == "ancienne.collegue@exemple.fr (hors équipe)"
+    visit = Interaction.objects.get()
+    assert list(visit.staff.all()) == [head]
+    assert visit.staff_emails == ["ancienne.collegue@exemple.fr"]
+    assert not User.objects.filter(email__iexact="ancienne.collegue@exemple.fr").exists()
+    timeline = household_timeline(visit.household, with_notes=False)
+    details = " ".join(item.detail for item in timeline)
+    assert "ancienne.collegue@exemple.fr (hors équipe)" in details
+    # A second import changes nothing.
+    assert changed(run(org_a, tmp_path, sheets)) == 0
+    # She joins the team: her history is hers.
+    member_invite(organisation=org_a, email="ancienne.collegue@exemple.fr", first_name="Anne",
+                  last_name="Colle", role="social_worker", invited_by=head)  # fmt: skip
+    support.refresh_from_db()
+    visit.refresh_from_db()
+    joined = User.objects.get(email="ancienne.collegue@exemple.fr")
+    assert (support.referent, support.referent_email) == (joined, "")
+    assert set(visit.staff.all()) == {head, joined} and visit.staff_emails == []
+    # Once she has left again, her name stays, marked as such.
+    Membership.objects.filter(user=joined).update(is_active=False)
+    details = " ".join(i.detail for i in household_timeline(visit.household, with_notes=False))
+    assert "Anne Colle (ancien·ne membre)" in details
+    # Re-imported now, the same workbook changes nothing.
+    assert changed(run(org_a, tmp_path, sheets)) == 0
+
+
+def test_a_bad_staff_e_mail_is_an_error(org_a, staff_a, tmp_path):
+    sheets = base_sheets()
+    sheets["interactions"] = [
+        ["menage", "date", "type", "staff"],
+        ["M1", "2023-04-01", "visite_domicile", "Marie D."],
+    ]
+    errors = errors_of(org_a, tmp_path, sheets)
+    assert "interactions:2: staff: « Marie D. » n’est pas une adresse e-mail" in errors
 
 
 def test_an_unexpected_failure_writes_nothing(org_a, staff_a, tmp_path, monkeypatch):

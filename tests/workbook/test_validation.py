@@ -84,8 +84,8 @@ def _rent_call_without_month(s):
     set_cell(s, "mouvements", 2, "period", "")
 
 
-def _staff_not_member(s):
-    set_cell(s, "interactions", 2, "staff", "inconnu@exemple.fr")
+def _staff_not_an_email(s):
+    set_cell(s, "interactions", 2, "staff", "inconnu de l’équipe")
 
 
 def _unknown_participant(s):
@@ -133,8 +133,8 @@ RULES = [
     (_reversal_amount, "mouvements:6: amount: une annulation reprend le montant de "
      "l’écriture annulée (200.00)"),
     (_rent_call_without_month, "mouvements:2: period: un appel de loyer indique son mois"),
-    (_staff_not_member, "interactions:2: staff: « inconnu@exemple.fr » n’est pas membre actif "
-     "de l’organisation"),
+    (_staff_not_an_email, "interactions:2: staff: « inconnu de l’équipe » n’est pas une adresse "
+     "e-mail"),
     (_unknown_participant, "ateliers:2: participants: participant·e inconnu·e « P9 »"),
     (_two_referents, "personnes:3: role: le ménage « M1 » a déjà une personne de référence "
      "(ligne 2)"),
@@ -162,7 +162,7 @@ def test_each_rule_refuses_the_workbook_and_writes_nothing(
 TOGETHER = [
     _unknown_code, _bad_amount, _missing_value, _unknown_reference, _person_outside_stay,
     _person_left_after_exit, _overlap_unit_and_room, _amendment_before_contract,
-    _amendment_not_extending, _unknown_reversal, _rent_call_without_month, _staff_not_member,
+    _amendment_not_extending, _unknown_reversal, _rent_call_without_month, _staff_not_an_email,
     _unknown_participant, _two_support_contracts,
 ]  # fmt: skip
 
@@ -244,11 +244,14 @@ def test_staff_may_be_empty_and_emails_ignore_case(org_a, staff_a, tmp_path):
     run(org_a, tmp_path, sheets)
 
 
-def test_no_support_referent_in_the_organisation(org_a, tmp_path):
+def test_a_new_organisation_imports_its_history_before_it_has_a_team(org_a, tmp_path):
+    """No member at all: support contracts and interactions import, their people kept as
+    written."""
+    from support.models import Interaction, SupportContract
+
     sheets = base_sheets()
-    sheets["interactions"] = sheets["interactions"][:1]
-    errors = errors_of(org_a, tmp_path, sheets)
-    assert errors == [
-        "accompagnements:2: ref: aucun·e travailleur·se social·e ni chef·fe de service actif "
-        "dans l’organisation pour être référent·e : ajoutez-en un·e à l’équipe"
-    ]
+    set_cell(sheets, "accompagnements", 2, "referent", "referente@exemple.fr")
+    run(org_a, tmp_path, sheets)
+    support = SupportContract.objects.get(ref="A1")
+    assert (support.referent, support.referent_email) == (None, "referente@exemple.fr")
+    assert {tuple(i.staff_emails) for i in Interaction.objects.all()} == {(STAFF_EMAIL,), ()}

@@ -180,7 +180,7 @@ def test_template_download(admin):
     response = admin.get(reverse("workbook:template_download"))
     assert response["Content-Type"] == XLSX
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == [sheet.name for sheet in spec.SHEETS] + ["codes"]
+    assert book.sheetnames == [spec.NOTICE_SHEET, *(sheet.name for sheet in spec.SHEETS), "codes"]
     for sheet in spec.SHEETS:
         header = [cell.value for cell in book[sheet.name][1]]
         assert header == sheet.column_names

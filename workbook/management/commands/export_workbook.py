@@ -1,5 +1,6 @@
 """Export an organisation's data as the interchange workbook: ``.xlsx``, or a folder of CSV
-when PATH ends with ``/``."""
+when PATH ends with ``/``. Run by the platform, it writes every column of the format, the
+interactions' confidential notes included (the admin's browser download leaves them out)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from workbook.exporter import export_workbook
 
 
 class Command(BaseCommand):
-    help = "Exporte le classeur d’échange d’une organisation (.xlsx, ou dossier de CSV si /)."
+    help = (
+        "Exporte le classeur d’échange d’une organisation (.xlsx, ou dossier de CSV si /) : "
+        "toutes les feuilles et toutes les colonnes du format, y compris les notes "
+        "confidentielles des interactions (colonne notes), que le téléchargement de "
+        "l’administrateur·rice dans le navigateur ne contient pas. Conservez le fichier en lieu "
+        "sûr."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", help="fichier .xlsx, ou dossier (terminé par /) de CSV")
