@@ -28,11 +28,25 @@ KEPT = datetime.timedelta(days=2)
 REPLAYED = "Ce formulaire avait déjà été envoyé : rien n’a été enregistré une seconde fois."
 
 
-class OnceForm(forms.Form):
-    """The base of a form that creates something: its submissions are recorded once. (A post
-    without the key, which only a client other than the form sends, is not guarded.)"""
+def submission_key_field() -> forms.UUIDField:
+    return forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
-    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
+
+class OnceMixin:
+    """Mixed into any form (plain or model form) that creates something: a hidden key drawn
+    when the form is shown, so that ``submit_form`` (or ``run_once``) records its submission
+    once. A post without the key, which only a client other than the form sends, is not
+    guarded."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission_key"] = submission_key_field()
+
+
+class OnceForm(forms.Form):
+    """The base of a plain form that creates something (see ``OnceMixin``)."""
+
+    submission_key = submission_key_field()
 
 
 @dataclass(frozen=True)
