@@ -18,6 +18,7 @@ from iml.codes import (
     WithdrawalReason,
 )
 from iml.models import Dispositif, Membership, Role, User
+from iml.submissions import OnceMixin
 
 
 class DateInput(forms.DateInput):
@@ -132,7 +133,7 @@ class HouseholdFields(forms.Form):
         return {name: self.cleaned_data[name] for name in self.NAMES}
 
 
-class HouseholdOrientForm(HouseholdFields, PersonFields):
+class HouseholdOrientForm(OnceMixin, HouseholdFields, PersonFields):
     """Orientation: the household and its reference person (others are added after)."""
 
     field_order = [
@@ -203,7 +204,7 @@ class ExitForm(forms.Form):
     )
 
 
-class PersonForm(PersonFields):
+class PersonForm(OnceMixin, PersonFields):
     role = forms.ChoiceField(label="Rôle dans le ménage", choices=PersonRole.choices)
     joined_date = date_field(
         "Date d’arrivée",
@@ -223,13 +224,13 @@ class PersonLeaveForm(forms.Form):
     left_date = date_field("Date de départ", today=True, help_text="Premier jour d’absence.")
 
 
-class ResourceForm(forms.Form):
+class ResourceForm(OnceMixin, forms.Form):
     date = date_field("À partir du", today=True)
     resources = forms.MultipleChoiceField(
         label="Ressources du ménage", choices=Resource.choices, widget=forms.CheckboxSelectMultiple
     )
 
 
-class EmploymentForm(forms.Form):
+class EmploymentForm(OnceMixin, forms.Form):
     date = date_field("À partir du", today=True)
     employment = forms.ChoiceField(label="Situation", choices=Employment.choices)

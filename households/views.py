@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from households import privacy, selectors, services
+from households import rgpd_export, selectors, services
 from households.filters import HouseholdFilter
 from households.forms import (
     AdmitForm,
@@ -26,6 +26,7 @@ from households.models import Household, HouseholdStatus, Person
 from housing.selectors import find_free_space, free_spaces
 from iml.access_log import record_access
 from iml.codes import PersonRole
+from iml.downloads import attachment
 from iml.forms import submit_form
 from iml.models import AccessAction, Role
 from iml.permissions import (
@@ -327,9 +328,9 @@ def household_export(request: HttpRequest, household: str, fmt: str) -> HttpResp
                   household_id=obj.public_id, action=AccessAction.EXPORT)  # fmt: skip
     filename = f"menage-{obj.reference}-donnees"
     if fmt == "pdf":
-        response = HttpResponse(privacy.household_pdf(obj), content_type="application/pdf")
+        response = HttpResponse(rgpd_export.household_pdf(obj), content_type="application/pdf")
     else:
-        response = JsonResponse(privacy.household_data(obj), json_dumps_params={"indent": 2,
+        response = JsonResponse(rgpd_export.household_data(obj), json_dumps_params={"indent": 2,
                                 "ensure_ascii": False})  # fmt: skip
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    attachment(response, filename, extension=fmt)
     return response

@@ -19,6 +19,7 @@ from housing.models import (
 )
 from iml.codes import AnahConvention, ManagementMode, UnitReturnReason
 from iml.models import Dispositif
+from iml.submissions import OnceMixin
 
 
 class DateInput(forms.DateInput):
@@ -63,7 +64,7 @@ def _landlords(form: forms.BaseForm) -> QuerySet[Landlord]:
     return Landlord.objects.order_by("name")
 
 
-class UnitForm(ScopedChoicesMixin, forms.ModelForm):
+class UnitForm(OnceMixin, ScopedChoicesMixin, forms.ModelForm):
     dispositif = forms.ModelChoiceField(
         label="Dispositif", queryset=_unscoped_none(Dispositif), empty_label=None
     )
@@ -109,7 +110,7 @@ class UnitForm(ScopedChoicesMixin, forms.ModelForm):
         }
 
 
-class RoomForm(forms.ModelForm):
+class RoomForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = Room
         fields = ["label", "places", "reference"]
@@ -125,7 +126,7 @@ class RoomForm(forms.ModelForm):
             self.fields["reference"].required = False
 
 
-class MainLeaseForm(ScopedChoicesMixin, forms.ModelForm):
+class MainLeaseForm(OnceMixin, ScopedChoicesMixin, forms.ModelForm):
     landlord = forms.ModelChoiceField(label="Bailleur", queryset=_unscoped_none(Landlord))
     scoped_querysets = {"landlord": _landlords}
 
@@ -160,7 +161,7 @@ class UnitReturnForm(forms.Form):
     return_reason = forms.ChoiceField(label="Motif", choices=UnitReturnReason.choices)
 
 
-class LandlordForm(forms.ModelForm):
+class LandlordForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = Landlord
         fields = ["kind", "name", "contact_name", "phone", "email", "address", "notes"]
@@ -170,7 +171,7 @@ class LandlordForm(forms.ModelForm):
         }
 
 
-class ProspectForm(ScopedChoicesMixin, forms.ModelForm):
+class ProspectForm(OnceMixin, ScopedChoicesMixin, forms.ModelForm):
     landlord = forms.ModelChoiceField(
         label="Bailleur enregistré",
         queryset=_unscoped_none(Landlord),

@@ -34,6 +34,7 @@ from housing.models import HousingUnit, Landlord, MainLease, Prospect, ProspectS
 from iml.codes import ManagementMode
 from iml.forms import add_service_error, submit_form
 from iml.permissions import HOUSING_MANAGERS, HOUSING_VIEWERS, member_required
+from iml.submissions import REPLAYED, run_once
 from tenancy.inventories import unit_incidents
 
 PAGE_SIZE = 25
@@ -93,12 +94,19 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     form = UnitForm(request.POST or None, instance=HousingUnit(organisation=request.organisation))
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.unit_create(unit=form.instance)
+            outcome = run_once(
+                key=form.cleaned_data.get("submission_key"),
+                action=lambda: services.unit_create(unit=form.instance),
+                url_of=lambda unit: reverse("housing:unit_detail", args=[unit.public_id]),
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Logement {created.reference} ajouté au parc.")
-            return redirect("housing:unit_detail", unit=created.public_id)
+            if outcome.replayed:
+                messages.info(request, REPLAYED)
+            else:
+                messages.success(request, f"Logement {outcome.result.reference} ajouté au parc.")
+            return redirect(outcome.url)
     return _form_page(
         request,
         form,
@@ -291,13 +299,20 @@ def _landlord_form(request: HttpRequest, instance: Landlord) -> HttpResponse:
     form = LandlordForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            landlord = services.landlord_save(landlord=form.instance)
+            outcome = run_once(
+                key=form.cleaned_data.get("submission_key"),
+                action=lambda: services.landlord_save(landlord=form.instance),
+                url_of=lambda _landlord: reverse("housing:landlord_list"),
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            done = "ajouté" if creating else "mis à jour"
-            messages.success(request, f"Bailleur {done} : {landlord.name}.")
-            return redirect("housing:landlord_list")
+            if outcome.replayed:
+                messages.info(request, REPLAYED)
+            else:
+                done = "ajouté" if creating else "mis à jour"
+                messages.success(request, f"Bailleur {done} : {outcome.result.name}.")
+            return redirect(outcome.url)
     return _form_page(
         request,
         form,
@@ -323,12 +338,19 @@ def prospect_create(request: HttpRequest) -> HttpResponse:
     form = ProspectForm(request.POST or None, instance=Prospect(organisation=request.organisation))
     if request.method == "POST" and form.is_valid():
         try:
-            prospect = services.prospect_create(prospect=form.instance, by=request.user)
+            outcome = run_once(
+                key=form.cleaned_data.get("submission_key"),
+                action=lambda: services.prospect_create(prospect=form.instance, by=request.user),
+                url_of=lambda _prospect: reverse("housing:prospect_board"),
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Prospection ouverte : {prospect}.")
-            return redirect("housing:prospect_board")
+            if outcome.replayed:
+                messages.info(request, REPLAYED)
+            else:
+                messages.success(request, f"Prospection ouverte : {outcome.result}.")
+            return redirect(outcome.url)
     return _form_page(
         request,
         form,

@@ -37,6 +37,8 @@ def main() -> int:
     python = sys.executable
     manage = [python, "manage.py"]
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "true")}
+    # E-mails written outside a request (digest, export notices) link to the port served.
+    env.setdefault("SITE_URL", f"http://{HOST}:{PORT}")
     if "DATABASE_URL" not in env:
         env["DATABASE_URL"], env["DATABASE_OWNER_URL"] = devservices.ensure_postgres()
     if "REDIS_URL" not in env:

@@ -4,13 +4,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from iml.models import Dispositif, Role
+from iml.models import Dispositif, Role, normalize_email
 from iml.submissions import REPLAYED, run_once
 
 
@@ -24,12 +25,35 @@ class LoginForm(AuthenticationForm):
         "inactive": "Ce compte est désactivé.",
     }
 
+    def clean_username(self) -> str:
+        # Authenticated, and counted by the lockout, under the one spelling of the address.
+        return normalize_email(self.cleaned_data["username"])
+
+
+def lockout_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """What django-axes counts failed logins on (``AXES_USERNAME_CALLABLE``): the normalised
+    e-mail. Counted as typed, each spelling of a locked address (``TS@``, `` ts@``…) had
+    five more guesses, and the right password with any of them logged in."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        typed = credentials.get(field)
+    else:
+        typed = getattr(request, "data", request.POST).get(field)
+    return None if typed is None else normalize_email(typed)
+
 
 class MemberInviteForm(forms.Form):
-    email = forms.EmailField(label="Adresse e-mail")
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        help_text="Si la personne a déjà un compte, elle devra accepter l’invitation : d’ici "
+        "là, l’équipe ne voit que cette adresse.",
+    )
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
     role = forms.ChoiceField(label="Rôle", choices=Role.choices)
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
 
 
 class MemberRoleForm(forms.Form):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -230,13 +232,26 @@ class Dispositif(OrganisationOwned):
         return parse_age_brackets(self.age_brackets)
 
 
+def normalize_email(email: str | None) -> str:
+    """The one spelling of an e-mail address that the platform stores, looks up and locks on:
+    no surrounding spaces, lower case. Login, lockout (django-axes), invitations, password
+    resets and the database (``user_email_normalised``) all use it, so that two spellings of
+    an address are one account and one counter of failed logins, never two."""
+    return (email or "").strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # Django's lower-cases the domain only: the whole address is one account here.
+        return normalize_email(email)
 
     def _create_user(self, email: str, password: str | None, **fields) -> User:
         if not email:
             raise ValueError("Une adresse e-mail est obligatoire.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -252,7 +267,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **fields)
 
     def get_by_natural_key(self, username: str) -> User:
-        return self.get(email__iexact=username)
+        # Exact match on the normalised spelling: an address logs in only under the spelling
+        # the lockout counts on (``iml.forms.lockout_username``), whatever was typed.
+        return self.get(email=self.normalize_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -283,6 +300,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = "utilisateur"
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            # Stored normalised (``normalize_email``), whatever writes the row: exact lookups
+            # and the unique key then see one spelling per address.
+            models.CheckConstraint(
+                condition=models.Q(email=Lower(Trim("email"))), name="user_email_normalised"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -290,7 +312,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalize_email(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
 
     def _get_session_auth_hash(self, secret=None) -> str:
         return salted_hmac(
@@ -353,6 +379,85 @@ class Membership(OrganisationOwned):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "en_attente", "en attente"
+    ACCEPTED = "acceptee", "acceptée"
+    DECLINED = "refusee", "refusée"
+    CANCELLED = "annulee", "annulée"
+
+
+class InvitationQuerySet(OrganisationScopedQuerySet):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(status=InvitationStatus.PENDING)
+
+
+class Invitation(OrganisationOwned):
+    """An organisation asks a person who already has an account to join its team.
+
+    The person joins only by accepting (``iml.services.invitation_accept``): until then the
+    organisation has no membership, hence sees nothing of the account but the address it typed.
+    The link e-mailed carries ``key``, drawn again at each sending (an older link stops
+    working) and valid as long as a password-reset link (``PASSWORD_RESET_TIMEOUT``).
+    """
+
+    email = models.EmailField("adresse e-mail")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    key = models.UUIDField(default=uuid.uuid4, editable=False)
+    status = models.CharField(
+        "état",
+        max_length=20,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+    )
+    sent_at = models.DateTimeField("envoyée le", default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationScopedManager.from_queryset(InvitationQuerySet)()
+    all_organisations = models.Manager.from_queryset(InvitationQuerySet)()
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "invitation"
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            public_id_unique("invitation"),
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=models.Q(status="en_attente"),
+                name="invitation_one_pending_per_email",
+                violation_error_message="Une invitation est déjà en attente pour cette adresse.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=InvitationStatus.values),
+                name="invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower(Trim("email"))), name="invitation_email_normalised"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} — {self.get_role_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.sent_at + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
 
 
 class AccessAction(models.TextChoices):

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 if TYPE_CHECKING:
@@ -92,4 +93,27 @@ class OrganisationOwned(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.organisation_id is None:
             self.organisation_id = get_current_organisation_id()
+        # The last line of defence for a service that saves without ``full_clean``: no
+        # invisible character, no implausible date reaches the database.
+        from iml.validators import field_problems
+
+        if problems := field_problems(self):
+            raise ValidationError({name: [problem] for name, problem in problems.items()})
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None) -> None:
+        """Django's checks, then no control or invisible character in a text and no
+        implausible date (``iml.validators``): every service validates through here."""
+        from iml.validators import field_problems
+
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name, problem in field_problems(self).items():
+            if exclude and name in exclude:
+                continue
+            errors.setdefault(name, []).append(problem)
+        if errors:
+            raise ValidationError(errors)

@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "iml.tasks.purge_form_submissions",
         "schedule": crontab(hour=3, minute=50),
     },
+    "purge-workbook-uploads": {
+        "task": "workbook.tasks.purge_uploads",
+        "schedule": crontab(minute="*/15"),
+    },
     "apply-retention": {
         "task": "households.tasks.apply_retention_nightly",
         "schedule": crontab(hour=4, minute=0),
@@ -216,6 +220,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login form posts the e-mail in the field "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures are counted on the normalised e-mail, the spelling the login looks accounts up
+# by: "TS@…" and " ts@…" are one account, hence one counter (tests/iml/test_login_lockout.py).
+AXES_USERNAME_CALLABLE = "iml.forms.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
@@ -246,6 +253,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_SSL = env.bool("SECURE_SSL", default=PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
+# No script reads the CSRF cookie: pages carry the token (forms, and htmx's hx-headers).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 # The container health check calls the app directly over HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^sante/$"]

@@ -12,13 +12,34 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from iml.models import Membership
+from iml.models import Invitation, InvitationStatus, Membership, User
 from iml.rls import organisation_transaction
 
 
+def _set_password_link(user: User, base_url: str | None) -> str:
+    """A password-reset link: the new person's acceptance, or the way in of an account that
+    has no password yet."""
+    return _absolute(
+        base_url,
+        reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        ),
+    )
+
+
+def _absolute(base_url: str | None, path: str) -> str:
+    """Links point where the inviting admin reached the site (the request's address, which
+    ``make run`` may serve on any port); commands, without a request, use ``SITE_URL``."""
+    return (base_url or settings.SITE_URL).rstrip("/") + path
+
+
 @shared_task
-def send_invitation(membership_id: int, organisation_id: int) -> str:
-    """E-mail the invited person a link to choose their password (a password-reset link).
+def send_invitation(membership_id: int, organisation_id: int, base_url: str | None = None) -> str:
+    """E-mail a new member a link to choose their password (a password-reset link).
 
     Returns the membership's public id: task results are logged, e-mail addresses must not be.
     """
@@ -27,16 +48,9 @@ def send_invitation(membership_id: int, organisation_id: int) -> str:
             pk=membership_id
         )
         user = membership.user
-        link = settings.SITE_URL + reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
         context = {
             "membership": membership,
-            "link": link,
+            "link": _set_password_link(user, base_url),
             "has_password": user.has_usable_password(),
         }
         send_mail(
@@ -46,6 +60,49 @@ def send_invitation(membership_id: int, organisation_id: int) -> str:
             recipient_list=[user.email],
         )
     return str(membership.public_id)
+
+
+@shared_task
+def send_invitation_request(
+    invitation_id: int, organisation_id: int, base_url: str | None = None
+) -> str:
+    """E-mail a person who already has an account the link to accept (or decline) joining
+    the organisation. Nothing is sent for an invitation answered or cancelled meanwhile.
+
+    Returns the invitation's public id (no address in task results)."""
+    from iml.services import invitation_token
+
+    with organisation_transaction(organisation_id):
+        invitation = Invitation.objects.select_related("organisation", "invited_by").get(
+            pk=invitation_id
+        )
+        if invitation.status != InvitationStatus.PENDING:
+            return str(invitation.public_id)
+        user = User.objects.filter(email=invitation.email).first()
+        context = {
+            "invitation": invitation,
+            "user": user,
+            "accept_link": _absolute(
+                base_url,
+                reverse(
+                    "invitation_accept",
+                    kwargs={"invitation_token": invitation_token(invitation)},
+                ),
+            ),
+            # An account created by another invitation may have no password yet.
+            "set_password_link": (
+                _set_password_link(user, base_url)
+                if user is not None and not user.has_usable_password()
+                else None
+            ),
+        }
+        send_mail(
+            subject=f"Invitation : {invitation.organisation.name}",
+            message=render_to_string("iml/email/invitation_request.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    return str(invitation.public_id)
 
 
 @shared_task

@@ -7,6 +7,7 @@ organisation that asks for it; optional otherwise. Whoever has set it up must us
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 
 import segno
@@ -23,6 +24,9 @@ from iml.models import Role, User
 RECOVERY_CODES = 10
 TOTP_NAME = "Application d’authentification"
 RECOVERY_NAME = "Codes de secours"
+# When this session last passed the second factor (seconds since the epoch): the most
+# sensitive acts ask for a fresh one (``verified_within``).
+VERIFIED_AT_SESSION_KEY = "iml_two_factor_verified_at"
 
 
 def two_factor_required(request: HttpRequest) -> bool:
@@ -64,6 +68,7 @@ def confirm_totp(*, request: HttpRequest, device: TOTPDevice, token: str) -> lis
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
+    mark_verified(request)
     return new_recovery_codes(device.user)
 
 
@@ -85,7 +90,18 @@ def verify(request: HttpRequest, token: str) -> bool:
     if device is None:
         return False
     otp_login(request, device)
+    mark_verified(request)
     return True
+
+
+def mark_verified(request: HttpRequest) -> None:
+    request.session[VERIFIED_AT_SESSION_KEY] = int(time.time())
+
+
+def verified_within(request: HttpRequest, seconds: int) -> bool:
+    """Whether this session passed the second factor less than ``seconds`` ago."""
+    at = request.session.get(VERIFIED_AT_SESSION_KEY)
+    return request.user.is_verified() and isinstance(at, int) and 0 <= time.time() - at <= seconds
 
 
 @transaction.atomic

@@ -74,6 +74,18 @@ urlpatterns = [
     path("equipe/<uuid:membership>/", views.member_edit, name="member_edit"),
     path("equipe/<uuid:membership>/desactiver/", views.member_deactivate, name="member_deactivate"),
     path("equipe/<uuid:membership>/reactiver/", views.member_reactivate, name="member_reactivate"),
+    path(
+        "equipe/invitations/<uuid:invitation>/renvoyer/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "equipe/invitations/<uuid:invitation>/annuler/",
+        views.invitation_cancel,
+        name="invitation_cancel",
+    ),
+    # The invited person's side: signed link e-mailed to them (iml.services.invitation_token).
+    path("invitation/<str:invitation_token>/", views.invitation_accept, name="invitation_accept"),
     path("dispositifs/", views.dispositif_list, name="dispositif_list"),
     path("dispositifs/nouveau/", views.dispositif_create, name="dispositif_create"),
     path("dispositifs/<uuid:dispositif>/", views.dispositif_edit, name="dispositif_edit"),

@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from iml import alert_selectors, selectors, services
@@ -24,8 +25,17 @@ from iml.forms import (
     add_service_error,
 )
 from iml.middleware import SESSION_KEY
-from iml.models import Dispositif, Membership, Role
+from iml.models import (
+    Dispositif,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Role,
+    normalize_email,
+)
 from iml.permissions import EVERY_ROLE, MANAGERS, member_required
+from iml.scoping import organisation_context
+from iml.twofactor import needs_verification
 
 PAGE_SIZE = 25
 ADMIN_ONLY = (Role.ADMIN,)
@@ -73,10 +83,19 @@ def organisation_switch(request: HttpRequest) -> HttpResponse:
 # --- Team -----------------------------------------------------------------------------------
 
 
+def _site_root(request: HttpRequest) -> str:
+    """This site as the request reached it (scheme, host, port): where e-mailed links point."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 @member_required(ADMIN_ONLY)
 def member_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.members(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "iml/member_list.html", {"page": page})
+    # Addresses only: the organisation sees nothing of an account before its owner accepts.
+    invitations = Invitation.objects.pending().only(
+        "public_id", "email", "role", "sent_at", "organisation_id"
+    )
+    return render(request, "iml/member_list.html", {"page": page, "invitations": invitations})
 
 
 @member_required(ADMIN_ONLY)
@@ -84,15 +103,106 @@ def member_invite(request: HttpRequest) -> HttpResponse:
     form = MemberInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.member_invite(
-                organisation=request.organisation, invited_by=request.user, **form.cleaned_data
+            services.member_invite(
+                organisation=request.organisation,
+                invited_by=request.user,
+                base_url=_site_root(request),
+                **form.cleaned_data,
             )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Invitation envoyée à {membership.user.email}.")
+            messages.success(request, f"Invitation envoyée à {form.cleaned_data['email']}.")
             return redirect("member_list")
     return render(request, "iml/member_invite.html", {"form": form})
+
+
+@require_POST
+@member_required(ADMIN_ONLY)
+def invitation_resend(request: HttpRequest, invitation: str) -> HttpResponse:
+    pending = get_object_or_404(Invitation.objects.pending(), public_id=invitation)
+    services.invitation_resend(invitation=pending, by=request.user, base_url=_site_root(request))
+    messages.success(request, f"Invitation renvoyée à {pending.email}.")
+    return redirect("member_list")
+
+
+@require_POST
+@member_required(ADMIN_ONLY)
+def invitation_cancel(request: HttpRequest, invitation: str) -> HttpResponse:
+    pending = get_object_or_404(Invitation.objects.pending(), public_id=invitation)
+    services.invitation_cancel(invitation=pending, by=request.user)
+    messages.success(request, f"Invitation de {pending.email} annulée : son lien ne sert plus.")
+    return redirect("member_list")
+
+
+@login_required
+def invitation_accept(request: HttpRequest, invitation_token: str) -> HttpResponse:
+    """The invited person, logged in with the invited address, accepts or declines.
+
+    Anyone else (another account, an altered, used, cancelled or expired link) gets the same
+    404 page, which names nothing of the organisation.
+    """
+    step = needs_verification(request)
+    if step is not None:
+        target = "two_factor_verify" if step == "verify" else "two_factor_setup"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+    found = services.invitation_from_token(invitation_token)
+    invitation, already_member = None, False
+    if found is not None:
+        organisation, key = found
+        # Read as its organisation, which the person is not a member of (yet).
+        with organisation_context(organisation):
+            invitation = (
+                Invitation.objects.select_related("organisation", "invited_by")
+                .filter(key=key, email=normalize_email(request.user.email))
+                .first()
+            )
+            already_member = (
+                invitation is not None
+                and Membership.objects.active().filter(user=request.user).exists()
+            )
+    if invitation is None:
+        return _invitation_invalid(request)
+    if invitation.status == InvitationStatus.ACCEPTED and already_member:
+        # Accepted a moment ago (a second click): on to the team it joined.
+        return _switch_to(request, invitation.organisation)
+    if invitation.status != InvitationStatus.PENDING or invitation.is_expired:
+        return _invitation_invalid(request)
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        try:
+            if decision == "accepter":
+                services.invitation_accept(invitation=invitation, user=request.user)
+                messages.success(request, f"Vous avez rejoint {invitation.organisation.name}.")
+                return _switch_to(request, invitation.organisation)
+            if decision == "refuser":
+                services.invitation_decline(invitation=invitation, user=request.user)
+                messages.info(request, f"Invitation de {invitation.organisation.name} refusée.")
+                return redirect("dashboard")
+        except ValidationError:
+            return _invitation_invalid(request)
+    # Rendered out of the invitation's organisation: the page's menu is the user's own.
+    return render(
+        request,
+        "iml/invitation_accept.html",
+        {
+            "organisation_name": invitation.organisation.name,
+            "inviter": invitation.invited_by,
+            "role": invitation.get_role_display(),
+            "expires_at": invitation.expires_at,
+        },
+    )
+
+
+def _invitation_invalid(request: HttpRequest) -> HttpResponse:
+    return render(request, "iml/invitation_invalid.html", status=404)
+
+
+def _switch_to(request: HttpRequest, organisation) -> HttpResponse:
+    """Work for the organisation just joined, as the organisation switch does."""
+    request.session[SESSION_KEY] = str(organisation.public_id)
+    request.session.cycle_key()
+    return redirect("dashboard")
 
 
 @member_required(ADMIN_ONLY)

@@ -26,6 +26,7 @@ from django.utils.text import capfirst
 from households.models import Household, Person
 from housing.models import HousingUnit
 from iml import dataversion
+from iml.downloads import attachment
 from iml.forms import add_service_error
 from iml.models import Dispositif, Role
 from iml.permissions import member_required
@@ -292,8 +293,7 @@ def _download(request: HttpRequest, version: str, fmt: str) -> HttpResponse:
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     name = f"rapport-{obj.dispositif.code}-{obj.start:%Y%m%d}-{obj.end:%Y%m%d}"
     stamp = timezone.localtime(obj.finished_at or obj.created_at)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{name}-{stamp:%Y%m%d-%H%M}").strip("-")
-    response["Content-Disposition"] = f'attachment; filename="{safe}.{fmt}"'
+    attachment(response, name, f"{stamp:%Y%m%d-%H%M}", extension=fmt)
     return response
 
 

@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from households.models import Household
 from iml.codes import InteractionType, SupportDomain
+from iml.submissions import OnceMixin
 from support.interactions import staff_members
 
 DURATIONS = [("", "—"), (15, "15 min"), (30, "30 min"), (45, "45 min"), (60, "1 h"),
              (90, "1 h 30"), (120, "2 h"), (180, "3 h")]  # fmt: skip
 
 
-class InteractionForm(forms.Form):
+class InteractionForm(OnceMixin, forms.Form):
     date = forms.DateField(
         label="Date", initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

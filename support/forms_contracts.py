@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from iml.codes import SupportDomain
+from iml.submissions import OnceMixin
 from support.contracts import TEXT_MAX, support_referents
 from support.models import ObjectiveStatus
 
@@ -76,7 +77,7 @@ class ContractSignForm(forms.Form):
         return rows
 
 
-class RenewalForm(forms.Form):
+class RenewalForm(OnceMixin, forms.Form):
     signed_on = _date("Avenant signé le", initial=timezone.localdate)
     months = forms.IntegerField(label="Prolongation (mois)", min_value=1, max_value=12, initial=6)
     justification = forms.CharField(
@@ -87,7 +88,7 @@ class RenewalForm(forms.Form):
     )
 
 
-class ObjectiveForm(forms.Form):
+class ObjectiveForm(OnceMixin, forms.Form):
     domain = _domain()
     text = _text()
     start_date = _date("Fixé le", initial=timezone.localdate)

@@ -19,6 +19,7 @@ from households.models import Person
 from housing.forms import DateInput
 from iml.codes import SupportDomain
 from iml.models import User
+from iml.submissions import OnceMixin
 from support import network
 from support.models import Partner, PartnerKind, ReferralOutcome, Workshop, WorkshopParticipant
 
@@ -30,7 +31,7 @@ class PartnerFilterForm(forms.Form):
     )
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(OnceMixin, forms.ModelForm):
     """The partner's card; the name's uniqueness is checked by the service."""
 
     class Meta:
@@ -61,10 +62,10 @@ class PartnerForm(forms.ModelForm):
             del self.fields["is_active"]
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        return {name: self.cleaned_data[name] for name in self.fields if name != "submission_key"}
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(OnceMixin, forms.Form):
     partner = forms.ModelChoiceField(
         label="Partenaire",
         queryset=Partner.all_organisations.none(),
@@ -107,7 +108,7 @@ class CheckboxList(forms.CheckboxSelectMultiple):
         super().__init__(attrs={"class": "toggle", **(attrs or {})}, choices=choices)
 
 
-class WorkshopForm(forms.Form):
+class WorkshopForm(OnceMixin, forms.Form):
     """A workshop. The participants offered are the persons present on the workshop's date:
     the form is built for a day (the posted date, else the initial one)."""
 

@@ -13,28 +13,15 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
-from iml.models import Membership, User
+from iml.models import Membership, User, normalize_email
 from support.models import Interaction, InteractionStaff, SupportContract
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def active_member_ids(emails) -> dict[str, int]:
-    """E-mail (normalised) -> user id, for the active members of the current organisation."""
-    wanted = {normalise_email(e) for e in emails if e and e.strip()}
-    if not wanted:
-        return {}
-    members = Membership.objects.active().filter(user__email__in=wanted)
-    return {normalise_email(email): pk for pk, email in members.values_list("user", "user__email")}
 
 
 def link_history(*, membership: Membership) -> tuple[int, int]:
     """Give a person who joins (or rejoins) the team the interactions and support contracts
     that name their e-mail: (contracts, interactions) linked. Runs as the organisation."""
     user: User = membership.user
-    email = normalise_email(user.email)
+    email = normalize_email(user.email)
     contracts = SupportContract.objects.filter(
         referent__isnull=True, referent_email__iexact=email
     ).update(referent=user, referent_email="")

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from iml.codes import LedgerKind, PaymentMethod
-from iml.submissions import OnceForm
+from iml.submissions import OnceForm, OnceMixin
 from tenancy.amounts import parse_amount
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -68,7 +68,7 @@ class EntryKind:
     DEGRADATION = "degradation"
 
 
-class ChargeForm(forms.Form):
+class ChargeForm(OnceMixin, forms.Form):
     """Entries other than rent calls and the household's payments."""
 
     kind = forms.ChoiceField(
@@ -117,7 +117,7 @@ class ReversalForm(forms.Form):
     )
 
 
-class RenewalForm(forms.Form):
+class RenewalForm(OnceMixin, forms.Form):
     signed_on = today_field("Avenant signé le")
     months = forms.IntegerField(label="Prolongation (mois)", min_value=1, max_value=12, initial=6)
     justification = forms.CharField(

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 
 from housing.forms import MONEY_ATTRS, DateInput
+from iml.submissions import OnceMixin
 from tenancy.models import Incident, IncidentKind, IncidentStatus, ItemCondition
 
 EXTRA_ROWS = 4
@@ -78,7 +79,7 @@ InventoryItemFormSet = forms.formset_factory(
 )
 
 
-class IncidentForm(forms.Form):
+class IncidentForm(OnceMixin, forms.Form):
     kind = forms.ChoiceField(label="Nature", choices=IncidentKind.choices)
     reported_on = forms.DateField(label="Signalé le", widget=DateInput())
     description = forms.CharField(

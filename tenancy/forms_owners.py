@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from housing.forms import DateInput
 from iml.codes import PaymentMethod
+from iml.submissions import OnceMixin
 from tenancy.amounts import MAX_AMOUNT, month_start
 from tenancy.owners import CafBatch, CafLine
 
@@ -187,7 +188,7 @@ class CafBatchForm(forms.Form):
 PAYMENT_METHODS = [(v, label) for v, label in PaymentMethod.choices if v != PaymentMethod.CAF]
 
 
-class LandlordPaymentForm(forms.Form):
+class LandlordPaymentForm(OnceMixin, forms.Form):
     period = MonthField(label="Mois payé", help_text="Le mois de loyer que couvre ce paiement.")
     paid_on = past_date_field("Payé le")
     amount = AmountField(label="Montant (€)", help_text="Par exemple 550,00.")

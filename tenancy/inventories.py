@@ -33,6 +33,7 @@ from django.utils import timezone
 from housing.models import HousingUnit
 from iml.codes import LedgerKind
 from iml.models import User
+from iml.validators import text_problem
 from tenancy.amounts import clean_amount
 from tenancy.ledger import charge_record
 from tenancy.models import (
@@ -86,6 +87,9 @@ def _clean_items(items: list[dict]) -> list[dict]:
         for key, limit in ITEM_LIMITS.items():
             if len(row[key]) > limit:
                 raise ValidationError(f"Ligne {number} : {limit} caractères au plus par case.")
+            # Written by bulk_create, which skips the models' own checks: the same rule here.
+            if problem := text_problem(row[key], multiline=False):
+                raise ValidationError(f"Ligne {number} : {problem}")
         rows.append(row)
     if not rows:
         raise ValidationError("Relevez au moins un élément (pièce, élément et état).")

@@ -215,10 +215,43 @@ REPLACED_CALL_REVERSED = """
 """
 
 
+# What the RGPD anonymisation (``households.privacy``) writes in place of free text.
+ANONYMISED_TEXT = "[anonymisé]"
+
+# Append-only: a mistake is corrected by an `annulation` entry, never by an UPDATE or DELETE.
+# One UPDATE is allowed, the anonymisation of a household past its retention period: the
+# entries keep their money for the accounts' longer retention, but their typed text (motif,
+# cheque or transfer reference) may name the household. So, and only on an entry of a
+# household already marked anonymised, ``note`` and ``reference`` may become the marker while
+# every other column (amounts, dates, kind, links, who and when: the whole row but those two,
+# so that a column added later is covered too) stays exactly as it was.
+APPEND_ONLY = f"""
+    IF TG_OP = 'UPDATE'
+        AND (to_jsonb(NEW) - 'note' - 'reference') = (to_jsonb(OLD) - 'note' - 'reference')
+        AND NEW.note IN (OLD.note, '{ANONYMISED_TEXT}')
+        AND NEW.reference IN (OLD.reference, '{ANONYMISED_TEXT}')
+        -- Read under the row-level security of the transaction: the anonymisation runs as
+        -- the entry's organisation; from anywhere else the household is not seen, and the
+        -- update refused.
+        AND EXISTS (
+            SELECT 1 FROM tenancy_subleasecontract AS contract
+            JOIN households_household AS household ON household.id = contract.household_id
+            WHERE contract.id = OLD.contract_id AND household.anonymised_at IS NOT NULL
+        )
+    THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'ledgerentry_append_only: % refused on tenancy_ledgerentry, which is '
+        'append-only (a mistake is corrected by an annulation entry)', TG_OP;
+"""
+
+
 @pgtrigger.register(
-    # Append-only, enforced by PostgreSQL: a mistake is corrected by an `annulation` entry.
-    pgtrigger.Protect(
-        name="ledgerentry_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+    pgtrigger.Trigger(
+        name="ledgerentry_append_only",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update | pgtrigger.Delete,
+        func=APPEND_ONLY,
     ),
     pgtrigger.Trigger(
         name="ledgerentry_replaced_call_reversed",

@@ -18,9 +18,12 @@ forms (GET) get the same treatment in the query string. For every request:
 - a refused post (any answer but a redirection) wrote nothing: every row of every project
   model, read as organisation A, is unchanged;
 - no hostile markup appears verbatim in the page (its escaped form may);
-- a redirection stays on this site, and after an accepted post the pages that show what was
-  stored (the redirection's target, the form's page, one other page drawn at random) show it
-  escaped.
+- a redirection stays on this site, and after an accepted post nothing stored holds a control
+  or invisible character (bidirectional overrides and isolates, zero-width marks; tabs and
+  line breaks in one-line columns) or a date outside 1900–2100 (``iml.validators``, checked
+  here with its own expressions over every text and date column), and the pages that show what
+  was stored (the redirection's target, the form's page, one other page drawn at random) show
+  it escaped.
 
 Uploads: no page has a file input today; an ``<input type="file">`` would be sent files
 with hostile names and contents. Read logs (``READ_LOGS``: the access log of personal data)
@@ -49,6 +52,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import os
 import uuid
 from collections.abc import Callable
@@ -377,7 +381,9 @@ def _checked_request(client, organisation, method, url, data, encoding, files, r
     assert response.status_code < 500, f"{where}: {response.status_code}"
     assert_escaped(response, where)
     if response.status_code in REDIRECTS:
-        # Accepted (or sent elsewhere): what was stored is shown escaped.
+        # Accepted (or sent elsewhere): nothing invisible or implausible was stored, and what
+        # was stored is shown escaped.
+        assert_nothing_invisible_stored(organisation, where)
         location = assert_on_site(response, where)
         for page in dict.fromkeys([location, *revisit]):
             shown = client.get(page)
@@ -385,6 +391,69 @@ def _checked_request(client, organisation, method, url, data, encoding, files, r
             assert_escaped(shown, f"{where}, then GET {page}")
     elif fingerprint(organisation, bounds) != before:
         raise _Wrote(snapshot(organisation))
+
+
+# Characters no stored text may hold (``iml.validators``, restated here): controls but tab and
+# line breaks, bidirectional embeddings / overrides / isolates, zero-width marks, BOM; and, in a
+# one-line column (varchar), tabs and line breaks.
+INVISIBLE = (
+    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+ONE_LINE = INVISIBLE[:-1] + "\t\n\r\u2028\u2029]"
+STORED_CHECKS: list[str] | None = None
+
+
+def _stored_checks() -> list[str]:
+    """One condition per text, varchar, text-array and date column of the project's tables
+    (organisation tables only: what a user of A writes)."""
+    global STORED_CHECKS
+    if STORED_CHECKS is None:
+        tables = {m._meta.db_table for m in project_models() if issubclass(m, OrganisationOwned)}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_name, column_name, data_type, udt_name "
+                "FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND table_name = ANY(%s)",
+                [sorted(tables)],
+            )
+            columns = cursor.fetchall()
+        checks = []
+        for table, column, data_type, udt in columns:
+            if data_type == "text" or udt == "_text":
+                value = (
+                    f"array_to_string(t.\"{column}\", ' ')" if udt == "_text" else f't."{column}"'
+                )
+                checks.append((table, f"{value} ~ %(invisible)s"))
+            elif data_type == "character varying" or udt == "_varchar":
+                value = (
+                    f"array_to_string(t.\"{column}\", ' ')"
+                    if udt == "_varchar"
+                    else f't."{column}"'
+                )
+                checks.append((table, f"{value} ~ %(one_line)s"))
+            elif data_type == "date":
+                checks.append(
+                    (table, f"t.\"{column}\" NOT BETWEEN DATE '1900-01-01' AND DATE '2100-12-31'")
+                )
+        STORED_CHECKS = [
+            f"SELECT '{table}' FROM \"{table}\" t WHERE t.organisation_id = %(organisation)s "
+            f"AND ({condition})"
+            for table, condition in checks
+        ]
+    return STORED_CHECKS
+
+
+def assert_nothing_invisible_stored(organisation, where: str) -> None:
+    with organisation_context(organisation), connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(_stored_checks()) + " LIMIT 1",
+            {"organisation": organisation.pk, "invisible": INVISIBLE, "one_line": ONE_LINE},
+        )
+        found = cursor.fetchone()
+    assert found is None, (
+        f"{where}: stored an invisible character or an implausible date in {found}"
+    )
 
 
 # --- The sweep ------------------------------------------------------------------------------
@@ -656,3 +725,41 @@ def test_the_checks_see_markup_writes_and_offsite_redirections(org_a):
         assert fingerprint(org_a, bounds) == before
         model.all_organisations.filter(organisation=org_a).update(path="/autre/")
         assert fingerprint(org_a, bounds) != before, "a changed read log goes unnoticed"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "Bailleur \u202eevil"),  # a right-to-left override in a one-line text
+        ("name", "Bailleur\nsur deux lignes"),
+        ("notes", "zéro\u200blargeur"),
+    ],
+)
+def test_the_checks_see_invisible_characters_stored(org_a, field, value):
+    assert_nothing_invisible_stored(org_a, "clean")
+    landlord = LandlordFactory(organisation=org_a)
+    type(landlord).all_organisations.filter(pk=landlord.pk).update(**{field: value})
+    with pytest.raises(AssertionError, match="invisible"):
+        assert_nothing_invisible_stored(org_a, "planted")
+
+
+def test_invisible_characters_and_implausible_dates_are_refused_by_every_model(org_a):
+    """The services' full_clean refuses them, field by field, in French."""
+    from django.core.exceptions import ValidationError
+
+    from tests.households.factories import HouseholdFactory
+
+    household = HouseholdFactory.build(organisation=org_a, reference="M\u202e1")
+    household.orientation_date = datetime.date(1, 1, 1)
+    household.orienting_structure = "CADA\u2066 Le Pont"
+    with pytest.raises(ValidationError) as error:
+        household.full_clean(exclude=["dispositif"])
+    messages = error.value.message_dict
+    assert "Caractère invisible" in messages["reference"][0]
+    assert "Date invraisemblable" in messages["orientation_date"][0]
+    assert "orienting_structure" in messages
+    household.reference = "M1\nM2"
+    household.orientation_date = datetime.date(2025, 1, 1)
+    household.orienting_structure = "CADA"
+    with pytest.raises(ValidationError, match="sur une ligne"):
+        household.full_clean(exclude=["dispositif"])

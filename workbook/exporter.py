@@ -37,7 +37,7 @@ from support.models import (
 )
 from tenancy.models import Amendment, LedgerEntry, RepaymentPlan, SubleaseContract
 from workbook import spec
-from workbook.values import format_month, format_value
+from workbook.values import escape_formula, format_month, format_value
 
 
 class Month(str):
@@ -214,11 +214,22 @@ def _interactions(households: dict[int, str]) -> Iterator[list]:
 
 
 def export_rows(organisation) -> dict[str, list[list[str]]]:
-    """Every sheet as text rows, as a CSV holds them (tests compare workbooks with it)."""
+    """Every sheet as text rows, as a CSV holds them before the escaping of formulas (tests
+    compare workbooks with it)."""
     return {
         sheet: [[format_value(value) for value in row] for row in rows]
         for sheet, rows in _rows(organisation)
     }
+
+
+def csv_cell(value) -> str:
+    """A value as the CSV export writes it. A text a spreadsheet would run as a formula
+    (``=…``, ``+…``, ``-…``, ``@…``) is escaped, as the ``.xlsx`` export keeps it a text cell;
+    numbers, dates and booleans are not texts (``-20.00`` stays a number)."""
+    text = format_value(value)
+    if isinstance(value, str | list | tuple):
+        return escape_formula(text)
+    return text
 
 
 def write_csv_folder(organisation, folder: Path) -> list[Path]:
@@ -230,7 +241,7 @@ def write_csv_folder(organisation, folder: Path) -> list[Path]:
             writer = csv.writer(handle)
             writer.writerow(spec.SHEETS_BY_NAME[sheet].column_names)
             for row in rows:
-                writer.writerow([format_value(value) for value in row])
+                writer.writerow([csv_cell(value) for value in row])
         written.append(path)
     return written
 

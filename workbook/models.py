@@ -18,6 +18,8 @@ class ImportStatus(models.TextChoices):
     EN_COURS = "en_cours", "import en cours"
     TERMINE = "termine", "importé"
     ECHEC = "echec", "échec de l’import"
+    # Ready, never confirmed: its file was deleted after the retention delay.
+    EXPIRE = "expire", "expiré sans import"
 
 
 # The page polls while the job is in one of these.
@@ -40,6 +42,8 @@ class ImportJob(OrganisationOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    # When the import was confirmed: how long it has waited for, or run in, a worker.
+    started_at = models.DateTimeField("lancé le", null=True, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta(OrganisationOwned.Meta):

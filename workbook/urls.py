@@ -11,4 +11,5 @@ urlpatterns = [
     path("imports/<uuid:job>/avancement/", views.import_progress, name="import_progress"),
     path("modele.xlsx", views.template_download, name="template_download"),
     path("export.xlsx", views.export_download, name="export_download"),
+    path("export/verification/", views.export_verify, name="export_verify"),
 ]

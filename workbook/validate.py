@@ -42,7 +42,13 @@ from iml.codes import (
     RepaymentPlanStatus,
     Resource,
 )
-from iml.models import DEFAULT_AGE_BRACKETS, Dispositif, Membership, parse_age_brackets
+from iml.models import (
+    DEFAULT_AGE_BRACKETS,
+    Dispositif,
+    Membership,
+    normalize_email,
+    parse_age_brackets,
+)
 from support.models import (
     Interaction,
     InteractionStaff,
@@ -52,7 +58,6 @@ from support.models import (
     Workshop,
     WorkshopParticipant,
 )
-from support.staff import normalise_email
 from tenancy.amounts import MAX_AMOUNT as LEDGER_MAX_AMOUNT
 from tenancy.models import Amendment, LedgerEntry, RepaymentPlan, SubleaseContract
 from workbook import spec, values
@@ -1475,7 +1480,7 @@ class Analyser:
             }
         users, others = [], []
         for email in emails:
-            address = normalise_email(email)
+            address = normalize_email(email)
             if not EMAIL.match(address) or len(address) > 254:
                 self.error(
                     sheet, row.number, column, f"« {email[:80]} » n’est pas une adresse e-mail"

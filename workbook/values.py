@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django_countries import countries
 
+from iml.validators import FORBIDDEN, FORBIDDEN_ON_ONE_LINE, date_problem, text_problem
 from workbook import spec
 
 CENT = Decimal("0.01")
@@ -55,11 +56,17 @@ def _shown(raw) -> str:
     return shown if len(shown) <= 40 else shown[:40] + "…"
 
 
+def _multiline(column: spec.Column) -> bool:
+    """Notes may hold line breaks; every other text is one line."""
+    return column.name == "notes"
+
+
 def parse_date(raw) -> datetime.date:
-    if isinstance(raw, datetime.datetime):
-        return raw.date()
     if isinstance(raw, datetime.date):
-        return raw
+        day = raw.date() if isinstance(raw, datetime.datetime) else raw
+        if date_problem(day):
+            raise CellError(f"date hors des limites « {day:%d/%m/%Y} »")
+        return day
     value = text(raw)
     match = _ISO_DATE.match(value)
     if match:
@@ -207,10 +214,13 @@ def parse_postcode(raw) -> str:
     return value
 
 
-def parse_text(raw, *, max_length: int | None = None) -> str:
+def parse_text(raw, *, max_length: int | None = None, multiline: bool = False) -> str:
     value = text(raw)
     if "\x00" in value:
         raise CellError("caractère nul interdit")
+    # The same characters as everywhere in the software (``iml.validators``).
+    if problem := text_problem(value, multiline=multiline):
+        raise CellError(problem[0].lower() + problem[1:].rstrip("."))
     if max_length is not None and len(value) > max_length:
         raise CellError(f"{len(value)} caractères : {max_length} au plus")
     return value
@@ -220,7 +230,7 @@ def parse(column: spec.Column, raw):
     """The value of a non-empty cell for ``column``."""
     kind = column.kind
     if kind == spec.TEXT:
-        return parse_text(raw, max_length=column.max_length)
+        return parse_text(raw, max_length=column.max_length, multiline=_multiline(column))
     if kind == spec.DATE:
         return parse_date(raw)
     if kind == spec.MONTH:
@@ -258,6 +268,8 @@ def parser(column: spec.Column):
     kind = column.kind
     if kind == spec.TEXT:
         max_length = column.max_length
+        multiline = _multiline(column)
+        forbidden = (FORBIDDEN if multiline else FORBIDDEN_ON_ONE_LINE).search
 
         def text_cell(raw):
             if raw.__class__ is str:
@@ -265,8 +277,9 @@ def parser(column: spec.Column):
                     raise CellError("caractère nul interdit")
                 if max_length is not None and len(raw) > max_length:
                     raise CellError(f"{len(raw)} caractères : {max_length} au plus")
-                return raw
-            return parse_text(raw, max_length=max_length)
+                if forbidden(raw) is None:
+                    return raw
+            return parse_text(raw, max_length=max_length, multiline=multiline)
 
         return text_cell
     if kind == spec.DATE:
@@ -333,3 +346,24 @@ def format_value(value) -> str:
 
 def format_month(value: datetime.date | None) -> str:
     return "" if value is None else f"{value:%Y-%m}"
+
+
+# A spreadsheet opening a CSV takes a cell starting with one of these for a formula
+# (``=HYPERLINK(…)``, ``+cmd``, ``-cmd``, ``@SUM(…)``): the CSV export writes such a text
+# behind an apostrophe, which spreadsheets read as "text follows", and the import removes it.
+# A text already starting with apostrophes before one of these gets one more, so that the
+# import gives back exactly what was exported. Numbers are never escaped: ``-20.00`` in
+# ``amount`` stays a number.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _looks_like_formula(value: str) -> bool:
+    return value.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def escape_formula(value: str) -> str:
+    return "'" + value if _looks_like_formula(value) else value
+
+
+def unescape_formula(value: str) -> str:
+    return value[1:] if value[:1] == "'" and _looks_like_formula(value) else value

@@ -8,8 +8,6 @@ managers by public identifier (another organisation's object: 404).
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from households.models import Household
 from iml.access_log import record_access
+from iml.downloads import attachment
 from iml.forms import submit_form
 from iml.models import AccessAction
 from iml.permissions import SUPPORT_MANAGERS, member_required
@@ -193,8 +192,7 @@ def contract_pdf(request: HttpRequest, support_contract: str) -> HttpResponse:
     record_access(request, object_type="supportcontract", object_id=obj.public_id,
                   household_id=obj.household.public_id, action=AccessAction.EXPORT)  # fmt: skip
     response = HttpResponse(services.contract_pdf(obj), content_type="application/pdf")
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", obj.household.reference).strip("-")
-    response["Content-Disposition"] = f'attachment; filename="contrat-accompagnement-{name}.pdf"'
+    attachment(response, "contrat-accompagnement", obj.household.reference, extension="pdf")
     return response
 
 

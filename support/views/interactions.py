@@ -26,6 +26,7 @@ from iml.permissions import (
     can_read_support_notes,
     member_required,
 )
+from iml.submissions import REPLAYED, run_once
 from support.forms import InteractionForm, TimelineFilterForm
 from support.interactions import (
     TimelineKind,
@@ -54,23 +55,30 @@ def interaction_create(request: HttpRequest, household: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            interaction_log(
-                household=obj,
-                date=data["date"],
-                kind=data["kind"],
-                domains=data["domains"],
-                duration_minutes=data["duration_minutes"],
-                persons=list(data["persons"]),
-                staff=list(data["staff"]),
-                notes=data["notes"],
-                next_appointment=data["next_appointment"],
-                by=request.user,
+            outcome = run_once(
+                key=data.get("submission_key"),
+                action=lambda: interaction_log(
+                    household=obj,
+                    date=data["date"],
+                    kind=data["kind"],
+                    domains=data["domains"],
+                    duration_minutes=data["duration_minutes"],
+                    persons=list(data["persons"]),
+                    staff=list(data["staff"]),
+                    notes=data["notes"],
+                    next_appointment=data["next_appointment"],
+                    by=request.user,
+                ),
+                url_of=lambda _interaction: _next_url(request, timeline),
             )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Échange enregistré pour {obj.reference}.")
-            return redirect(_next_url(request, timeline))
+            if outcome.replayed:
+                messages.info(request, REPLAYED)
+            else:
+                messages.success(request, f"Échange enregistré pour {obj.reference}.")
+            return redirect(outcome.url)
     return render(
         request,
         "support/interaction_form.html",

@@ -9,7 +9,6 @@ read them; the cash journal is the régisseurs' and heads' (money recorders).
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from iml.access_log import record_access
 from iml.codes import LedgerKind
+from iml.downloads import attachment
 from iml.models import AccessAction
 from iml.permissions import MONEY_RECORDERS, MONEY_VIEWERS, member_required
 from tenancy import documents
@@ -33,8 +33,7 @@ class BadParameter(ValueError):
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-")
-    response["Content-Disposition"] = f'attachment; filename="{safe}.pdf"'
+    attachment(response, filename, extension="pdf")
     return response
 
 

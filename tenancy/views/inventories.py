@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from housing.models import HousingUnit
+from iml.downloads import attachment
 from iml.forms import add_service_error, submit_form
 from iml.permissions import (
     HOUSING_MANAGERS,
@@ -142,8 +143,7 @@ def inventory_detail(request: HttpRequest, inventory: str) -> HttpResponse:
 def inventory_pdf(request: HttpRequest, inventory: str) -> HttpResponse:
     obj = get_object_or_404(services.inventory_for_page(inventory))
     response = HttpResponse(services.inventory_pdf(obj), content_type="application/pdf")
-    filename = f"etat-des-lieux-{obj.kind}-{obj.contract.reference}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    attachment(response, "etat-des-lieux", obj.kind, obj.contract.reference, extension="pdf")
     return response
 
 

@@ -1,5 +1,5 @@
-"""Alerts for the tests: a factory, and organisation A's alert for the isolation sweep
-(tests/test_isolation_sweep.py)."""
+"""Alerts for the tests: a factory, and organisation A's alert and invitation for the isolation
+sweep (tests/test_isolation_sweep.py)."""
 
 from __future__ import annotations
 
@@ -47,4 +47,18 @@ def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
         present=True,
     )
     alert = AlertFactory(organisation=organisation, household=household, overdue=True)
-    return {"alert": alert.public_id}
+    return {"alert": alert.public_id, **invitation_samples(organisation)}
+
+
+def invitation_samples(organisation) -> dict[str, Any]:
+    """A pending invitation of A (team page: resend, cancel) and its e-mailed link (the invited
+    person's page), for the isolation sweep."""
+    from iml.models import Invitation
+    from iml.rls import organisation_transaction
+    from iml.services import invitation_token
+
+    with organisation_transaction(organisation):
+        invitation = Invitation.objects.create(
+            organisation=organisation, email="invitee@alpha.example", role=Role.HEAD
+        )
+    return {"invitation": invitation.public_id, "invitation_token": invitation_token(invitation)}

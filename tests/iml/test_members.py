@@ -45,9 +45,11 @@ def test_admin_invites_a_new_person_who_receives_a_link(
 
 
 @pytest.mark.django_db
-def test_inviting_a_person_of_another_organisation_reuses_their_account(
+def test_inviting_a_person_of_another_organisation_asks_them_first(
     admin_client, members_b, django_capture_on_commit_callbacks
 ):
+    """The account is reused, but its owner is asked: until they accept, the organisation has
+    no membership and its team page shows the address alone (tests/iml/test_invitations.py)."""
     other = members_b[Role.HEAD].user
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
@@ -56,8 +58,30 @@ def test_inviting_a_person_of_another_organisation_reuses_their_account(
         )
     assert User.objects.filter(email=other.email).count() == 1
     with organisation_context(None), user_context(other.pk):
-        assert Membership.all_organisations.filter(user=other).count() == 2
+        assert Membership.all_organisations.filter(user=other).count() == 1
+    team = admin_client.get(reverse("member_list")).content.decode()
+    assert other.email in team and "invitation en attente" in team
+    assert other.last_name not in team
     assert "Vous avez déjà un compte" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_invitation_links_use_the_address_the_site_is_served_on(
+    admin_client, members_b, django_capture_on_commit_callbacks, settings
+):
+    """``make run`` may serve another port than SITE_URL's: links follow the request."""
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    for email in ("recrue@exemple.fr", members_b[Role.HEAD].user.email):
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(
+                reverse("member_invite"),
+                {"email": email, "first_name": "Awa", "last_name": "Sy", "role": Role.HEAD},
+                HTTP_HOST="127.0.0.1:8123",
+            )
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        links = [word for word in message.body.split() if word.startswith("http")]
+        assert links and all(link.startswith("http://127.0.0.1:8123/") for link in links)
 
 
 @pytest.mark.django_db
@@ -148,13 +172,25 @@ def test_member_list_is_paginated_with_a_constant_number_of_queries(
     admin_client, org_a, admin_a, django_assert_max_num_queries
 ):
     MembershipFactory.create_batch(30, organisation=org_a)
+    invite_pending(org_a, 3)
     with django_assert_max_num_queries(13):
         first = admin_client.get(reverse("member_list"))
     assert len(first.context["page"].object_list) == 25
     MembershipFactory.create_batch(30, organisation=org_a)
+    invite_pending(org_a, 10)
     with django_assert_max_num_queries(13):
         second = admin_client.get(reverse("member_list") + "?page=3")
     assert "Page 3 sur 3" in second.content.decode()
+
+
+def invite_pending(organisation, count: int) -> None:
+    from iml.models import Invitation
+    from iml.rls import organisation_transaction
+
+    with organisation_transaction(organisation):
+        start = Invitation.objects.count()
+        for n in range(start, start + count):
+            Invitation.objects.create(email=f"attente{n}@exemple.fr", role=Role.HEAD)
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from workbook.reader import read_path
 Sheets = dict[str, list[list]]  # sheet -> [header, row, row…]
 
 STAFF_EMAIL = "social_worker@alpha.example"
+MOUVEMENTS = ["ref", "contrat", "date", "kind", "amount", "method", "period", "cancels"]
 
 
 def base_sheets() -> Sheets:
@@ -150,6 +151,9 @@ def write_xlsx(path: Path, sheets: Sheets) -> Path:
         worksheet = book.create_sheet(name)
         for row in rows:
             worksheet.append(row)
+            for cell in worksheet[worksheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a text, as a spreadsheet keeps what is typed "'=…"
     book.save(path)
     return path
 
@@ -204,3 +208,48 @@ def _text(value) -> str:
     if isinstance(value, Decimal | float):
         return f"{Decimal(str(value)):.2f}"
     return str(value)
+
+
+# --- Files as bombs and damage make them (tests/workbook/test_limits.py) ---------------------
+
+
+def xlsx_with_rows(path: Path, rows: int, sheet: str = "mouvements") -> Path:
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(sheet)
+    worksheet.append(MOUVEMENTS)
+    for number in range(rows):
+        worksheet.append([f"E{number}", "C1", "2024-01-01", "appel", "500.00"])
+    book.save(path)
+    return path
+
+
+def patch_declared_sizes(path: Path, member: str, size: int) -> None:
+    """Make the archive announce ``size`` bytes for ``member`` (local header and central
+    directory), whatever it holds."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    data[info.header_offset + 22 : info.header_offset + 26] = size.to_bytes(4, "little")
+    name = member.encode()
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        if data[at + 46 : at + 46 + len(name)] == name:
+            data[at + 24 : at + 28] = size.to_bytes(4, "little")
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+
+
+def replace_member(path: Path, member: str, content: bytes) -> Path:
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts[member] = content
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def sheet_member(path: Path, title: str) -> str:
+    """The zip member holding the sheet ``title`` of an ``.xlsx`` written by openpyxl."""
+    titles = load_workbook(path, read_only=True).sheetnames
+    return f"xl/worksheets/sheet{titles.index(title) + 1}.xml"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.apps import apps
 
+from iml import twofactor
 from iml.rls import organisation_transaction
 from iml.scoping import OrganisationOwned
 from tests.workbook.builders import book
@@ -52,3 +55,12 @@ def created(analysis) -> dict[str, int]:
 
 def changed(analysis) -> int:
     return sum(sheet["create"] + sheet["update"] for sheet in analysis.preview())
+
+
+def fresh_factor(client, seconds_ago: int = 0):
+    """The client's session passed the second factor ``seconds_ago`` (the export asks for
+    one of the last minutes)."""
+    session = client.session
+    session[twofactor.VERIFIED_AT_SESSION_KEY] = int(time.time()) - seconds_ago
+    session.save()
+    return client

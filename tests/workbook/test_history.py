@@ -116,3 +116,20 @@ def test_a_second_live_call_of_a_recorded_month_is_refused(org_a, staff_a, tmp_p
     march = LedgerEntry.objects.filter(period=D(2023, 3, 1), contract__reference="C1")
     assert [e.ref for e in march.live_calls()] == ["E7"]
     assert march.get(ref="E7").replaces.ref == "E1"
+
+
+def test_invisible_characters_and_implausible_dates_are_refused(org_a, staff_a, tmp_path):
+    """The same rules as every form (``iml.validators``): a reference with a right-to-left
+    override or a line break, a date of year 1, are errors; notes keep their line breaks."""
+    sheets = base_sheets()
+    set_cell(sheets, "menages", 2, "siao_ref", "SIAO\u202e-1")
+    set_cell(sheets, "menages", 3, "orienting_structure", "CADA\nLe Pont")
+    set_cell(sheets, "menages", 4, "orientation_date", "0001-01-01")
+    set_cell(sheets, "interactions", 2, "notes", "Première visite\nDeuxième ligne")
+    errors = errors_of(org_a, tmp_path, sheets)
+    assert any(e.startswith("menages:2: siao_ref: caractère invisible") for e in errors), errors
+    assert any(
+        e.startswith("menages:3: orienting_structure: ce champ tient sur une ligne") for e in errors
+    )
+    assert any(e.startswith("menages:4: orientation_date: date hors des limites") for e in errors)
+    assert not any(e.startswith("interactions:") for e in errors)

@@ -15,7 +15,7 @@ from iml.rls import organisation_transaction
 from support.models import Interaction
 from tests.conftest import login
 from tests.workbook.builders import base_sheets, csv_bytes, write_xlsx
-from tests.workbook.helpers import created, run
+from tests.workbook.helpers import created, fresh_factor, run
 from workbook import exporter, spec
 from workbook.importer import import_workbook
 from workbook.management.commands.export_workbook import Command as ExportCommand
@@ -212,7 +212,7 @@ def test_the_export_page_says_what_the_download_holds(admin):
 
 def test_the_download_is_what_the_page_says(admin, org_a, staff_a, tmp_path):
     run(org_a, tmp_path)
-    data = admin.get(reverse("workbook:export_download")).content
+    data = fresh_factor(admin).get(reverse("workbook:export_download")).content
     book = load_workbook(io.BytesIO(data), read_only=True)
     assert book.sheetnames == DATA_SHEETS
     for sheet in spec.SHEETS:

@@ -58,6 +58,10 @@ class Command(BaseCommand):
                **options) -> None:  # fmt: skip
         started = time.monotonic()
         book = read_path(path)
+        if book.errors and not book.sheets:
+            # The file itself is refused (too large once decompressed, damaged, empty):
+            # nothing to create an organisation for, nothing to validate.
+            self._fail(book.errors)
         try:
             with transaction.atomic():
                 target = Organisation.objects.filter(slug=organisation).first()
@@ -72,11 +76,7 @@ class Command(BaseCommand):
                 with organisation_transaction(target):
                     analysis = import_workbook(book, target)
         except ImportErrors as error:
-            for message in error.errors:
-                self.stderr.write(message)
-            raise CommandError(
-                f"{len(error.errors)} erreur(s) : rien n’a été importé.", returncode=1
-            ) from None
+            self._fail(error.errors)
         for sheet in analysis.preview():
             self.stdout.write(
                 f"{sheet['sheet']} : {sheet['create']} créée(s), {sheet['update']} mise(s) à "
@@ -87,6 +87,11 @@ class Command(BaseCommand):
                 f"Classeur importé dans « {target.name} » en {time.monotonic() - started:.1f} s."
             )
         )
+
+    def _fail(self, errors) -> None:
+        for message in errors:
+            self.stderr.write(str(message))
+        raise CommandError(f"{len(errors)} erreur(s) : rien n’a été importé.", returncode=1)
 
     def create(self, slug: str, name: str, departement, book: RawWorkbook) -> Organisation:
         departement = departement or departement_of(book)
