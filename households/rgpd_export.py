@@ -10,7 +10,6 @@ import re
 from django.contrib.postgres.fields import ArrayField
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from households.models import (
     EmploymentRecord,
@@ -32,6 +31,7 @@ from households.privacy import (  # noqa: F401 (the export's part of the shared 
     shared_rows,
 )
 from iml.models import AccessLog, Alert, User
+from iml.pdf import html_to_pdf
 from support.models import (
     Interaction,
     Referral,
@@ -534,4 +534,4 @@ def household_pdf(household: Household) -> bytes:
         "documents/household_data.html",
         {"data": _french(household_data(household)), "household": household},
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)

@@ -27,12 +27,9 @@ from housing.models import (
     ProspectTransition,
     Room,
 )
+from iml.formats import fr_date as _d
 from iml.models import Dispositif, User
 from iml.scoping import get_current_organisation_id
-
-
-def _d(value: datetime.date) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 def _locked_unit(unit_id: int) -> HousingUnit:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from django_countries import countries
 
 from iml import codes
-from iml.templatetags.iml_tags import euros
+from iml.formats import euros, fr_date, fr_decimal, fr_int
 from reporting import charts
 from reporting.money_drilldown import MONEY_FIGURES
 
@@ -66,30 +66,6 @@ def _decimal(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
         return None
-
-
-def fr_int(value: Any) -> str:
-    number = _decimal(value)
-    if number is None:
-        return str(value)
-    return f"{int(number):,}".replace(",", NNBSP)
-
-
-def fr_decimal(value: Any, places: int = 1) -> str:
-    """12.25 → « 12,3 » (half away from zero), thousands with a narrow no-break space."""
-    number = _decimal(value)
-    if number is None:
-        return str(value)
-    quantum = Decimal(1).scaleb(-places)
-    rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
-    text = f"{rounded:,.{places}f}"
-    return text.replace(",", NNBSP).replace(".", ",")
-
-
-def fr_date(value: datetime.date | str) -> str:
-    if isinstance(value, str):
-        value = datetime.date.fromisoformat(value)
-    return value.strftime("%d/%m/%Y")
 
 
 def period_label(start: datetime.date | str, end: datetime.date | str) -> str:

@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.text import capfirst
 
+from iml.pdf import html_to_pdf
 from reporting.document import (  # noqa: F401
     FORMATS,
     Row,
@@ -64,8 +65,6 @@ def render(
 def render_pdf(
     figures: dict, *, narrative: dict | None = None, context: dict | None = None
 ) -> bytes:
-    from weasyprint import HTML
-
     narrative = narrative or {}
     context = context or {}
     with translation.override("fr"):
@@ -94,8 +93,7 @@ def render_pdf(
                 ),
             },
         )
-    # No external resource: the document is self-contained (fonts are the system's).
-    return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    return html_to_pdf(html)
 
 
 def css_string(text: str) -> str:
@@ -104,10 +102,6 @@ def css_string(text: str) -> str:
         f"\\{ord(char):x} " if char in '"\\' or ord(char) < 0x20 or char in "<>" else char
         for char in str(text)
     )
-
-
-def _no_fetch(url: str, *args, **kwargs):
-    raise ValueError(f"The report fetches no resource ({url[:40]}).")
 
 
 # Characters a workbook cannot hold (openpyxl refuses them): the controls below 0x20 but tab,

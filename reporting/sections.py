@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.text import capfirst
 
 from iml import codes
-from iml.templatetags.iml_tags import euros
+from iml.formats import euros
 from reporting.document import (
     GROUP_TITLES,
     HOUSEHOLD_TYPOLOGY,

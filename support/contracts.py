@@ -17,12 +17,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from households.models import Household, Person
 from households.stays import RENEWAL, renewal
 from iml.codes import PersonRole, SupportDomain
 from iml.models import Membership, User
+from iml.pdf import html_to_pdf
 from iml.permissions import SUPPORT_MANAGERS
 from support.models import ObjectiveStatus, SupportAmendment, SupportContract, SupportObjective
 
@@ -115,7 +115,7 @@ def contract_document_context(contract: SupportContract) -> dict:
 
 def contract_pdf(contract: SupportContract) -> bytes:
     html = render_to_string("documents/support/contract.html", contract_document_context(contract))
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 # --- Services -------------------------------------------------------------------------------

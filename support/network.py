@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from households.models import Household, Person
+from iml.formats import fr_date as _d
 from iml.models import Membership, Role, User
 from iml.scoping import get_current_organisation_id
 from support.models import (
@@ -31,10 +32,6 @@ from support.models import (
 # Who may run a workshop: the organisation's field staff (not its administrators).
 FACILITATOR_ROLES = (Role.SOCIAL_WORKER, Role.HEAD, Role.REGISSEUR)
 CLOSED_OUTCOMES = (ReferralOutcome.ABOUTIE, ReferralOutcome.SANS_SUITE)
-
-
-def _d(value: datetime.date) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 # --- Selectors ------------------------------------------------------------------------------

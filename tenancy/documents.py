@@ -14,13 +14,12 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
-from django.utils import dateformat
 from django.utils.text import capfirst
-from weasyprint import HTML
 
 from households.models import Person
+from iml import pdf
 from iml.codes import LedgerKind, PersonRole
+from iml.formats import of_month
 from iml.models import Organisation
 from tenancy.amounts import days_covered, month_days, month_start, next_month, prorate
 from tenancy.models import Amendment, LedgerEntry, SubleaseContract
@@ -43,17 +42,11 @@ CONTRACT_RELATED = (
 
 
 def render_pdf(template: str, context: dict) -> bytes:
-    return HTML(string=render_to_string(TEMPLATES + template, context)).write_pdf()
+    return pdf.render_pdf(TEMPLATES + template, context)
 
 
 def _sum(column: str, condition: Q) -> Coalesce:
     return Coalesce(Sum(column, filter=condition), _ZERO_SQL)
-
-
-def of_month(month: datetime.date) -> str:
-    """« de mars 2025 », « d’avril 2025 » (French elision before a vowel)."""
-    name = dateformat.format(month, "F Y")
-    return f"d’{name}" if name[:1] in "aeiouâéèêîôû" else f"de {name}"
 
 
 def adult_names(contract: SubleaseContract) -> list[str]:

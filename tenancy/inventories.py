@@ -33,6 +33,7 @@ from django.utils import timezone
 from housing.models import HousingUnit
 from iml.codes import LedgerKind
 from iml.models import User
+from iml.pdf import html_to_pdf
 from iml.validators import text_problem
 from tenancy.amounts import clean_amount
 from tenancy.ledger import charge_record
@@ -291,8 +292,6 @@ def inventory_for_page(public_id) -> QuerySet[Inventory]:
 
 def inventory_pdf(inventory: Inventory) -> bytes:
     """The inventory as an A4 PDF, in French, to sign with the household."""
-    from weasyprint import HTML
-
     from households.models import Person
 
     contract = inventory.contract
@@ -314,7 +313,7 @@ def inventory_pdf(inventory: Inventory) -> bytes:
             "at_exit": inventory.kind == InventoryKind.SORTIE,
         },
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 # --- Incidents ------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from iml.codes import LedgerKind, PaymentMethod
+from iml.formats import euros
 from iml.models import User
-from iml.templatetags.iml_tags import euros
 from tenancy.amounts import (  # noqa: F401 (re-exported: the ledger's arithmetic)
     CENT,
     MAX_AMOUNT,

@@ -42,6 +42,7 @@ from iml.codes import (
     RepaymentPlanStatus,
     Resource,
 )
+from iml.formats import fr_date as _d
 from iml.models import (
     DEFAULT_AGE_BRACKETS,
     Dispositif,
@@ -74,10 +75,6 @@ LEDGER_IMMUTABLE = "une écriture déjà importée ne se modifie pas : saisissez
 # A plausible e-mail address (the workbook names staff by e-mail).
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FOREIGN_KEYS = {"landlord", "room", "reverses", "dispositif", "household", "unit", "contract"}
-
-
-def _d(day: datetime.date | None) -> str:
-    return "—" if day is None else f"{day:%d/%m/%Y}"
 
 
 # --- Plan -----------------------------------------------------------------------------------
@@ -636,7 +633,10 @@ class Analyser:
         entry, exit_ = eff["entry_date"], eff["exit_date"]
         withdrawal, reason = eff["withdrawal_date"], eff["withdrawal_reason"]
         if entry and orientation and entry < orientation:
-            fail("entry_date", f"l’entrée ({_d(entry)}) précède l’orientation ({_d(orientation)})")
+            fail(
+                "entry_date",
+                f"l’entrée ({_d(entry)}) précède l’orientation ({_d(orientation)})",
+            )
         if exit_ and not entry:
             fail("exit_date", "une sortie suppose une date d’entrée")
         elif exit_ and entry and exit_ < entry:
@@ -754,7 +754,10 @@ class Analyser:
             )
         elif entry is not None:
             if joined and (joined < entry or (exit_ and joined >= exit_)):
-                fail("joined_date", f"arrivée le {_d(joined)}, hors du séjour du ménage ({stay})")
+                fail(
+                    "joined_date",
+                    f"arrivée le {_d(joined)}, hors du séjour du ménage ({stay})",
+                )
             if left and (left <= (joined or entry) or (exit_ and left > exit_)):
                 fail("left_date", f"départ le {_d(left)}, hors du séjour du ménage ({stay})")
         return problems

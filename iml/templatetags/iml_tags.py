@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import template
 from django.db import models
 
-from iml import codes
+from iml import codes, formats
 
 register = template.Library()
-THIN_SPACE = "\u202f"
-NO_BREAK_SPACE = "\u00a0"
 
 
 @register.filter
@@ -28,14 +24,5 @@ def code_label(value, choices_name: str) -> str:
 
 @register.filter
 def euros(value) -> str:
-    """1234.5 → « 1 234,50 € » (narrow no-break space for thousands, as in French)."""
-    if value in (None, ""):
-        return ""
-    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    units, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
-    while units:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    return f"{sign}{THIN_SPACE.join(groups)},{cents}{NO_BREAK_SPACE}€"
+    """1234.5 → « 1 234,50 € » (``iml.formats.euros``)."""
+    return formats.euros(value)

@@ -24,6 +24,7 @@ from households.models import Household, Person
 from households.selectors import search
 from iml.access_log import record_access
 from iml.codes import LedgerKind, PersonRole, RepaymentPlanStatus
+from iml.formats import euros
 from iml.forms import add_service_error, submit_form
 from iml.permissions import (
     ADMISSION_ROLES,
@@ -33,7 +34,6 @@ from iml.permissions import (
     member_required,
 )
 from iml.submissions import REPLAYED, run_once
-from iml.templatetags.iml_tags import euros
 from tenancy import ledger, money, plans, services
 from tenancy.forms import (
     ChargeForm,

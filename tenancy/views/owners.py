@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from housing.models import MainLease
+from iml.formats import euros
 from iml.forms import add_service_error, submit_form
 from iml.permissions import MONEY_RECORDERS, MONEY_VIEWERS, has_role, member_required
-from iml.templatetags.iml_tags import euros
 from tenancy import ledger, owners
 from tenancy.forms_owners import CafBatchForm, LandlordPaymentForm, MonthForm
 

@@ -14,9 +14,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfReader
 
+from iml.formats import euros
 from iml.models import Role
 from iml.rls import organisation_transaction
-from iml.templatetags.iml_tags import euros
 from support.models import Interaction
 from tenancy.models import LedgerEntry, SubleaseContract
 from tenancy.money import contract_balance
