@@ -36,16 +36,20 @@ from iml.codes import (
 )
 from reporting.compute import (
     DAYS_PER_MONTH,
-    EXIT_STAY_BUCKETS,
-    PRESENT_STAY_BUCKETS,
-    age_bracket_labels,
     funding_ceiling,
     money,
     percent,
     rate,
     round_half_away,
 )
-from reporting.definitions import SINISTRALITE, TYPOLOGIES, UNKNOWN
+from reporting.definitions import (
+    EXIT_STAY_BUCKETS,
+    PRESENT_STAY_BUCKETS,
+    SINISTRALITE,
+    TYPOLOGIES,
+    UNKNOWN,
+    age_bracket_labels,
+)
 from reporting.quality import balance_checks
 
 # Completed years (months) from the earlier date to the later one: a year (month) completes

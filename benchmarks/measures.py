@@ -259,7 +259,7 @@ def running_contracts(today: datetime.date) -> int:
 
 def time_alert_job(today: datetime.date) -> JobFigure:
     """The nightly alert job from an empty alert table, then again (a no-op)."""
-    from iml.alerts import sync_all
+    from alerts.job import sync_all
 
     with as_owner(), connection.cursor() as cursor:
         cursor.execute("TRUNCATE iml_alert")

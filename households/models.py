@@ -50,7 +50,19 @@ class HouseholdStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "retiré de la liste d’attente"
 
 
+def q_present_at(day: datetime.date, prefix: str = "") -> Q:
+    """Present at ``day``: entered on or before it, not yet out (the exit date is the first
+    day out). The one definition (``households.stays.present_on`` is its Python twin); the
+    report, « Mes ménages », the workshops and the alerts use it."""
+    return Q(**{f"{prefix}entry_date__lte": day}) & (
+        Q(**{f"{prefix}exit_date__isnull": True}) | Q(**{f"{prefix}exit_date__gt": day})
+    )
+
+
 class HouseholdQuerySet(OrganisationScopedQuerySet):
+    def present_at(self, day: datetime.date) -> HouseholdQuerySet:
+        return self.filter(q_present_at(day))
+
     def with_status(self) -> HouseholdQuerySet:
         """Annotates ``status_code``, derived from the dates as the report derives it."""
         return self.annotate(
@@ -236,6 +248,12 @@ class PersonQuerySet(OrganisationScopedQuerySet):
         )
 
 
+def is_adult_role(role: str | None) -> bool:
+    """Whether a person of ``role`` is one of the household's adults (employment concerns
+    them): every role but a child's."""
+    return role != PersonRole.ENFANT
+
+
 @pghistory.track(model_name="PersonHistory")
 class Person(OrganisationOwned):
     # The operator's own identifier of the row (interchange workbook, ``workbook``).
@@ -314,7 +332,7 @@ class Person(OrganisationOwned):
 
     @property
     def is_adult_role(self) -> bool:
-        return self.role != PersonRole.ENFANT
+        return is_adult_role(self.role)
 
     def age_at(self, day: datetime.date) -> int:
         """Completed years (born 29 February: the year completes on 1 March)."""

@@ -30,6 +30,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from alerts.models import Alert
 from households.models import (
     EmploymentRecord,
     Household,
@@ -39,7 +40,7 @@ from households.models import (
     fold,
 )
 from iml.codes import LedgerKind
-from iml.models import Alert, Organisation
+from iml.models import Organisation
 from iml.rls import organisation_transaction
 from support.models import (
     Interaction,

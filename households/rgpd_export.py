@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from alerts.models import Alert
 from households.models import (
     EmploymentRecord,
     Household,
@@ -30,7 +31,7 @@ from households.privacy import (  # noqa: F401 (the export's part of the shared 
     remove_names,
     shared_rows,
 )
-from iml.models import AccessLog, Alert, User
+from iml.models import AccessLog, User
 from iml.pdf import html_to_pdf
 from support.models import (
     Interaction,

@@ -9,7 +9,7 @@ that the household is admitted if and only if its contract is created.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -377,6 +377,11 @@ def household_exit(
     return household
 
 
+def resources_compatible(codes: Collection[str]) -> bool:
+    """Whether these resources go together: « aucune » (sans ressources) goes alone."""
+    return not (Resource.AUCUNE in codes and len(codes) > 1)
+
+
 @transaction.atomic
 def resources_record(
     *, household: Household, day: datetime.date, resources: Iterable[str], by: User
@@ -384,7 +389,7 @@ def resources_record(
     codes = sorted(set(resources))
     if not codes:
         raise ValidationError({"resources": "Indiquez au moins une ressource."})
-    if Resource.AUCUNE in codes and len(codes) > 1:
+    if not resources_compatible(codes):
         raise ValidationError(
             {"resources": "« Sans ressources » ne se combine avec aucune autre ressource."}
         )

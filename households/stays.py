@@ -8,9 +8,64 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
+from django.db.models import DateField, F, Model, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from iml.scoping import OrganisationScopedQuerySet
 
 RENEWAL = 6  # months, by default
-STAY_LIMIT = relativedelta(months=18)
+STAY_LIMIT_MONTHS = 18
+STAY_LIMIT = relativedelta(months=STAY_LIMIT_MONTHS)
+
+
+def present_on(
+    entry: datetime.date | None, exit_: datetime.date | None, day: datetime.date
+) -> bool:
+    """Whether a household entered on ``entry`` (None: not yet) and leaving on ``exit_`` (the
+    first day out; None: still there) is present in the dispositif on ``day``."""
+    return entry is not None and entry <= day and (exit_ is None or day < exit_)
+
+
+def beyond_limit(new_end: datetime.date, entry: datetime.date) -> bool:
+    """Whether a contract ending on ``new_end`` takes the stay begun on ``entry`` beyond the
+    limit (18 months): such a renewal needs a written justification and is flagged."""
+    return new_end > entry + STAY_LIMIT
+
+
+def months_of_stay(entry: datetime.date, day: datetime.date) -> int:
+    """Completed months from ``entry`` to ``day``, as ``relativedelta`` counts them (entered on
+    31 August, a term ending on 28 February has completed five months and 28 days)."""
+    delta = relativedelta(day, entry)
+    return delta.years * 12 + delta.months
+
+
+# SQL twin of ``months_of_stay`` (PostgreSQL's age() counts months as relativedelta does).
+MONTHS_OF_STAY_SQL = (
+    "(extract(year FROM age({end}, {entry})) * 12 + extract(month FROM age({end}, {entry})))::int"
+)
+
+
+class TermQuerySet(OrganisationScopedQuerySet):
+    """Contracts whose term is renewed by numbered amendments (sublease and support)."""
+
+    def with_current_end(self) -> TermQuerySet:
+        """Annotates ``current_end``: the last amendment's new end, else the initial end."""
+        amendments = self.model._meta.get_field("amendments").related_model
+        last = (
+            amendments.all_organisations.filter(contract=OuterRef("pk"))
+            .order_by("-number")
+            .values("new_end_date")[:1]
+        )
+        return self.annotate(
+            current_end=Coalesce(Subquery(last, output_field=DateField()), F("initial_end_date"))
+        )
+
+
+def current_end(contract: Model) -> datetime.date:
+    """The end of a (sublease or support) contract's current term: its last amendment's, else
+    the initial one."""
+    last = contract.amendments.order_by("-number").first()
+    return last.new_end_date if last else contract.initial_end_date
 
 
 @dataclass(frozen=True)
@@ -32,7 +87,7 @@ def renewal(
     household's entry: beyond 18 months a written justification is required (refused with
     ``beyond_message`` without one) and the amendment is flagged."""
     new_end = current_end + relativedelta(months=months)
-    beyond = new_end > entry + STAY_LIMIT
+    beyond = beyond_limit(new_end, entry)
     justification = justification.strip()
     if beyond and not justification:
         raise ValidationError({"justification": beyond_message})

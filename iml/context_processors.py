@@ -1,9 +1,6 @@
-import functools
-
 from django.http import HttpRequest
 
 from iml import permissions
-from iml.alert_selectors import has_inbox, open_count
 
 
 def organisation(request: HttpRequest) -> dict:
@@ -12,11 +9,8 @@ def organisation(request: HttpRequest) -> dict:
         "current_organisation": getattr(request, "organisation", None),
         "current_membership": membership,
         "user_memberships": getattr(request, "memberships", []),
-        # The navigation badge: a callable (templates call it), so that its one query runs
-        # only when a page displays it, and once per request.
-        "alert_badge": functools.cache(lambda: open_count(membership)),
         "nav": {
-            "alerts": has_inbox(membership),
+            "alerts": permissions.has_inbox(membership),
             "members": permissions.can_manage_members(membership),
             "dispositifs": permissions.can_view_dispositifs(membership),
             "households": permissions.has_role(membership, permissions.HOUSEHOLD_VIEWERS),

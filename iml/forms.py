@@ -60,7 +60,7 @@ class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label="Rôle", choices=Role.choices)
 
 
-# What the daily alert job watches, tuned per dispositif (iml.alerts).
+# What the daily alert job watches, tuned per dispositif (alerts.job).
 ALERT_FIELDS = [
     "alert_warning_days",
     "alert_signature_days",

@@ -142,6 +142,10 @@ class Zone(models.TextChoices):
     DETENDUE = "detendue", "zone détendue"
 
 
+# A dispositif's code: letters, digits, dashes, dots or underscores, no space.
+DISPOSITIF_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
 class Dispositif(OrganisationOwned):
     """A programme of the operator, funded and reported on separately (e.g. "IML BPI")."""
 
@@ -150,7 +154,7 @@ class Dispositif(OrganisationOwned):
         max_length=30,
         validators=[
             RegexValidator(
-                r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                DISPOSITIF_CODE,
                 "Lettres, chiffres, tirets, points ou soulignés, sans espace.",
             )
         ],
@@ -494,96 +498,6 @@ class AccessLog(OrganisationOwned):
             models.Index(fields=["organisation", "at"]),
             models.Index(fields=["organisation", "household_id", "at"]),
         ]
-
-
-# --- Alerts ---------------------------------------------------------------------------------
-
-
-class AlertKind(models.TextChoices):
-    SUBLEASE_RENEWAL = "sous_location", "échéance de la sous-location"
-    SUPPORT_SIGNATURE = "signature_accompagnement", "contrat d’accompagnement non signé"
-    SUPPORT_RENEWAL = "accompagnement", "échéance de l’accompagnement"
-    DEBT = "dette", "dette locative"
-    INSTALMENT = "plan_apurement", "échéance de plan d’apurement manquée"
-    NO_CONTACT = "sans_contact", "pas de contact avec le ménage"
-
-
-class AlertLevel(models.TextChoices):
-    WARNING = "warning", "à venir"
-    DUE = "due", "aujourd’hui"
-    OVERDUE = "overdue", "en retard"
-
-
-class AlertStatus(models.TextChoices):
-    OPEN = "ouverte", "ouverte"
-    SEEN = "vue", "vue"
-    RESOLVED = "resolue", "résolue"
-
-
-class Alert(OrganisationOwned):
-    """Something that needs doing about a household, raised and cleared by the daily job
-    (``iml.alerts``): one row per subject (contract, plan, household), kind and milestone."""
-
-    household = models.ForeignKey(
-        "households.Household", on_delete=models.CASCADE, related_name="alerts"
-    )
-    kind = models.CharField("nature", max_length=30, choices=AlertKind.choices)
-    subject_id = models.BigIntegerField("objet")
-    milestone = models.CharField("jalon", max_length=20)
-    level = models.CharField("niveau", max_length=10, choices=AlertLevel.choices)
-    due_date = models.DateField("échéance")
-    # A person (the household's referent) or, when empty, everyone of ``assignee_role``.
-    assignee = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
-    )
-    assignee_role = models.CharField(max_length=20, choices=Role.choices)
-    status = models.CharField(
-        "état", max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN
-    )
-    seen_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta(OrganisationOwned.Meta):
-        verbose_name = "alerte"
-        ordering = ["due_date", "pk"]
-        indexes = [
-            models.Index(fields=["organisation", "status", "level"], name="alert_org_status"),
-            models.Index(fields=["organisation", "assignee", "status"], name="alert_assignee"),
-        ]
-        constraints = [
-            public_id_unique("alert"),
-            # Running the job twice, or on two workers at once, creates nothing more.
-            models.UniqueConstraint(
-                fields=["organisation", "kind", "subject_id", "milestone"],
-                name="alert_one_per_subject_milestone",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=AlertKind.values), name="alert_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(level__in=AlertLevel.values), name="alert_level_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=AlertStatus.values), name="alert_status_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} — {self.due_date:%d/%m/%Y}"
-
-    @property
-    def title(self) -> str:
-        if self.kind in (AlertKind.SUBLEASE_RENEWAL, AlertKind.SUPPORT_RENEWAL):
-            what = "sous-location" if self.kind == AlertKind.SUBLEASE_RENEWAL else "accompagnement"
-            if self.milestone == "18":
-                return f"Limite des 18 mois de séjour ({what}) : sortie ou renouvellement justifié"
-            return f"Renouvellement de la {what} à {self.milestone} mois"
-        if self.kind == AlertKind.INSTALMENT:
-            return f"Échéance n° {self.milestone} du plan d’apurement manquée"
-        return str(self.get_kind_display()).capitalize()
 
 
 class FormSubmission(OrganisationOwned):

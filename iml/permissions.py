@@ -80,3 +80,11 @@ def member_required(roles: Iterable[Role] = EVERY_ROLE) -> Callable:
         return wrapper
 
     return decorator
+
+
+# Roles with an alert inbox (the admin runs the organisation, not the households).
+INBOX_ROLES = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
+
+
+def has_inbox(membership) -> bool:
+    return membership is not None and membership.role in INBOX_ROLES

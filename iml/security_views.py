@@ -12,9 +12,8 @@ from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
 from iml import twofactor
-from iml.alert_selectors import has_inbox
 from iml.models import Organisation, Role
-from iml.permissions import member_required
+from iml.permissions import has_inbox, member_required
 
 
 class TokenForm(forms.Form):

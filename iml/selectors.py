@@ -57,6 +57,22 @@ def dashboard_counts(*, membership: Membership) -> list[Card]:
     return cards
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A block of the dashboard an app renders: its template and that template's context."""
+
+    template: str
+    context: dict
+
+
+def dashboard_panels(*, membership: Membership) -> list[Panel]:
+    panels = [import_string(provider)(membership=membership) for provider in DASHBOARD_PANELS]
+    return [panel for panel in panels if panel is not None]
+
+
+# Apps add their blocks above the figures: (membership) -> Panel | None.
+DASHBOARD_PANELS = ["alerts.selectors.dashboard_panel"]
+
 # Apps add their cards without the core app importing them: (membership) -> list[Card].
 DASHBOARD_PROVIDERS = [
     "households.selectors.dashboard_cards",

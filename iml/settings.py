@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "housing",
     "tenancy",
     "support",
+    "alerts",
     "reporting",
     "workbook",
     "benchmarks",
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "iml.context_processors.organisation",
+                "alerts.context_processors.alert_badge",
             ],
         },
     },
@@ -193,11 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=0),
     },
     "sync-alerts": {
-        "task": "iml.tasks.sync_alerts_daily",
+        "task": "alerts.tasks.sync_alerts_daily",
         "schedule": crontab(hour=6, minute=0),
     },
     "alert-digest": {
-        "task": "iml.tasks.send_alert_digests",
+        "task": "alerts.tasks.send_alert_digests",
         "schedule": crontab(hour=6, minute=15),
     },
     "issue-monthly-rent-calls": {

@@ -122,34 +122,3 @@ def purge_form_submissions() -> int:
     from iml.submissions import purge_submissions
 
     return purge_submissions()
-
-
-@shared_task
-def sync_alerts_daily(today: str | None = None) -> dict:
-    """The daily alert job (06:00 Paris): organisation by organisation, each in its own
-    transaction. Returns the counts (created, updated, resolved) — no personal data."""
-    import datetime
-
-    from iml.alerts import sync_all
-
-    day = datetime.date.fromisoformat(today) if today else None
-    result = sync_all(day)
-    return {"created": result.created, "updated": result.updated, "resolved": result.resolved}
-
-
-@shared_task
-def send_alert_digests() -> dict:
-    """The morning digest (06:15 Paris, after the alert job): organisation by organisation,
-    each in its own transaction. Returns counts only — no personal data."""
-    from django.utils import timezone
-
-    from iml.digest import send_digests
-    from iml.models import Organisation
-
-    now = timezone.now()
-    organisations = emails = 0
-    for organisation in Organisation.objects.filter(is_active=True).order_by("pk"):
-        with organisation_transaction(organisation):
-            emails += send_digests(organisation, now)
-        organisations += 1
-    return {"organisations": organisations, "emails": emails}

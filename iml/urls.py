@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from iml import alert_views, security_views, views
+from iml import security_views, views
 from iml.forms import LoginForm
 
 # The Django admin is for platform superusers only; operators use the in-app pages.
@@ -55,7 +55,7 @@ urlpatterns = [
     ),
     path("securite/", security_views.security, name="security"),
     path("journal-des-acces/", views.access_log_list, name="access_log"),
-    *alert_views.urlpatterns,
+    path("", include("alerts.urls")),
     path("securite/verification/", security_views.two_factor_verify, name="two_factor_verify"),
     path("securite/activation/", security_views.two_factor_setup, name="two_factor_setup"),
     path(

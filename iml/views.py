@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from iml import alert_selectors, selectors, services
+from iml import selectors, services
 from iml.access_log import access_log
 from iml.filters import AccessLogFilter
 from iml.forms import (
@@ -52,8 +52,8 @@ def health(request: HttpRequest) -> JsonResponse:
 @member_required(EVERY_ROLE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     counts = selectors.dashboard_counts(membership=request.membership)
-    inbox = alert_selectors.inbox_summary(request.membership)
-    return render(request, "iml/dashboard.html", {"counts": counts, "inbox": inbox})
+    panels = selectors.dashboard_panels(membership=request.membership)
+    return render(request, "iml/dashboard.html", {"counts": counts, "panels": panels})
 
 
 @require_POST

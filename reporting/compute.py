@@ -7,9 +7,8 @@ about thirty queries whatever the number of households: the figures of one table
 (``_total``, ``_by``), one raw query for the place-days. Python only lays the aggregated rows
 out, fills the fixed code lists and rounds.
 
-``figure_queryset(scope, path)`` returns the rows behind one figure (households, persons or
-units), through the same definitions (``reporting.definitions``): the drill-down of the report
-page.
+The rows behind each figure (the drill-down of the report page) are listed by
+``reporting.drilldown``, through the same definitions (``reporting.definitions``).
 
 Run inside the organisation's context (``organisation_transaction``).
 """
@@ -24,7 +23,6 @@ from math import floor
 from django.db import models
 from django.db.models import Count, Q, Sum
 
-from households.models import Person
 from housing.models import Room
 from iml.codes import (
     DESTINATION_CATEGORY,
@@ -45,6 +43,7 @@ from iml.codes import (
 from iml.models import DispositifCategory, Zone
 from reporting import definitions as d
 from reporting.definitions import UNKNOWN, ReportScope
+from reporting.quality import balance_checks, gap_count
 from support.models import Interaction, SupportAmendment, SupportContract, WorkshopParticipant
 from tenancy import money as ledger_money
 from tenancy.models import RepaymentPlan
@@ -59,10 +58,7 @@ SUBLEASE_CEILINGS: dict[tuple[str, str], Decimal] = {
     (DispositifCategory.PSY, Zone.DETENDUE): Decimal("8000"),
 }
 
-PRESENT_STAY_BUCKETS = ("lt6", "m6_12", "gt12")
-EXIT_STAY_BUCKETS = ("lt6", "m6_12", "m13_18", "gt18")
 DAYS_PER_MONTH = Fraction("30.4375")
-REINFORCED = Q(reinforced_support=True)
 
 
 # --- Rounding and formatting ----------------------------------------------------------------
@@ -92,30 +88,6 @@ def percent(part, whole) -> float:
 def money(value: Decimal | int | None) -> str:
     """Money in the JSON: a string with two decimals, rounded half up to cents."""
     return str(Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def age_bracket_labels(dispositif) -> list[tuple[str, int, int | None]]:
-    """The dispositif's age brackets: (label, low, high or None for the open one)."""
-    return [
-        (f"{low}+" if high is None else f"{low}-{high}", low, high)
-        for low, high in dispositif.parsed_age_brackets
-    ]
-
-
-def q_age_bracket(low: int, high: int | None, field: str = "age") -> Q:
-    condition = Q(**{f"{field}__gte": low})
-    return condition if high is None else condition & Q(**{f"{field}__lte": high})
-
-
-def q_stay_bucket(bucket: str) -> Q:
-    """Completed months of stay (``stay_months``) of a length-of-stay bucket."""
-    return {
-        "lt6": Q(stay_months__lt=6),
-        "m6_12": Q(stay_months__gte=6, stay_months__lte=12),
-        "gt12": Q(stay_months__gt=12),
-        "m13_18": Q(stay_months__gte=13, stay_months__lte=18),
-        "gt18": Q(stay_months__gt=18),
-    }[bucket]
 
 
 def _fixed(codes, rows: dict, *, unknown: bool = True, zero=0) -> dict:
@@ -188,7 +160,6 @@ def _cells(sums: dict[str, dict[str, int]], codes, names: tuple[str, ...]) -> di
 
 # --- Groups ---------------------------------------------------------------------------------
 
-STAY_BUCKETS = {"present_at_end": PRESENT_STAY_BUCKETS, "exits": EXIT_STAY_BUCKETS}
 TYPOLOGY_CELLS = ("households", "children", "reinforced")
 DESTINATION_CELLS = ("households", "bail_glissant", "reinforced")
 
@@ -199,16 +170,16 @@ def _group(scope: ReportScope, group: str) -> dict:
     per resources."""
     households = d.group_households(scope, group).order_by()
     persons = d.group_persons(scope, group).order_by()
-    brackets = age_bracket_labels(scope.dispositif)
-    buckets = STAY_BUCKETS.get(group, ())
+    brackets = d.age_bracket_labels(scope.dispositif)
+    buckets = d.STAY_BUCKETS.get(group, ())
 
     household_rows = list(
         households.values("typology", "prior_situation").annotate(
             households=Count("pk"),
             children=Sum("children"),
-            reinforced=Count("pk", filter=REINFORCED),
+            reinforced=Count("pk", filter=d.Q_REINFORCED),
             days=Sum("stay_days"),
-            **_counts({bucket: q_stay_bucket(bucket) for bucket in buckets}, prefix="stay_"),
+            **_counts({bucket: d.q_stay_bucket(bucket) for bucket in buckets}, prefix="stay_"),
         )
     )
     person_rows = list(
@@ -218,7 +189,7 @@ def _group(scope: ReportScope, group: str) -> dict:
             children=Count("pk", filter=d.Q_CHILD),
             children_of_age=Count("pk", filter=d.q_child_of_age()),
             **_counts(
-                {str(i): q_age_bracket(low, high) for i, (_, low, high) in enumerate(brackets)},
+                {str(i): d.q_age_bracket(low, high) for i, (_, low, high) in enumerate(brackets)},
                 prefix="age_",
             ),
         )
@@ -280,7 +251,7 @@ def _exits(scope: ReportScope) -> dict:
         households.values("exit_destination").annotate(
             households=Count("pk"),
             bail_glissant=Count("pk", filter=Q(bail_glissant=True)),
-            reinforced=Count("pk", filter=REINFORCED),
+            reinforced=Count("pk", filter=d.Q_REINFORCED),
             **_counts(
                 {code: Q(exit_support__contains=[code]) for code in ExitSupport.values},
                 prefix="support_",
@@ -493,8 +464,6 @@ def _funding(scope: ReportScope, stock: d.StockDays) -> dict:
 def compute_report(dispositif, start: datetime.date, end: datetime.date) -> dict:
     """Every figure of the report of ``dispositif`` over ``[start, end]``, as the JSON form of
     the specification (keys always present, money as strings, rates with one decimal)."""
-    from reporting.quality import balance_checks, gap_count
-
     if end < start:
         raise ValueError("La fin de la période précède son début.")
     scope = ReportScope(dispositif, start, end)
@@ -524,243 +493,11 @@ def compute_report(dispositif, start: datetime.date, end: datetime.date) -> dict
     return figures
 
 
-# --- Drill-down -----------------------------------------------------------------------------
-
-
-class UnknownFigure(LookupError):
-    """A figure path that names no countable figure."""
-
-
-def figure_queryset(scope: ReportScope, path: str) -> models.QuerySet:
-    """The rows counted by the figure at ``path`` (dotted keys of the JSON form):
-    ``count()`` of the result equals the figure. Households, persons or units mostly; support
-    contracts, amendments, interactions and repayment plans for those figures.
-
-    Examples: ``households.present_at_end``, ``persons.entered``,
-    ``present_at_end.typology.femme_seule`` (households; ``….children`` for the children of
-    the cell), ``entries.age_brackets.18-24`` (persons), ``exits.destinations.tiers.bail_glissant``,
-    ``exits.sinistralite.impaye``, ``orientations.withdrawn.refus_menage``,
-    ``housing.vacant_units_at_end`` (units), ``nationalities.AF``, ``support.employment.emploi``,
-    ``rent.households_in_debt_at_end``. Raises ``UnknownFigure`` for money, rates and paths that
-    are not counts of rows.
-    """
-    keys = path.split(".")
-    head, rest = keys[0], keys[1:]
-    try:
-        if head == "households" and len(rest) == 1:
-            return _household_count(scope, rest[0])
-        if head == "persons" and len(rest) == 1:
-            return _person_count(scope, rest[0])
-        if head in d.GROUPS and rest:
-            return _group_figure(scope, head, rest)
-        if head == "orientations" and rest:
-            return _orientation_figure(scope, rest)
-        if head == "housing" and rest:
-            return _housing_figure(scope, rest)
-        if head == "nationalities" and len(rest) == 1:
-            return _by_code(d.persons_accompanied(scope), "nationality", rest[0])
-        if head == "sex" and len(rest) == 1 and rest[0] in Sex.values:
-            return d.persons_accompanied(scope).filter(sex=rest[0])
-        if head == "support" and rest:
-            return _support_figure(scope, rest)
-        if head == "rent" and rest == ["repayment_plans_opened"]:
-            return RepaymentPlan.objects.filter(
-                contract__household__dispositif=scope.dispositif,
-                signed_on__range=(scope.start, scope.end),
-            )
-        if head == "rent" and len(rest) == 1:
-            present = d.households_present_at_end(scope).annotate(balance=d.balance_at(scope.end))
-            if rest[0] == "households_up_to_date_at_end":
-                return present.filter(balance__lte=0)
-            if rest[0] == "households_in_debt_at_end":
-                return present.filter(balance__gt=0)
-    except KeyError:
-        pass
-    raise UnknownFigure(f"Chiffre inconnu : {path}")
-
-
-def households_for(dispositif, start: datetime.date, end: datetime.date, path: str):
-    """``figure_queryset`` for the report page's drill-down: the rows behind the figure at
-    ``path`` of the report of ``dispositif`` over ``[start, end]`` (``UnknownFigure``, a
-    ``LookupError``, for a path that counts no rows)."""
-    return figure_queryset(ReportScope(dispositif, start, end), path)
-
-
-def _by_code(queryset: models.QuerySet, field: str, code: str) -> models.QuerySet:
-    return queryset.filter(**{field: "" if code == UNKNOWN else code})
-
-
-def _household_count(scope: ReportScope, key: str) -> models.QuerySet:
-    return {
-        "present_at_start": d.households_present_at_start,
-        "entered": d.households_entered,
-        "exited": d.households_exited,
-        "present_at_end": d.households_present_at_end,
-        "accompanied": d.households_accompanied,
-    }[key](scope)
-
-
-def _person_count(scope: ReportScope, key: str) -> models.QuerySet:
-    return {
-        "present_at_start": d.persons_present_at_start,
-        "entered": d.persons_entered,
-        "exited": d.persons_exited,
-        "present_at_end": d.persons_present_at_end,
-        "accompanied": d.persons_accompanied,
-    }[key](scope)
-
-
-def _group_figure(scope: ReportScope, group: str, keys: list[str]) -> models.QuerySet:
-    households = d.group_households(scope, group)
-    persons = d.group_persons(scope, group)
-    first = keys[0]
-    if len(keys) == 1:
-        person_filters = {
-            "persons": Q(),
-            "adults": d.Q_ADULT,
-            "children": d.Q_CHILD,
-            "children_of_age": d.q_child_of_age(),
-        }
-        if first in person_filters:
-            return persons.filter(person_filters[first])
-        if first == "households":
-            return households
-        if first == "reinforced":
-            return households.filter(REINFORCED)
-    code = keys[1] if len(keys) > 1 else None
-    if first == "typology" and code in (*d.TYPOLOGIES, UNKNOWN):
-        cell = keys[2] if len(keys) > 2 else "households"
-        in_cell = households.filter(typology=code)
-        if cell == "households" and len(keys) <= 3:
-            return in_cell
-        if cell == "reinforced" and len(keys) == 3:
-            return in_cell.filter(REINFORCED)
-        if cell == "children" and len(keys) == 3:
-            return persons.filter(d.Q_CHILD, household__in=in_cell.values("pk"))
-    if len(keys) == 2:
-        if first == "protection_status" and code in (*ProtectionStatus.values, UNKNOWN):
-            return _by_code(persons, "protection_status", code)
-        if first == "age_brackets":
-            for label, low, high in age_bracket_labels(scope.dispositif):
-                if label == code:
-                    return persons.filter(q_age_bracket(low, high))
-        if first == "resources":
-            return households.filter(resources_key=code)
-        if first == "prior_situation" and code in (*PriorSituation.values, UNKNOWN):
-            return _by_code(households, "prior_situation", code)
-        buckets = {"present_at_end": PRESENT_STAY_BUCKETS, "exits": EXIT_STAY_BUCKETS}
-        if first == "stay_length" and code in buckets.get(group, ()):
-            return households.filter(q_stay_bucket(code))
-        if first == "orienting_structures" and group == "entries":
-            return _by_code(households, "orienting_structure", code)
-        if group == "exits":
-            return _exit_figure(scope, first, code)
-    if group == "exits" and first == "destinations" and len(keys) == 3:
-        in_cell = _exit_figure(scope, first, code)
-        extra = {
-            "households": Q(),
-            "bail_glissant": Q(bail_glissant=True),
-            "reinforced": REINFORCED,
-        }
-        return in_cell.filter(extra[keys[2]])
-    raise KeyError(".".join(keys))
-
-
-def _exit_figure(scope: ReportScope, key: str, code: str) -> models.QuerySet:
-    households = d.households_exited(scope)
-    if key == "destinations" and code in (*ExitDestination.values, UNKNOWN):
-        return _by_code(households, "exit_destination", code)
-    if key == "destination_categories" and code in (*DestinationCategory.values, UNKNOWN):
-        if code == UNKNOWN:
-            return households.filter(exit_destination="")
-        destinations = [dest for dest, cat in DESTINATION_CATEGORY.items() if cat == code]
-        return households.filter(exit_destination__in=destinations)
-    if key == "exit_support" and code in ExitSupport.values:
-        return households.filter(exit_support__contains=[code])
-    if key == "sinistralite" and code in d.SINISTRALITE:
-        return d.with_sinistralite(households).filter(sinistralite=code)
-    raise KeyError(key)
-
-
-def _orientation_figure(scope: ReportScope, keys: list[str]) -> models.QuerySet:
-    households = d.households_in(scope)
-    simple = {
-        "received": d.q_oriented_in(scope),
-        "admitted": d.q_admitted(scope),
-        "pending_at_end": d.q_pending_at_end(scope),
-    }
-    if len(keys) == 1 and keys[0] in simple:
-        return households.filter(simple[keys[0]])
-    if len(keys) == 2 and keys[0] == "withdrawn" and keys[1] in (*WithdrawalReason.values, UNKNOWN):
-        return _by_code(households.filter(d.q_withdrawn_in(scope)), "withdrawal_reason", keys[1])
-    raise KeyError(keys[0])
-
-
-def _housing_figure(scope: ReportScope, keys: list[str]) -> models.QuerySet:
-    at_end = d.with_occupied_at(d.units_in_stock_at(scope, scope.end), scope.end)
-    units = d.units_in(scope)
-    returned = units.filter(return_date__range=(scope.start, scope.end))
-    if len(keys) == 1:
-        return {
-            "units_at_end": lambda: at_end,
-            "rooms_at_end": lambda: Room.objects.filter(unit__in=at_end.values("pk")),
-            "captured": lambda: units.filter(captation_date__range=(scope.start, scope.end)),
-            "returned": lambda: returned,
-            "vacant_units_at_end": lambda: at_end.filter(occupied=False),
-            "occupied_units_at_end": lambda: at_end.filter(occupied=True),
-        }[keys[0]]()
-    first, code = keys
-    if first == "units_by_typology_at_end" and code in Typology.values:
-        return at_end.filter(typology=code)
-    if first == "returned_by_reason" and code in (*UnitReturnReason.values, UNKNOWN):
-        return _by_code(returned, "return_reason", code)
-    if first == "by_parc_at_end" and code in Parc.values:
-        return at_end.filter(parc=code)
-    if first == "by_sector_at_end":
-        return _by_code(at_end, "sector", code)
-    raise KeyError(first)
-
-
-def _support_figure(scope: ReportScope, keys: list[str]) -> models.QuerySet:
-    dispositif = scope.dispositif
-    period = (scope.start, scope.end)
-    if keys == ["households_with_interaction"]:
-        with_interaction = Interaction.objects.filter(
-            household__dispositif=dispositif, date__range=period
-        )
-        return d.households_in(scope).filter(pk__in=with_interaction.values("household"))
-    if keys == ["contracts_signed"]:
-        return SupportContract.objects.filter(
-            household__dispositif=dispositif, signed_on__range=period
-        )
-    if keys == ["amendments_signed"]:
-        return SupportAmendment.objects.filter(
-            contract__household__dispositif=dispositif, signed_on__range=period
-        )
-    interactions = Interaction.objects.filter(household__dispositif=dispositif, date__range=period)
-    if len(keys) == 2 and keys[0] == "interactions_by_type" and keys[1] in InteractionType.values:
-        return interactions.filter(kind=keys[1])
-    if len(keys) == 2 and keys[0] == "interactions_by_domain" and keys[1] in SupportDomain.values:
-        return interactions.filter(domains__contains=[keys[1]])
-    if keys == ["workshop_participants"]:
-        attended = WorkshopParticipant.objects.filter(workshop__date__range=period)
-        return Person.objects.filter(
-            household__dispositif=dispositif, pk__in=attended.values("person")
-        )
-    if len(keys) == 2 and keys[0] == "employment" and keys[1] in (*Employment.values, UNKNOWN):
-        adults = d.adults_accompanied(scope).annotate(employment_code=d.employment_at(scope))
-        return adults.filter(employment_code=keys[1])
-    raise KeyError(keys[0])
-
-
 __all__ = [
     "SUBLEASE_CEILINGS",
     "ReportScope",
-    "UnknownFigure",
     "compute_report",
-    "figure_queryset",
     "funding_ceiling",
-    "households_for",
     "money",
     "percent",
     "rate",

@@ -1,7 +1,7 @@
 """The definitions of the annual report (shared/docs/annual-report.md), written once.
 
 Everything here is a queryset, a ``Q`` or an SQL expression: the report (``compute``), its data
-quality list (``quality``) and the drill-down of the report page (``compute.figure_queryset``)
+quality list (``quality``) and the drill-down of the report page (``drilldown.figure_queryset``)
 all count through these, so that a number and the list behind it never disagree.
 
 How the person-level rules are computed: **in SQL**, with annotations.
@@ -49,7 +49,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from households.models import EmploymentRecord, Household, Person, ResourceRecord
+from households.models import EmploymentRecord, Household, Person, ResourceRecord, q_present_at
 from housing.models import HousingUnit, Room
 from iml.codes import LedgerKind, PersonRole, Sex
 from tenancy import money
@@ -163,11 +163,8 @@ class ResourceCombination(Func):
 # --- Households -----------------------------------------------------------------------------
 
 
-def q_household_present_at(day, prefix: str = "") -> Q:
-    """Present at ``day``: entered on or before it, not yet out (exit date = first day out)."""
-    return Q(**{f"{prefix}entry_date__lte": day}) & (
-        Q(**{f"{prefix}exit_date__isnull": True}) | Q(**{f"{prefix}exit_date__gt": day})
-    )
+# Present at ``day``: the households app's one definition.
+q_household_present_at = q_present_at
 
 
 def q_household_entered(scope: ReportScope, prefix: str = "") -> Q:
@@ -464,6 +461,39 @@ def group_households(scope: ReportScope, group: str) -> models.QuerySet:
             stay_days=DaysBetween("ref_date", "entry_date"),
         )
     )
+
+
+Q_REINFORCED = Q(reinforced_support=True)
+
+# Length-of-stay buckets of the groups that have one (``stay_months`` of ``group_households``).
+PRESENT_STAY_BUCKETS = ("lt6", "m6_12", "gt12")
+EXIT_STAY_BUCKETS = ("lt6", "m6_12", "m13_18", "gt18")
+STAY_BUCKETS = {"present_at_end": PRESENT_STAY_BUCKETS, "exits": EXIT_STAY_BUCKETS}
+
+
+def q_stay_bucket(bucket: str) -> Q:
+    """On ``group_households``: the completed months of stay of a length-of-stay bucket."""
+    return {
+        "lt6": Q(stay_months__lt=6),
+        "m6_12": Q(stay_months__gte=6, stay_months__lte=12),
+        "gt12": Q(stay_months__gt=12),
+        "m13_18": Q(stay_months__gte=13, stay_months__lte=18),
+        "gt18": Q(stay_months__gt=18),
+    }[bucket]
+
+
+def age_bracket_labels(dispositif) -> list[tuple[str, int, int | None]]:
+    """The dispositif's age brackets: (label, low, high or None for the open one)."""
+    return [
+        (f"{low}+" if high is None else f"{low}-{high}", low, high)
+        for low, high in dispositif.parsed_age_brackets
+    ]
+
+
+def q_age_bracket(low: int, high: int | None, field: str = "age") -> Q:
+    """On ``group_persons``: the ages (completed years) of an age bracket."""
+    condition = Q(**{f"{field}__gte": low})
+    return condition if high is None else condition & Q(**{f"{field}__lte": high})
 
 
 # --- Exits: sinistralité --------------------------------------------------------------------

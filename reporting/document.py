@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -151,6 +152,13 @@ class Table:
     note: str = ""
     # Whether the page shows the previous period beside the main figure.
     compare: bool = True
+    # A breakdown's rows: one per code of the figure at ``codes_path`` (``codes`` only, when
+    # set), labelled ``code_label(code)``; with ``measures``, a cell per measure
+    # (``{codes_path}.{code}.{measure}``), else one (``{codes_path}.{code}``).
+    codes_path: str | None = None
+    code_label: Callable[[str], str] | None = None
+    codes: tuple[str, ...] | None = None
+    measures: tuple[str, ...] = ()
 
     @property
     def grid(self) -> list[tuple[Row, list[tuple[str, Cell]]]]:
@@ -293,11 +301,15 @@ def breakdown(
     total: bool = True,
     total_path: str | None = None,
     note: str = "",
+    codes: tuple[str, ...] | None = None,
 ) -> Table:
     """A breakdown ``{code: count}`` as a table with a total row.
 
-    ``order``: "codes" (the labels' order), "count" (largest first) or "age"."""
+    ``order``: "codes" (the labels' order), "count" (largest first) or "age". ``codes``: the
+    only codes shown (all when None)."""
     mapping = _dig(figures, path, {}) or {}
+    if codes is not None:
+        mapping = {code: value for code, value in mapping.items() if code in codes}
     labels = labels or {}
     label = label or (lambda code: _label(labels, code))
     if order == "codes":
@@ -321,7 +333,15 @@ def breakdown(
             )
         )
     return Table(
-        key=key, title=title, columns=[column], rows=rows, label_header=label_header, note=note
+        key=key,
+        title=title,
+        columns=[column],
+        rows=rows,
+        label_header=label_header,
+        note=note,
+        codes_path=path,
+        code_label=label,
+        codes=codes,
     )
 
 
@@ -362,6 +382,9 @@ def nested_breakdown(
         columns=[name for _, name in columns],
         rows=rows,
         label_header=label_header,
+        codes_path=path,
+        code_label=lambda code: _label(labels, code),
+        measures=tuple(measure for measure, _ in columns),
     )
 
 
@@ -382,3 +405,30 @@ def _bar(table: Table, title: str, *, keep: int | None = None, others: str = "Au
     if keep:
         items = charts.top_items(items, keep=keep, others_label=others, last=UNKNOWN_LABELS)
     return Chart(title=title, items=items, muted=UNKNOWN_LABELS)
+
+
+# --- The previous period --------------------------------------------------------------------
+
+
+def attach_previous(sections: list[Section], previous: list[Section]) -> None:
+    """Put the previous period's main figure beside each row (the page's N-1 column).
+
+    Rows are matched by table and row key (never by position: open-ended breakdowns list
+    different keys from one year to the next); a key absent the year before counts 0."""
+    before = {
+        (table.key, row.key): row.cells[0]
+        for section in previous
+        for table in section.tables
+        for row in table.rows
+    }
+    for section in sections:
+        for table in section.tables:
+            if not table.compare:
+                continue
+            for row in table.rows:
+                main = row.cells[0]
+                found = before.get((table.key, row.key))
+                if found is not None:
+                    row.previous = Cell(found.value, found.kind)
+                elif main.kind == "count":
+                    row.previous = Cell(0, "count")

@@ -33,18 +33,15 @@ from reporting.document import (  # noqa: F401
     Table,
     _dig,
     age_label,
+    attach_previous,
     country_label,
     fr_decimal,
     fr_int,
     period_label,
     resource_label,
 )
-from reporting.sections import (  # noqa: F401
-    attach_previous,
-    document_sections,
-    gaps_sentence,
-    path_label,
-)
+from reporting.figure_labels import path_label  # noqa: F401
+from reporting.sections import document_sections, gaps_sentence
 
 # --- Rendering ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from reporting import definitions as d
 from reporting.definitions import ReportScope
+from reporting.drilldown import figure_queryset
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,6 @@ GAP_LISTS = {"household": _household_gaps, "person": _person_gaps, "housingunit"
 def quality_gaps(scope: ReportScope) -> list[Gap]:
     """Every distinct (record, field) pair that the report counts under an ``inconnu`` key,
     households first, then persons, then units. One query per kind of gap."""
-    from reporting.compute import figure_queryset
-
     found: list[Gap] = []
     for model, records, conditions in _gap_conditions(scope):
         for field, condition in conditions.items():

@@ -1,12 +1,11 @@
 """The sections of the annual report (the spec's "Sections of the document"), built from
-the figures as ``reporting.document`` structures."""
+the figures as ``reporting.document`` structures: each figure's label, table and section are
+written here once (``reporting.figure_labels`` names a figure from them)."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from django.utils.text import capfirst
 
 from iml import codes
 from iml.formats import euros
@@ -38,6 +37,7 @@ from reporting.document import (
     period_label,
     resource_label,
 )
+from reporting.quality import consistency_checks
 
 # --- Sections -------------------------------------------------------------------------------
 
@@ -395,14 +395,9 @@ def _group(figures: dict, group: str, number: int, sheet: str, *, with_charts: b
         stay = breakdown(
             f"{group}-stay",
             "Durée de séjour",
-            {
-                group: {
-                    "stay_length": {
-                        k: v for k, v in (g.get("stay_length") or {}).items() if k in buckets
-                    }
-                }
-            },
+            figures,
             f"{group}.stay_length",
+            codes=tuple(buckets),
             labels=buckets,
             column="Ménages",
             label_header="Durée",
@@ -719,45 +714,39 @@ def gaps_sentence(gaps: int | None) -> str:
 def _quality(figures: dict, *, with_checks: bool = True) -> Section:
     gaps = _dig(figures, "quality.gaps", 0)
     checks = consistency_checks(figures) if with_checks else []
-    paragraphs = [gaps_sentence(gaps)]
-    tables = []
-    if checks is None:
-        paragraphs.append("Contrôles de cohérence indisponibles.")
-    else:
-        failed = sum(not check.ok for check in checks)
-        paragraphs.append(
-            "Tous les contrôles de cohérence sont respectés."
-            if not failed
-            else f"{count_of(failed, 'contrôle', 'contrôles')} de cohérence non "
-            f"respecté{'s' if failed > 1 else ''} : voir le tableau ci-dessous."
-        )
-        tables.append(
-            Table(
-                key="checks",
-                title="Contrôles de cohérence",
-                columns=["Résultat", "Détail"],
-                label_header="Contrôle",
-                compare=False,
-                rows=[
-                    Row(
-                        getattr(check, "code", f"check-{index}"),
-                        check.label,
-                        [
-                            Cell("respecté" if check.ok else "NON RESPECTÉ", "text"),
-                            Cell(check.detail, "text"),
-                        ],
-                    )
-                    for index, check in enumerate(checks, start=1)
+    failed = sum(not check.ok for check in checks)
+    paragraphs = [
+        gaps_sentence(gaps),
+        "Tous les contrôles de cohérence sont respectés."
+        if not failed
+        else f"{count_of(failed, 'contrôle', 'contrôles')} de cohérence non "
+        f"respecté{'s' if failed > 1 else ''} : voir le tableau ci-dessous.",
+    ]
+    checks_table = Table(
+        key="checks",
+        title="Contrôles de cohérence",
+        columns=["Résultat", "Détail"],
+        label_header="Contrôle",
+        compare=False,
+        rows=[
+            Row(
+                check.code,
+                check.label,
+                [
+                    Cell("respecté" if check.ok else "NON RESPECTÉ", "text"),
+                    Cell(check.detail, "text"),
                 ],
             )
-        )
+            for check in checks
+        ],
+    )
     return Section(
         key="qualite",
         number=12,
         title="Qualité des données",
         sheet="12. Qualité des données",
         paragraphs=paragraphs,
-        tables=tables,
+        tables=[checks_table],
     )
 
 
@@ -788,71 +777,3 @@ def document_sections(
         _funding(figures, context),
         _quality(figures, with_checks=with_checks),
     ]
-
-
-def path_label(path: str) -> str:
-    """What the figure at ``path`` is, in French (« Sorties de la période — Destination des
-    ménages sortis — Logement autonome, bailleur social (dont bail glissant) »), found by
-    laying out a document holding only that figure; the path itself when nothing shows it.
-
-    ``path`` may also name a breakdown or a cell of several figures (``…typology.femme_seule``
-    for its households): the row or the total row showing it."""
-    for leaf in (1, {}):
-        skeleton: dict = {}
-        node = skeleton
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = leaf
-        try:
-            sections = document_sections(skeleton, with_charts=False, with_checks=False)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            continue
-        for section in sections:
-            for table in section.tables:
-                for row in table.rows:
-                    label = capfirst(row.label) if not row.total else "Total"
-                    for index, cell in enumerate(row.cells):
-                        if cell.path == path:
-                            column = f" ({table.columns[index]})" if len(table.columns) > 1 else ""
-                            return f"{section.title} — {table.title} — {label}{column}"
-                        if cell.path and cell.path.startswith(f"{path}."):
-                            return f"{section.title} — {table.title} — {label}"
-    return path
-
-
-def attach_previous(sections: list[Section], previous: list[Section]) -> None:
-    """Put the previous period's main figure beside each row (the page's N-1 column).
-
-    Rows are matched by table and row key (never by position: open-ended breakdowns list
-    different keys from one year to the next); a key absent the year before counts 0."""
-    before = {
-        (table.key, row.key): row.cells[0]
-        for section in previous
-        for table in section.tables
-        for row in table.rows
-    }
-    for section in sections:
-        for table in section.tables:
-            if not table.compare:
-                continue
-            for row in table.rows:
-                main = row.cells[0]
-                found = before.get((table.key, row.key))
-                if found is not None:
-                    row.previous = Cell(found.value, found.kind)
-                elif main.kind == "count":
-                    row.previous = Cell(0, "count")
-
-
-# --- Consistency checks ---------------------------------------------------------------------
-
-
-def consistency_checks(figures: dict) -> list | None:
-    """The consistency checks of ``reporting.quality`` (a pure function of the figures), or
-    None when that module is not there."""
-    try:
-        from reporting.quality import consistency_checks as checks
-    except ImportError:
-        return None
-    return checks(figures)

@@ -30,7 +30,9 @@ from iml.downloads import attachment
 from iml.forms import add_service_error
 from iml.models import Dispositif, Role
 from iml.permissions import member_required
-from reporting import outputs, services
+from reporting import outputs, quality, services
+from reporting.definitions import ReportScope
+from reporting.drilldown import households_for
 from reporting.forms import NarrativeForm, ReportSelectionForm, report_dispositifs
 from reporting.models import ReportVersion
 from reporting.money_drilldown import MONEY_FIGURES, money_rows
@@ -92,44 +94,25 @@ def _page_url(dispositif: Dispositif, start, end, anchor: str = "") -> str:
 
 def quality_panel(dispositif: Dispositif, start, end, figures: dict) -> dict:
     """The gaps (with a link to fix each) and the consistency checks of
-    ``reporting.quality``; ``available`` is False when that module is not there."""
-    try:
-        from reporting import quality
-        from reporting.definitions import ReportScope
-    except ImportError:
-        return {"available": False}
-    gaps_of = getattr(quality, "quality_gaps", None)
-    checks_of = getattr(quality, "consistency_checks", None)
-    if gaps_of is None or checks_of is None:
-        return {"available": False}
+    ``reporting.quality``."""
     # Like the figures, cached until the organisation's next write.
     gaps = dataversion.cached(
         dispositif.organisation_id,
         "report-gaps",
-        lambda: gaps_of(ReportScope(dispositif=dispositif, start=start, end=end)),
+        lambda: quality.quality_gaps(ReportScope(dispositif=dispositif, start=start, end=end)),
         dispositif.pk,
         start,
         end,
         timezone.localdate(),
     )
-    checks = checks_of(figures)
+    checks = quality.consistency_checks(figures)
     return {
-        "available": True,
         "gaps": gaps[:GAPS_SHOWN],
         "gaps_count": len(gaps),
         "gaps_hidden": max(0, len(gaps) - GAPS_SHOWN),
         "checks": checks,
         "failed": [check for check in checks if not check.ok],
     }
-
-
-def _households_for():
-    """``reporting.compute.households_for`` (the drill-down), when it exists."""
-    try:
-        from reporting import compute
-    except ImportError:
-        return None
-    return getattr(compute, "households_for", None)
 
 
 def _versions(dispositif: Dispositif) -> QuerySet[ReportVersion]:
@@ -155,7 +138,6 @@ def _render_page(
     figures = services.figures_for(dispositif, start, end)
     previous_start, previous_end = services.previous_period(start, end)
     narrative = services.narrative_get(dispositif, start, end)
-    drilldown = _households_for() is not None
     base_query = _query(dispositif, start, end)
 
     def sections_html() -> str:
@@ -172,7 +154,6 @@ def _render_page(
             "reporting/includes/sections.html",
             {
                 "sections": [s for s in sections if s.key not in PAGE_SKIPS],
-                "drilldown": drilldown,
                 "base_query": base_query,
             },
         )
@@ -210,7 +191,6 @@ def _render_page(
             "narrative_form": narrative_form,
             "page": versions,
             "base_query": base_query,
-            "drilldown": drilldown,
         }
     )
     return render(request, "reporting/report_page.html", context)
@@ -422,12 +402,8 @@ def drilldown(request: HttpRequest) -> HttpResponse:
             }
         )
         return render(request, "reporting/drilldown.html", context)
-    finder = _households_for()
-    if finder is None:
-        context["unavailable"] = True
-        return render(request, "reporting/drilldown.html", context)
     try:
-        items = _ordered(finder(dispositif, start, end, path))
+        items = _ordered(households_for(dispositif, start, end, path))
     except (LookupError, ValueError):
         context["unknown"] = True
         return render(request, "reporting/drilldown.html", context)

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from households.models import Household, Person
-from households.stays import RENEWAL, renewal
+from households.stays import RENEWAL, current_end, present_on, renewal
 from iml.codes import PersonRole, SupportDomain
 from iml.models import Membership, User
 from iml.pdf import html_to_pdf
@@ -40,12 +40,6 @@ TEXT_MAX = SupportObjective._meta.get_field("text").max_length
 
 
 # --- Selectors ------------------------------------------------------------------------------
-
-
-def current_end(contract: SupportContract) -> datetime.date:
-    """The end of the contract's current term: its last amendment's, else the initial one."""
-    last = contract.amendments.order_by("-number").first()
-    return last.new_end_date if last else contract.initial_end_date
 
 
 def days_after_entry(contract: SupportContract) -> int | None:
@@ -128,8 +122,7 @@ def _not_in_future(day: datetime.date, field: str, what: str) -> None:
 
 def _present_on(household: Household, day: datetime.date) -> bool:
     """Entered on or before ``day`` and not yet out (the exit date is the first day out)."""
-    entered = household.entry_date is not None and household.entry_date <= day
-    return entered and (household.exit_date is None or day < household.exit_date)
+    return present_on(household.entry_date, household.exit_date, day)
 
 
 def _check_objective(domain: str, text: str) -> str:

@@ -1,5 +1,5 @@
-"""Interactions with households: logging them, a social worker's "my households", and the
-household timeline.
+"""Interactions with households: logging them, and the household timeline (« Mes ménages »
+is in ``alerts.attention``, with the alerts' rules).
 
 A missed appointment (``rdv_non_honore``) is recorded like any interaction but is never a
 contact. Notes are confidential: the timeline carries them only for readers allowed to see
@@ -16,20 +16,9 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
-    DateField,
-    Exists,
-    F,
-    Func,
-    Max,
-    Min,
-    OuterRef,
     Prefetch,
-    Q,
     QuerySet,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,10 +34,7 @@ from support.models import (
 )
 from support.staff import staff_labels, with_membership
 from tenancy.models import Amendment, LedgerEntry, SubleaseContract
-from tenancy.money import balance_subquery, in_debt_contracts
 
-NO_CONTACT_AFTER = datetime.timedelta(weeks=6)
-SIGNATURE_DUE_AFTER = datetime.timedelta(days=30)
 STAFF_ROLES = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 
 
@@ -120,92 +106,6 @@ def interaction_log(
     interaction.persons.set(persons, **link)
     interaction.staff.set(team.values(), **link)
     return interaction
-
-
-# --- My households --------------------------------------------------------------------------
-
-
-def plus_days(expression, days: int) -> Func:
-    """``date + n`` in SQL: a date (``+ interval`` would make it a timestamp)."""
-    return Func(expression, template=f"(%(expressions)s + {int(days)})", output_field=DateField())
-
-
-def _latest(queryset: QuerySet, field: str, aggregate=Max) -> Subquery:
-    return Subquery(
-        queryset.order_by().values("household").annotate(v=aggregate(field)).values("v")[:1]
-    )
-
-
-def my_households(user: User | None, today: datetime.date | None = None) -> QuerySet[Household]:
-    """Present households (of ``user`` as referent, or all with None), each with its last
-    contact, next appointment, support and sublease ends and balance, the most urgent first:
-    ordered by the earliest of the dates that call for action (six weeks after the last
-    contact, the signature due a month after entry, the end of either contract)."""
-    today = today or timezone.localdate()
-    now = timezone.now()
-    households = Household.objects.filter(entry_date__isnull=False, entry_date__lte=today).filter(
-        Q(exit_date__isnull=True) | Q(exit_date__gt=today)
-    )
-    if user is not None:
-        households = households.filter(referent=user)
-    of_household = {"household": OuterRef("pk")}
-    interactions = Interaction.objects.filter(**of_household)
-    support = SupportContract.objects.filter(**of_household)
-    support_amended = SupportAmendment.objects.filter(contract__household=OuterRef("pk"))
-    running = SubleaseContract.objects.filter(actual_end_date__isnull=True, **of_household)
-    running_amended = Amendment.objects.filter(
-        contract__household=OuterRef("pk"), contract__actual_end_date__isnull=True
-    )
-    date = DateField()
-    households = households.annotate(
-        last_contact=_latest(interactions.contacts(), "date"),
-        next_appointment=_latest(
-            interactions.filter(next_appointment__gte=now), "next_appointment", Min
-        ),
-        support_signed=_latest(support, "signed_on"),
-        support_end=Coalesce(
-            Subquery(
-                support_amended.order_by("-number").values("new_end_date")[:1], output_field=date
-            ),
-            Subquery(support.values("initial_end_date")[:1], output_field=date),
-        ),
-        sublease_end=Coalesce(
-            Subquery(
-                running_amended.order_by("-number").values("new_end_date")[:1], output_field=date
-            ),
-            Subquery(running.values("initial_end_date")[:1], output_field=date),
-        ),
-        balance=balance_subquery("contract__household"),
-        # The "in debt" rule of the alerts, with the dispositif's thresholds.
-        in_debt=Exists(in_debt_contracts(today).filter(in_debt=True, household=OuterRef("pk"))),
-    )
-    far = Value(datetime.date(9999, 12, 31), output_field=date)
-    households = households.annotate(
-        attention=Least(
-            plus_days(Coalesce(F("last_contact"), F("entry_date")), NO_CONTACT_AFTER.days),
-            # Signed: the end of the support contract; not yet: a month after entry.
-            Coalesce(F("support_end"), plus_days(F("entry_date"), SIGNATURE_DUE_AFTER.days)),
-            Coalesce(F("sublease_end"), far),
-            output_field=date,
-        )
-    )
-    return households.select_related("dispositif").order_by("attention", "reference")
-
-
-def attention_flags(household: Household, today: datetime.date) -> list[str]:
-    flags = []
-    if household.last_contact is None or household.last_contact + NO_CONTACT_AFTER < today:
-        flags.append("pas de contact depuis plus de 6 semaines")
-    if household.support_signed is None:
-        late = household.entry_date + SIGNATURE_DUE_AFTER < today
-        flags.append("contrat d’accompagnement à signer" + (" (en retard)" if late else ""))
-    elif household.support_end and household.support_end <= today + datetime.timedelta(30):
-        flags.append("renouvellement de l’accompagnement")
-    if household.sublease_end and household.sublease_end <= today + datetime.timedelta(30):
-        flags.append("fin de la sous-location")
-    if household.in_debt:
-        flags.append("impayé")
-    return flags
 
 
 # --- Timeline -------------------------------------------------------------------------------

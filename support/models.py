@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from households.stays import TermQuerySet
 from iml.codes import (
     InteractionType,
     SupportDomain,
@@ -46,6 +47,8 @@ def domains_field(verbose_name: str = "domaines", **kwargs) -> ArrayField:
 class SupportContract(OrganisationOwned):
     """The contrat d'accompagnement individualisé: signed in the household's first month,
     for six months, renewed by amendments (6 → 12 → 18 months; beyond, justified)."""
+
+    objects = OrganisationScopedManager.from_queryset(TermQuerySet)()
 
     # The operator's own identifier of the row (interchange workbook, ``workbook``).
     ref = models.CharField("référence", max_length=50, blank=True)

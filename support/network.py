@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from households.models import Household, Person
+from households.models import Household, Person, q_present_at
 from iml.formats import fr_date as _d
 from iml.models import Membership, Role, User
 from iml.scoping import get_current_organisation_id
@@ -81,8 +81,7 @@ def participant_choices(day: datetime.date) -> QuerySet[Person]:
     entered and not yet exited, and the person has arrived and not left."""
     return (
         Person.objects.present_at(day)
-        .filter(household__entry_date__lte=day)
-        .filter(Q(household__exit_date__isnull=True) | Q(household__exit_date__gt=day))
+        .filter(q_present_at(day, prefix="household__"))
         .select_related("household")
         .order_by("household__reference", "household_id", "birth_date", "pk")
     )

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
 
 from households.models import Person
+from households.stays import months_of_stay
 from iml import pdf
 from iml.codes import LedgerKind, PersonRole
 from iml.formats import of_month
@@ -99,7 +100,7 @@ def amendment_context(amendment: Amendment) -> dict:
         .first()
     )
     entry = contract.household.entry_date or contract.start_date
-    stay = _months_between(entry, amendment.new_end_date)
+    stay = months_of_stay(entry, amendment.new_end_date)
     return {
         **_parties(contract),
         "amendment": amendment,
@@ -107,11 +108,6 @@ def amendment_context(amendment: Amendment) -> dict:
         "stay_months": stay,
         "entry_date": entry,
     }
-
-
-def _months_between(start: datetime.date, end: datetime.date) -> int:
-    months = (end.year - start.year) * 12 + end.month - start.month
-    return months - 1 if end.day < start.day else months
 
 
 def amendment_pdf(amendment: Amendment) -> bytes:

@@ -17,6 +17,7 @@ from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from households.stays import TermQuerySet
 from housing.models import DateRange, Int8Range, money_field, same_value
 from iml.codes import LedgerKind, PaymentMethod, RepaymentPlanStatus, choice_constraint
 from iml.scoping import (
@@ -37,11 +38,21 @@ def occupied_span(room_field: str = "room") -> Int8Range:
     return Int8Range(F(room_field), F(room_field), Value("[]"))
 
 
+def contract_covers(
+    start_date: datetime.date, actual_end_date: datetime.date | None, day: datetime.date
+) -> bool:
+    """A contract covers its space from its start to the day before its actual end date;
+    without an actual end date it is still running, whatever its term."""
+    return start_date <= day and (actual_end_date is None or day < actual_end_date)
+
+
 @pghistory.track(model_name="SubleaseContractHistory")
 class SubleaseContract(OrganisationOwned):
     household = models.ForeignKey(
         "households.Household", on_delete=models.PROTECT, related_name="contracts"
     )
+
+    objects = OrganisationScopedManager.from_queryset(TermQuerySet)()
     unit = models.ForeignKey(
         "housing.HousingUnit", on_delete=models.PROTECT, related_name="contracts"
     )
@@ -120,9 +131,7 @@ class SubleaseContract(OrganisationOwned):
         return reverse("tenancy:contract_detail", args=[self.public_id])
 
     def covers(self, day: datetime.date) -> bool:
-        return self.start_date <= day and (
-            self.actual_end_date is None or day < self.actual_end_date
-        )
+        return contract_covers(self.start_date, self.actual_end_date, day)
 
 
 @pghistory.track(model_name="AmendmentHistory")

@@ -360,7 +360,7 @@ def households_in_debt(today: datetime.date | None = None) -> QuerySet:
 
 
 def debt_alert_candidates(today: datetime.date) -> list[dict]:
-    """The debt alerts' candidates (``iml.alerts``): one per contract in debt, due at its last
+    """The debt alerts' candidates (``alerts.job``): one per contract in debt, due at its last
     call, assigned to the régisseurs."""
     return [
         {

@@ -40,6 +40,16 @@ from tenancy.money import SIGNED, contract_balance, corrected_balance
 MAX_INSTALMENTS = 36
 
 
+def instalment_count(debt: Decimal, instalment: Decimal) -> int:
+    """How many equal monthly instalments repay ``debt`` (the last one takes the remainder)."""
+    return int((debt / instalment).to_integral_value(rounding=ROUND_CEILING))
+
+
+def instalment_due(first_due_date: datetime.date, number: int) -> datetime.date:
+    """The due date of instalment ``number`` (from 1): one a month from the first."""
+    return first_due_date + relativedelta(months=number - 1)
+
+
 @transaction.atomic
 def plan_create(
     *,
@@ -65,7 +75,7 @@ def plan_create(
     debt = contract_balance(contract, at=signed_on)
     if debt <= 0:
         raise ValidationError("Le ménage n’a pas de dette à cette date : pas de plan possible.")
-    count = int((debt / instalment).to_integral_value(rounding=ROUND_CEILING))
+    count = instalment_count(debt, instalment)
     if count > MAX_INSTALMENTS:
         raise ValidationError(
             {
@@ -94,7 +104,7 @@ def plan_create(
                 organisation_id=plan.organisation_id,
                 plan=plan,
                 number=number,
-                due_date=first_due_date + relativedelta(months=number - 1),
+                due_date=instalment_due(first_due_date, number),
                 amount=amount,
             )
         )
@@ -258,7 +268,7 @@ ORDER BY plan_id, number
 
 
 def instalment_alert_candidates(today: datetime.date) -> list[dict]:
-    """The missed-instalment alerts' candidates (``iml.alerts``): every instalment of an
+    """The missed-instalment alerts' candidates (``alerts.job``): every instalment of an
     active plan missed more than the dispositif's grace days ago, while the household is not
     back on track. One query."""
     with connection.cursor() as cursor:

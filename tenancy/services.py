@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from households.models import Household
 from households.services import household_admit, household_exit
-from households.stays import RENEWAL, renewal
+from households.stays import RENEWAL, current_end, renewal
 from housing.models import HousingUnit, Room
 from housing.services import unit_return
 from iml.codes import ExitDestination, Parc, UnitReturnReason
@@ -200,12 +200,6 @@ def contract_terms_correct(
     )
     plans_follow(contract=contract)
     return changes
-
-
-def current_end(contract: SubleaseContract) -> datetime.date:
-    """The end of the contract's current term: its last amendment's, else the initial one."""
-    last = contract.amendments.order_by("-number").first()
-    return last.new_end_date if last else contract.initial_end_date
 
 
 @transaction.atomic

@@ -59,7 +59,7 @@ SAMPLE_MODULES = [
     "tests.tenancy.samples_owners",
     "tests.support.samples_contracts",
     "tests.support.samples_network",
-    "tests.iml.samples_alerts",
+    "tests.alerts.samples",
     "tests.reporting.samples",
     "tests.workbook.samples",
 ]

@@ -1,5 +1,4 @@
-"""Screens of the support app: logging an interaction, "my households", a household's
-timeline.
+"""Screens of the support app: logging an interaction, a household's timeline.
 
 Social workers and heads log interactions and read their notes (SUPPORT_MANAGERS); régisseurs
 read the timeline without the notes (SUPPORT_VIEWERS); admins see none of it.
@@ -13,13 +12,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from households.models import Household
 from iml.access_log import record_access
 from iml.forms import add_service_error
-from iml.models import Role
 from iml.permissions import (
     SUPPORT_MANAGERS,
     SUPPORT_VIEWERS,
@@ -30,10 +27,8 @@ from iml.submissions import REPLAYED, run_once
 from support.forms import InteractionForm, TimelineFilterForm
 from support.interactions import (
     TimelineKind,
-    attention_flags,
     household_timeline,
     interaction_log,
-    my_households,
 )
 
 PAGE_SIZE = 25
@@ -86,20 +81,6 @@ def interaction_create(request: HttpRequest, household: str) -> HttpResponse:
     )
 
 
-@member_required(SUPPORT_MANAGERS)
-def my_households_view(request: HttpRequest) -> HttpResponse:
-    everyone = request.membership.role == Role.HEAD and request.GET.get("tous") == "1"
-    today = timezone.localdate()
-    households = my_households(None if everyone else request.user, today)
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(household, attention_flags(household, today)) for household in page.object_list]
-    return render(
-        request,
-        "support/my_households.html",
-        {"page": page, "rows": rows, "everyone": everyone, "today": today},
-    )
-
-
 @member_required(SUPPORT_VIEWERS)
 def household_timeline_view(request: HttpRequest, household: str) -> HttpResponse:
     obj = get_object_or_404(Household, public_id=household)
@@ -127,7 +108,6 @@ def household_timeline_view(request: HttpRequest, household: str) -> HttpRespons
 
 
 urlpatterns = [
-    path("mes-menages/", my_households_view, name="my_households"),
     path("menages/<uuid:household>/echange/", interaction_create, name="interaction_create"),
     path(
         "menages/<uuid:household>/historique/", household_timeline_view, name="household_timeline"

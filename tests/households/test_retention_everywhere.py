@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import connection, models, transaction
 from freezegun import freeze_time
 
+from alerts.job import sync_alerts
 from households import services as household_services
 from households.models import Household, Person
 from households.privacy import (
@@ -35,7 +36,6 @@ from households.privacy import (
 )
 from households.services import PersonData
 from iml import backup
-from iml.alerts import sync_alerts
 from iml.codes import (
     Employment,
     InteractionType,

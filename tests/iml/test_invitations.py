@@ -56,8 +56,15 @@ def admin_client(client, admin_a):
 
 @pytest.fixture
 def outsider(members_b):
-    """B's social worker: an account the admin of A did not create."""
-    return members_b[Role.SOCIAL_WORKER].user
+    """B's social worker: an account the admin of A did not create.
+
+    Named distinctly: a random surname could also be the name of one of A's members, and
+    the page would then show it for a reason unrelated to the invitation.
+    """
+    user = members_b[Role.SOCIAL_WORKER].user
+    user.first_name, user.last_name = "Ombeline", "Quastrevent"
+    user.save(update_fields=["first_name", "last_name"])
+    return user
 
 
 def invite(client, email, role=Role.REGISSEUR, capture=None, **extra):

@@ -114,7 +114,7 @@ def _check_demo_support():
     support contracts; one household without contact for weeks."""
     from django.utils import timezone
 
-    from support.interactions import my_households
+    from alerts.attention import my_households
     from support.models import Interaction, Referral, SupportContract, Workshop
 
     entered = Household.objects.filter(entry_date__isnull=False)
@@ -131,7 +131,7 @@ def _check_demo_support():
 
 def _check_demo_alerts():
     """A realistic set of open alerts: milestones, debts, a missed instalment, silence."""
-    from iml.models import Alert, AlertKind
+    from alerts.models import Alert, AlertKind
 
     kinds = set(Alert.objects.exclude(status="resolue").values_list("kind", flat=True))
     assert {AlertKind.DEBT, AlertKind.NO_CONTACT, AlertKind.INSTALMENT} <= kinds

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from reporting.management.commands import annual_report
+from reporting import outputs
 from tests.reporting.factories import EXPECTED, build_reference
 
 PERIOD = ["--start", "2024-01-01", "--end", "2024-12-31"]
@@ -68,14 +68,6 @@ def test_bad_arguments(seeded, args, message):
     assert error.value.returncode in (1, 2)
 
 
-def test_other_formats_without_a_renderer(seeded, monkeypatch, tmp_path):
-    monkeypatch.setattr(annual_report, "_renderer", lambda: None)
-    with pytest.raises(CommandError, match="pas encore disponible") as error:
-        run("--organisation", "alpha", "--dispositif", "IML-A", *PERIOD, "--format", "xlsx",
-            "--output", str(tmp_path / "r.xlsx"))  # fmt: skip
-    assert error.value.returncode == 2
-
-
 def test_other_formats_go_through_the_renderer(seeded, monkeypatch, tmp_path):
     rendered = []
 
@@ -83,7 +75,7 @@ def test_other_formats_go_through_the_renderer(seeded, monkeypatch, tmp_path):
         rendered.append((figures, fmt))
         return b"%PDF-fake"
 
-    monkeypatch.setattr(annual_report, "_renderer", lambda: render)
+    monkeypatch.setattr(outputs, "render", render)
     target = tmp_path / "rapport.pdf"
     run("--organisation", "alpha", "--dispositif", "IML-A", *PERIOD, "--format", "pdf",
         "--output", str(target))  # fmt: skip
@@ -95,8 +87,6 @@ def test_other_formats_go_through_the_renderer(seeded, monkeypatch, tmp_path):
 
 
 def test_the_workbook_with_the_real_renderer(seeded, tmp_path):
-    if annual_report._renderer() is None:
-        pytest.skip("reporting.outputs n’est pas encore là")
     target = tmp_path / "rapport.xlsx"
     run("--organisation", "alpha", "--dispositif", "IML-A", *PERIOD, "--format", "xlsx",
         "--output", str(target))  # fmt: skip

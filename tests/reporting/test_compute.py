@@ -14,16 +14,14 @@ from iml.models import Organisation
 from iml.scoping import organisation_context
 from reporting import definitions as d
 from reporting.compute import (
-    UnknownFigure,
     compute_report,
-    figure_queryset,
     funding_ceiling,
-    households_for,
     money,
     percent,
     round_half_away,
 )
 from reporting.definitions import ReportScope
+from reporting.drilldown import UnknownFigure, figure_queryset, households_for
 from reporting.quality import consistency_checks, quality_gaps
 from tests.factories import DispositifFactory
 from tests.households.factories import EmploymentRecordFactory, ResourceRecordFactory

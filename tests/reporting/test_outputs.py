@@ -328,6 +328,33 @@ def test_labels():
     assert outputs.path_label("n.importe.quoi") == "n.importe.quoi"
 
 
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        # The first row showing a figure names it, with its column when the table has several.
+        ("housing.units_at_end", "Identité et activité — Identité du dispositif — "
+         "Logements en fin de période"),
+        ("persons.entered", "Identité et activité — Activité de la période — Entrés (Personnes)"),
+        ("housing.returned_by_reason.glissement_bail",
+         "Parc de logements — Mouvements de la période — Dont glissement de bail"),
+        # A breakdown's code, whatever the code; a cell of several figures: its row.
+        ("housing.by_sector_at_end.Nord", "Parc de logements — Logements par secteur en fin de "
+         "période — Nord"),
+        ("entries.age_brackets.21-25", "Entrées de la période — Âge des personnes — 21 à 25 ans"),
+        ("present_at_end.typology.femme_seule", "Ménages et personnes présents en fin de période "
+         "— Composition des ménages — Femme seule"),
+        ("exits.stay_length.m13_18", "Sorties de la période — Durée de séjour — De 13 à 18 mois"),
+        # What no row shows: the path itself.
+        ("present_at_end.stay_length.m13_18", "present_at_end.stay_length.m13_18"),
+        ("present_at_end.typology.femme_seule.nope", "present_at_end.typology.femme_seule.nope"),
+        ("housing.places_at_end", "housing.places_at_end"),
+        ("rent.collection_rate", "Loyers — Loyers et impayés — Taux de recouvrement"),
+    ],
+)  # fmt: skip
+def test_path_labels(path, label):
+    assert outputs.path_label(path) == label
+
+
 def test_previous_period_is_matched_by_key():
     current = example_figures()
     previous = example_figures()

@@ -340,10 +340,6 @@ def test_the_database_refuses_to_change_a_ready_version(org_a, dispositif_a, hea
 
 @pytest.mark.celery_worker
 def test_a_real_worker_generates_a_version_end_to_end(worker):
-    try:
-        from reporting.compute import compute_report  # noqa: F401
-    except ImportError:
-        pytest.skip("reporting/compute.py (compute_report) is not there yet")
     organisation = OrganisationFactory(slug="rapport-worker", name="Association Rapport")
     dispositif = DispositifFactory(organisation=organisation, code="IML-W", name="IML Worker")
     head = MembershipFactory(organisation=organisation, role=Role.HEAD).user

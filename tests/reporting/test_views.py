@@ -11,7 +11,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from iml.models import Role
-from reporting import compute, services
+from reporting import compute, drilldown, services
 from reporting.models import ReportNarrative, ReportStatus, ReportVersion
 from tests.conftest import login
 from tests.factories import DispositifFactory
@@ -46,11 +46,6 @@ def dispositif(org_a, dispositif_a):
 def head(client, members_a):
     login(client, members_a[Role.HEAD])
     return members_a[Role.HEAD].user
-
-
-@pytest.fixture
-def no_drilldown(monkeypatch):
-    monkeypatch.delattr(compute, "households_for", raising=False)
 
 
 def ready_version(dispositif, user, **fields) -> ReportVersion:
@@ -160,23 +155,6 @@ def test_page_shows_the_previous_period_beside_each_figure(client, head, disposi
     households = summary.rows[0]
     assert (households.cells[0].value, households.previous.value) == (17, 11)
     assert "du 01/11/2022 au 31/10/2023" in response.content.decode()
-
-
-def test_page_without_drilldown_shows_plain_numbers(
-    client, head, dispositif, computed, no_drilldown
-):
-    body = client.get(PAGE, {"dispositif": dispositif.public_id, **QUERY}).content.decode()
-    assert "/rapport/detail/" not in body
-
-
-def test_page_says_when_the_quality_checks_are_unavailable(
-    client, head, dispositif, computed, monkeypatch
-):
-    import reporting
-
-    monkeypatch.delattr(reporting.quality, "quality_gaps")
-    body = client.get(PAGE).content.decode()
-    assert "Contrôles indisponibles" in body
 
 
 def test_page_lists_the_gaps_with_a_link_to_fix_them(client, head, org_a, dispositif, computed):
@@ -443,7 +421,7 @@ def test_drilldown_lists_the_households_behind_a_figure(
         asked.append((dispositif_, start, end, path))
         return dispositif_.households.all()
 
-    monkeypatch.setattr(compute, "households_for", households_for, raising=False)
+    monkeypatch.setattr("reporting.views.households_for", households_for)
     response = client.get(drilldown_url(dispositif, "exits.destinations.logement_social"))
     body = response.content.decode()
     assert asked == [
@@ -457,9 +435,7 @@ def test_drilldown_lists_the_households_behind_a_figure(
 def test_drilldown_is_paginated_with_bounded_queries(
     client, head, org_a, dispositif, monkeypatch, django_assert_max_num_queries
 ):
-    monkeypatch.setattr(
-        compute, "households_for", lambda d, s, e, p: d.households.all(), raising=False
-    )
+    monkeypatch.setattr("reporting.views.households_for", lambda d, s, e, p: d.households.all())
     url = drilldown_url(dispositif, "households.accompanied")
     client.get(url)
     for count in (2, 30):
@@ -471,16 +447,11 @@ def test_drilldown_is_paginated_with_bounded_queries(
     assert "Page 1 sur 2" in client.get(url).content.decode()
 
 
-def test_drilldown_unavailable_without_the_function(client, head, dispositif, no_drilldown):
-    body = client.get(drilldown_url(dispositif, "households.entered")).content.decode()
-    assert "Détail indisponible" in body
-
-
 def test_drilldown_of_a_figure_that_is_not_a_list(client, head, dispositif, monkeypatch):
     def households_for(dispositif_, start, end, path):
         raise LookupError(path)
 
-    monkeypatch.setattr(compute, "households_for", households_for, raising=False)
+    monkeypatch.setattr("reporting.views.households_for", households_for)
     body = client.get(drilldown_url(dispositif, "rent.collection_rate")).content.decode()
     assert "ne se détaille pas" in body
 
@@ -490,7 +461,7 @@ def test_drilldown_of_an_amount_lists_its_entries_and_their_total(client, head, 
     assert "Total : <strong>0,00" in body and "Aucune écriture" in body
 
 
-def test_drilldown_with_a_bad_link(client, head, dispositif, no_drilldown):
+def test_drilldown_with_a_bad_link(client, head, dispositif):
     body = client.get(reverse("reporting:drilldown"), {"chiffre": "x"}).content.decode()
     assert "incomplet ou invalide" in body
 
@@ -498,13 +469,7 @@ def test_drilldown_with_a_bad_link(client, head, dispositif, no_drilldown):
 # --- With the real computation --------------------------------------------------------------
 
 
-def real_drilldown():
-    if not hasattr(compute, "households_for"):
-        pytest.skip("reporting.compute.households_for is not there yet")
-
-
 def test_every_drilldown_link_names_a_figure_the_computation_knows(org_a, dispositif):
-    real_drilldown()
     from reporting import outputs
     from reporting.money_drilldown import MONEY_FIGURES, money_rows
 
@@ -518,14 +483,13 @@ def test_every_drilldown_link_names_a_figure_the_computation_knows(org_a, dispos
                     if cell.path in MONEY_FIGURES:
                         money_rows(dispositif, start, end, cell.path)
                     else:
-                        compute.households_for(dispositif, start, end, cell.path).count()
+                        drilldown.households_for(dispositif, start, end, cell.path).count()
                 except LookupError:
                     unknown.append(cell.path)
     assert unknown == []
 
 
 def test_drilldown_end_to_end_with_the_real_computation(client, head, org_a, dispositif):
-    real_drilldown()
     HouseholdFactory(
         organisation=org_a,
         dispositif=dispositif,

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
+from alerts.attention import my_households
 from iml.codes import InteractionType, PaymentMethod, PersonRole, SupportDomain
 from iml.models import Role
-from support.interactions import household_timeline, interaction_log, my_households
+from support.interactions import household_timeline, interaction_log
 from support.models import Interaction
 from tenancy import ledger
 from tenancy.calls import issue_calls_to_date
@@ -132,7 +133,7 @@ def test_quick_log_goes_back_where_it_came_from_but_never_elsewhere(client, hous
     login(client, social_worker_a)
     url = reverse("support:interaction_create", args=[household.public_id])
     data = {"date": "2025-06-20", "kind": "telephone", "domains": ["sante"]}
-    back = reverse("support:my_households")
+    back = reverse("my_households")
     assert client.post(url, {**data, "next": back}).url == back
     assert client.post(url, {**data, "next": "https://evil.example/"}).url.startswith(
         "/accompagnement/menages/"
@@ -173,7 +174,7 @@ def test_my_households_page_shows_flags_with_constant_queries(
     client, org_a, dispositif_a, social_worker_a, django_assert_max_num_queries
 ):
     login(client, social_worker_a)
-    url = reverse("support:my_households")
+    url = reverse("my_households")
     for count in (2, 8):
         while my_households(social_worker_a.user).count() < count:
             h = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, present=True,
@@ -257,7 +258,7 @@ def test_roles_and_other_organisation(client, household, members_a, members_b):
                                      "domains": ["sante"]}).status_code == 404  # fmt: skip
     assert not Interaction.objects.exists()
     login(client, members_a[Role.REGISSEUR])
-    assert client.get(reverse("support:my_households")).status_code == 403
+    assert client.get(reverse("my_households")).status_code == 403
 
 
 def test_a_head_sees_every_present_household(client, org_a, dispositif_a, head_a,
@@ -265,5 +266,5 @@ def test_a_head_sees_every_present_household(client, org_a, dispositif_a, head_a
     HouseholdFactory(organisation=org_a, dispositif=dispositif_a, present=True,
                      referent=social_worker_a.user, reference="H-OF-SW")  # fmt: skip
     login(client, head_a)
-    assert "H-OF-SW" not in client.get(reverse("support:my_households")).content.decode()
-    assert "H-OF-SW" in client.get(reverse("support:my_households"), {"tous": "1"}).content.decode()
+    assert "H-OF-SW" not in client.get(reverse("my_households")).content.decode()
+    assert "H-OF-SW" in client.get(reverse("my_households"), {"tous": "1"}).content.decode()

@@ -24,10 +24,11 @@ from django.urls import reverse
 from freezegun import freeze_time
 from pypdf import PdfReader
 
+from alerts.job import sync_alerts
+from alerts.models import Alert, AlertKind
 from households.models import Household
-from iml.alerts import sync_alerts
 from iml.codes import PaymentMethod
-from iml.models import Alert, AlertKind, Role
+from iml.models import Role
 from reporting.compute import compute_report
 from tenancy import ledger, money
 from tenancy.calls import issue_calls_to_date
@@ -228,7 +229,7 @@ def test_contract_list_and_household_account(client, story, members_a):
 
 def test_my_households_and_alerts_use_the_one_debt_rule(client, story, members_a):
     login(client, members_a[Role.HEAD])
-    rows = client.get(reverse("support:my_households"), {"tous": "1"}).context["rows"]
+    rows = client.get(reverse("my_households"), {"tous": "1"}).context["rows"]
     flagged = {household.reference for household, flags in rows if "impayé" in flags}
     assert flagged == {"H-DEBT"}  # H-SMALL owes 10 €: below the dispositif's thresholds
     balances = raw_balances("household")

@@ -13,7 +13,6 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from iml import dataversion
-from iml.alerts import sync_alerts
 from iml.demo import (
     DEMO_PASSWORD,
     DEMO_SECOND_FACTOR,
@@ -27,7 +26,9 @@ from iml.scoping import organisation_context
 DEMO_SECOND_FACTOR_STOCK = 50
 
 # Modules with ``seed(*, organisation, demo, dispositif, users)``, run in this order.
-SEEDERS = ["housing.demo", "households.demo", "tenancy.demo", "support.demo"]
+SEEDERS = [
+    "housing.demo", "households.demo", "tenancy.demo", "support.demo", "alerts.demo",
+]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -62,8 +63,6 @@ class Command(BaseCommand):
                     importlib.import_module(module).seed(
                         organisation=organisation, demo=demo, dispositif=dispositif, users=users
                     )
-                # Today's alerts, as the daily job would raise them.
-                sync_alerts(organisation)
         # Written outside requests and tasks: cached aggregates are stale (and may even come
         # from an earlier database of the same name).
         dataversion.forget_all()

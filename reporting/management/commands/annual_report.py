@@ -10,7 +10,6 @@ security. JSON goes to the standard output, or to ``--output``.
 from __future__ import annotations
 
 import datetime
-import importlib
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from iml.models import Dispositif, Organisation
 from iml.rls import organisation_transaction
+from reporting import outputs
 from reporting.compute import compute_report
 
 FORMATS = ("json", "xlsx", "pdf")
@@ -28,17 +28,6 @@ def _date(value: str) -> datetime.date:
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"Date invalide : « {value} » (format attendu AAAA-MM-JJ).") from None
-
-
-def _renderer():
-    """``reporting.outputs.render(figures, fmt) -> bytes`` when that module exists."""
-    try:
-        module = importlib.import_module("reporting.outputs")
-    except ModuleNotFoundError as error:
-        if error.name != "reporting.outputs":
-            raise
-        return None
-    return getattr(module, "render", None)
 
 
 class Command(BaseCommand):
@@ -59,13 +48,8 @@ class Command(BaseCommand):
         start, end = _date(options["start"]), _date(options["end"])
         if end < start:
             raise CommandError("La fin de la période précède son début.", returncode=2)
-        render = None
-        if fmt != "json":
-            render = _renderer()
-            if render is None:
-                raise CommandError(f"Format « {fmt} » pas encore disponible.", returncode=2)
-            if not options["output"]:
-                raise CommandError(f"Le format « {fmt} » demande --output FICHIER.", returncode=2)
+        if fmt != "json" and not options["output"]:
+            raise CommandError(f"Le format « {fmt} » demande --output FICHIER.", returncode=2)
 
         organisation = Organisation.objects.filter(slug=options["organisation"]).first()
         if organisation is None:
@@ -78,8 +62,8 @@ class Command(BaseCommand):
                 )
             figures = compute_report(dispositif, start, end)
 
-        if render is not None:
-            Path(options["output"]).write_bytes(render(figures, fmt))
+        if fmt != "json":
+            Path(options["output"]).write_bytes(outputs.render(figures, fmt))
             self.stderr.write(f"Rapport écrit dans {options['output']}.")
             return
         text = json.dumps(figures, ensure_ascii=False, indent=2)

@@ -1,5 +1,5 @@
-"""The daily alert job: deadlines of the 6/12/18-month milestones, support contracts to sign,
-debts, missed repayment instalments, households without contact.
+"""The daily alert job: ends of the sublease and support contracts' current terms, support
+contracts to sign, debts, missed repayment instalments, households without contact.
 
 Each rule is one SQL query giving its current *candidates* (subject, milestone, due date,
 level, assignee). One statement per rule then inserts the new ones, updates those whose level
@@ -18,7 +18,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from iml.models import AlertKind, Organisation, Role
+from alerts.models import AlertKind
+from households.stays import MONTHS_OF_STAY_SQL
+from iml.models import Organisation, Role
 from iml.rls import organisation_transaction
 
 # The level of a dated milestone, for the query's ``today``.
@@ -30,36 +32,42 @@ PRESENT = """h.entry_date IS NOT NULL AND h.entry_date <= %(today)s
              AND h.withdrawal_date IS NULL"""
 
 
-def _milestones(contracts: str, amendments: str, assignee: str, where: str = "") -> str:
-    """Renewal decisions at 6, 12 and 18 months from entry, while the contract's current end
-    has not been carried past the milestone by an amendment."""
+def _terms(contracts: str, amendments: str, assignee: str, where: str = "") -> str:
+    """The end of each running contract's current term (its last amendment's, else the
+    initial end): a warning the dispositif's N days before, due on the day, overdue after,
+    until an amendment carries the term further (a new term, a new alert) or the household
+    leaves. The milestone is the stay's completed months at the term's end: from 18, the
+    renewal needs a written justification (``households.stays.beyond_limit``)."""
+    months = MONTHS_OF_STAY_SQL.format(end="t.current_end", entry="h.entry_date")
     return f"""
     SELECT subject_id, household_id, milestone, due_date, {LEVEL} AS level,
            assignee_id, assignee_role
     FROM (
-        SELECT c.id AS subject_id, h.id AS household_id, m.n::text AS milestone,
-               (h.entry_date + make_interval(months => m.n))::date AS due_date,
-               d.alert_warning_days AS warning_days, {assignee},
-               COALESCE((SELECT max(a.new_end_date) FROM {amendments} a
-                         WHERE a.contract_id = c.id), c.initial_end_date) AS current_end
+        SELECT c.id AS subject_id, h.id AS household_id,
+               GREATEST({months}, 0)::text AS milestone, t.current_end AS due_date,
+               d.alert_warning_days AS warning_days, {assignee}
         FROM {contracts} c
+        CROSS JOIN LATERAL (
+            SELECT COALESCE((SELECT a.new_end_date FROM {amendments} a
+                             WHERE a.contract_id = c.id ORDER BY a.number DESC LIMIT 1),
+                            c.initial_end_date) AS current_end
+        ) AS t
         JOIN households_household h ON h.id = c.household_id
         JOIN iml_dispositif d ON d.id = h.dispositif_id
-        CROSS JOIN (VALUES (6), (12), (18)) AS m(n)
         WHERE c.organisation_id = %(organisation)s AND {PRESENT} {where}
     ) AS dated
-    WHERE current_end <= due_date AND %(today)s >= due_date - warning_days
+    WHERE %(today)s >= due_date - warning_days
     """
 
 
 RULES: dict[str, str] = {
-    AlertKind.SUBLEASE_RENEWAL: _milestones(
+    AlertKind.SUBLEASE_RENEWAL: _terms(
         "tenancy_subleasecontract",
         "tenancy_amendment",
         f"NULL::bigint AS assignee_id, '{Role.REGISSEUR.value}' AS assignee_role",
         where="AND c.actual_end_date IS NULL",
     ),
-    AlertKind.SUPPORT_RENEWAL: _milestones(
+    AlertKind.SUPPORT_RENEWAL: _terms(
         "support_supportcontract",
         "support_supportamendment",
         f"c.referent_id AS assignee_id, '{Role.SOCIAL_WORKER.value}' AS assignee_role",

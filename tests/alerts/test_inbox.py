@@ -10,14 +10,16 @@ from django.test import RequestFactory
 from django.urls import reverse
 from freezegun import freeze_time
 
-from iml.alert_selectors import visible_alerts
+from alerts.context_processors import alert_badge
+from alerts.models import Alert, AlertKind, AlertLevel, AlertStatus
+from alerts.selectors import visible_alerts
 from iml.context_processors import organisation as context_processor
-from iml.models import Alert, AlertKind, AlertLevel, AlertStatus, Dispositif, Role
+from iml.models import Dispositif, Role
 from iml.rls import organisation_transaction
+from tests.alerts.samples import AlertFactory
 from tests.conftest import login
 from tests.factories import MembershipFactory
 from tests.households.factories import HouseholdFactory
-from tests.iml.samples_alerts import AlertFactory
 
 D = datetime.date
 LIST = reverse("alert_list")
@@ -246,7 +248,7 @@ def test_dashboard_counts_and_most_urgent(client, org_a, members_a, alerts):
 
 
 def test_dashboard_summary_costs_two_queries(members_a, alerts, django_assert_num_queries):
-    from iml.alert_selectors import inbox_summary
+    from alerts.selectors import inbox_summary
 
     with django_assert_num_queries(2):
         summary = inbox_summary(members_a[Role.SOCIAL_WORKER])
@@ -259,7 +261,7 @@ def _context(membership):
     request.membership = membership
     request.organisation = membership.organisation
     request.memberships = [membership]
-    return context_processor(request)
+    return context_processor(request) | alert_badge(request)
 
 
 def test_badge_counts_open_alerts_lazily_in_one_query(members_a, alerts, django_assert_num_queries):

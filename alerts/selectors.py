@@ -1,4 +1,4 @@
-"""Reads of the alerts (raised by the daily job, ``iml.alerts``): who sees which, in what order.
+"""Reads of the alerts (raised by the daily job, ``alerts.job``): who sees which, in what order.
 
 ``visible_alerts`` is the one rule of visibility, used by the inbox, the navigation badge,
 the dashboard and the morning digest: heads see every alert of the organisation; a social
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from iml.models import Alert, AlertLevel, AlertStatus, Membership, Role
+from alerts.models import Alert, AlertLevel, AlertStatus
+from iml.models import Membership, Role
+from iml.permissions import INBOX_ROLES, has_inbox  # noqa: F401 (the inbox's roles)
 
 # Listed by default: what still needs doing (resolved ones through the filter).
 PENDING = (AlertStatus.OPEN, AlertStatus.SEEN)
-# Roles with an inbox (the admin runs the organisation, not the households).
-INBOX_ROLES = (Role.SOCIAL_WORKER, Role.REGISSEUR, Role.HEAD)
 URGENT_COUNT = 5
 
 _LEVEL_RANK = Case(
@@ -29,10 +29,6 @@ _LEVEL_RANK = Case(
 _RESOLVED_LAST = Case(
     When(status=AlertStatus.RESOLVED, then=Value(1)), default=Value(0), output_field=IntegerField()
 )
-
-
-def has_inbox(membership: Membership | None) -> bool:
-    return membership is not None and membership.role in INBOX_ROLES
 
 
 def visible_alerts(membership: Membership | None) -> QuerySet[Alert]:
@@ -90,3 +86,11 @@ def inbox_summary(membership: Membership | None) -> InboxSummary | None:
     )
     urgent = list(by_urgency(pending)[:URGENT_COUNT]) if any(counts.values()) else []
     return InboxSummary(**counts, urgent=urgent)
+
+
+def dashboard_panel(*, membership: Membership):
+    """The inbox's block of the dashboard (``iml.selectors.DASHBOARD_PANELS``)."""
+    from iml.selectors import Panel
+
+    inbox = inbox_summary(membership)
+    return None if inbox is None else Panel("alerts/dashboard_panel.html", {"inbox": inbox})

@@ -1,5 +1,6 @@
-"""The alert inbox: what the daily job (``iml.alerts``) raised for the user, most urgent first,
-and "seen" to take an alert out of the navigation badge's count."""
+"""The alert inbox: what the daily job (``alerts.job``) raised for the user, most urgent first,
+and "seen" to take an alert out of the navigation badge's count; « Mes ménages », the same
+rules household by household."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from iml.alert_selectors import INBOX_ROLES, PENDING, by_urgency, visible_alerts
-from iml.alert_services import alert_mark_seen as mark_seen
-from iml.models import Alert, AlertKind, AlertLevel, AlertStatus
-from iml.permissions import member_required
+from alerts.attention import attention_flags, my_households
+from alerts.models import Alert, AlertKind, AlertLevel, AlertStatus
+from alerts.selectors import INBOX_ROLES, PENDING, by_urgency, visible_alerts
+from alerts.services import alert_mark_seen as mark_seen
+from iml.models import Role
+from iml.permissions import SUPPORT_MANAGERS, member_required
 
 PAGE_SIZE = 25
 EVERY_STATUS = "toutes"
@@ -67,7 +70,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "iml/alert_list.html",
+        "alerts/alert_list.html",
         {"form": form, "page": page, "next": request.get_full_path()},
     )
 
@@ -90,11 +93,20 @@ def alert_mark_seen(request: HttpRequest, alert: str) -> HttpResponse:
     mark_seen(alert=obj)
     back = _back(request)
     if request.htmx:
-        return render(request, "iml/alert_row.html", {"alert": obj, "next": back})
+        return render(request, "alerts/alert_row.html", {"alert": obj, "next": back})
     return redirect(back or "alert_list")
 
 
-urlpatterns = [
-    path("alertes/", alert_list, name="alert_list"),
-    path("alertes/<uuid:alert>/vue/", alert_mark_seen, name="alert_mark_seen"),
-]
+@member_required(SUPPORT_MANAGERS)
+def my_households_view(request: HttpRequest) -> HttpResponse:
+    """« Mes ménages »: the referent's present households (a head may see all of them)."""
+    everyone = request.membership.role == Role.HEAD and request.GET.get("tous") == "1"
+    today = timezone.localdate()
+    households = my_households(None if everyone else request.user, today)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(household, attention_flags(household, today)) for household in page.object_list]
+    return render(
+        request,
+        "alerts/my_households.html",
+        {"page": page, "rows": rows, "everyone": everyone, "today": today},
+    )

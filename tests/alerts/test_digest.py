@@ -11,13 +11,14 @@ from django.core import mail
 from django.urls import reverse
 from freezegun import freeze_time
 
-from iml.digest import send_digests
-from iml.models import Alert, AlertKind, Role
+from alerts.digest import send_digests
+from alerts.models import Alert, AlertKind
+from alerts.tasks import send_alert_digests
+from iml.models import Role
 from iml.rls import organisation_transaction
-from iml.tasks import send_alert_digests
+from tests.alerts.samples import AlertFactory
 from tests.conftest import login
 from tests.factories import MembershipFactory
-from tests.iml.samples_alerts import AlertFactory
 
 D = datetime.date
 NOW = datetime.datetime(2025, 6, 20, 4, 15, tzinfo=datetime.UTC)
@@ -138,7 +139,7 @@ def test_the_task_keeps_organisations_apart(org_a, org_b, members_a, members_b, 
 
 def test_the_digest_runs_every_morning_after_the_alerts():
     entry = settings.CELERY_BEAT_SCHEDULE["alert-digest"]
-    assert entry["task"] == "iml.tasks.send_alert_digests"
+    assert entry["task"] == "alerts.tasks.send_alert_digests"
     assert entry["schedule"] == crontab(hour=6, minute=15)
 
 

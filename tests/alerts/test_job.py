@@ -10,11 +10,14 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from iml.alerts import sync_alerts, sync_all
+from alerts.job import sync_alerts, sync_all
+from alerts.models import Alert, AlertKind
+from alerts.tasks import sync_alerts_daily
+from households.models import Household
 from iml.codes import InteractionType, PaymentMethod, SupportDomain
-from iml.models import Alert, AlertKind, Role
+from iml.models import Role
 from iml.rls import organisation_transaction
-from iml.tasks import sync_alerts_daily
+from support.contracts import support_contract_renew as support_renew
 from support.interactions import interaction_log
 from support.models import SupportContract
 from tenancy import ledger
@@ -103,12 +106,13 @@ def test_support_contract_to_sign_then_signed(world):
     )  # fmt: skip
     sync_alerts(org, D(2024, 2, 21))
     assert state(AlertKind.SUPPORT_SIGNATURE) == [("signature", "overdue", "resolue")]
-    # Its renewal is due six months after entry (2024-07-15), while it ends on 2024-08-20:
-    # nothing to decide at six months; at twelve, a month ahead.
-    sync_alerts(org, D(2024, 7, 1))
+    # Its term ends on 2024-08-20 (seven completed months of stay), not six months after
+    # entry: the warning comes 30 days before that end.
+    sync_alerts(org, D(2024, 7, 20))
     assert state(AlertKind.SUPPORT_RENEWAL) == []
-    sync_alerts(org, D(2024, 12, 16))
-    assert state(AlertKind.SUPPORT_RENEWAL) == [("12", "warning", "ouverte")]
+    sync_alerts(org, D(2024, 7, 21))
+    assert state(AlertKind.SUPPORT_RENEWAL) == [("7", "warning", "ouverte")]
+    assert alerts(AlertKind.SUPPORT_RENEWAL)[0].due_date == D(2024, 8, 20)
 
 
 def test_no_contact_for_six_weeks_and_missed_appointments_do_not_count(world):
@@ -224,3 +228,46 @@ def test_a_real_worker_runs_the_job_and_a_second_run_is_a_no_op(worker):
     first = sync_alerts_daily.delay("2024-07-20").get(timeout=60)
     second = sync_alerts_daily.delay("2024-07-20").get(timeout=60)
     assert first["created"] == 2 and second == {"created": 0, "updated": 0, "resolved": 0}
+
+
+def test_a_term_that_is_not_a_six_month_milestone(world):
+    """The issue's case: a support contract signed a week after entry and renewed by an
+    amendment ends on 10 December; it is announced before it lapses, whatever the months."""
+    org, household, worker = world["org"], world["household"], world["worker"]
+    contract = SupportContract.objects.create(
+        household=household, signed_on=D(2024, 1, 22), initial_end_date=D(2024, 7, 22),
+        referent=worker,
+    )  # fmt: skip
+    support_renew(contract=contract, signed_on=D(2024, 7, 1), months=5, by=worker)
+    contract.amendments.update(new_end_date=D(2024, 12, 10))  # as typed on the amendment
+    sync_alerts(org, D(2024, 11, 9))
+    assert state(AlertKind.SUPPORT_RENEWAL) == []
+    sync_alerts(org, D(2024, 11, 10))  # 30 days before the term's end
+    [alert] = alerts(AlertKind.SUPPORT_RENEWAL)
+    assert (alert.milestone, alert.level, alert.due_date) == ("10", "warning", D(2024, 12, 10))
+    assert alert.assignee == worker
+    assert alert.title == (
+        "Fin du terme de l’accompagnement (10 mois de séjour) : renouvellement à décider"
+    )
+    sync_alerts(org, D(2024, 12, 10))
+    assert state(AlertKind.SUPPORT_RENEWAL) == [("10", "due", "ouverte")]
+    sync_alerts(org, D(2024, 12, 11))
+    assert state(AlertKind.SUPPORT_RENEWAL) == [("10", "overdue", "ouverte")]
+    # Renewed to 10 August 2025, beyond 18 months of stay: justified, and its own alert later.
+    support_renew(contract=contract, signed_on=D(2024, 12, 11), months=8, by=worker,
+                  justification="Relogement attendu en juillet.")  # fmt: skip
+    sync_alerts(org, D(2024, 12, 12))
+    assert state(AlertKind.SUPPORT_RENEWAL) == [("10", "overdue", "resolue")]
+    sync_alerts(org, D(2025, 7, 11))
+    limit = [a for a in alerts(AlertKind.SUPPORT_RENEWAL) if a.status == "ouverte"]
+    assert [(a.milestone, a.due_date) for a in limit] == [("18", D(2025, 8, 10))]
+    assert limit[0].title.startswith("Limite des 18 mois de séjour (accompagnement)")
+
+
+def test_an_ended_stay_has_no_renewal_alert(world):
+    org, household = world["org"], world["household"]
+    sync_alerts(org, D(2024, 7, 16))
+    assert state(AlertKind.SUBLEASE_RENEWAL) == [("6", "overdue", "ouverte")]
+    Household.objects.filter(pk=household.pk).update(exit_date=D(2024, 7, 16))
+    sync_alerts(org, D(2024, 7, 17))
+    assert state(AlertKind.SUBLEASE_RENEWAL) == [("6", "overdue", "resolue")]

@@ -1,11 +1,11 @@
-"""Writes of the alerts made by people (the daily job, ``iml.alerts``, makes the others)."""
+"""Writes of the alerts made by people (the daily job, ``alerts.job``, makes the others)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from iml.models import Alert, AlertStatus
+from alerts.models import Alert, AlertStatus
 
 
 @transaction.atomic
@@ -14,7 +14,7 @@ def alert_mark_seen(*, alert: Alert) -> Alert:
 
     Conditional on its status, in one statement: an alert already seen, or resolved by the
     daily job in the meantime, is left as it is. The caller checked that the user may see it
-    (``iml.alert_selectors.visible_alerts``).
+    (``alerts.selectors.visible_alerts``).
     """
     now = timezone.now()
     Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(

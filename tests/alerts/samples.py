@@ -8,7 +8,8 @@ from typing import Any
 
 import factory
 
-from iml.models import Alert, AlertKind, AlertLevel, AlertStatus, Role
+from alerts.models import Alert, AlertKind, AlertLevel, AlertStatus
+from iml.models import Role
 from tests.factories import OrganisationOwnedFactory
 from tests.households.factories import HouseholdFactory
 

@@ -1,8 +1,8 @@
 """The morning digest: one e-mail per member listing the alerts raised since the last one.
 
-Run after the daily alert job (``iml.alerts``), organisation by organisation, inside its
-transaction (``iml.tasks.send_alert_digests``). Each member gets the new alerts they can see
-(``iml.alert_selectors.visible_alerts``), nothing when there are none or when they turned the
+Run after the daily alert job (``alerts.job``), organisation by organisation, inside its
+transaction (``alerts.tasks.send_alert_digests``). Each member gets the new alerts they can see
+(``alerts.selectors.visible_alerts``), nothing when there are none or when they turned the
 digest off; then every alert not notified yet is marked notified, so that the next run sends
 only newer ones. The e-mails carry the households' references, never names.
 """
@@ -16,8 +16,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from iml.alert_selectors import INBOX_ROLES, by_urgency, visible_alerts
-from iml.models import Alert, AlertStatus, Membership, Organisation
+from alerts.models import Alert, AlertStatus
+from alerts.selectors import INBOX_ROLES, by_urgency, visible_alerts
+from iml.models import Membership, Organisation
 
 
 def digest_message(
