@@ -21,12 +21,15 @@ PYTEST_ARGS ?= -n 2
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## lint: ruff, migrations and system checks, as CI runs them
+## lint: ruff, migrations and system checks, the apps' layers (import-linter), types (mypy with
+## django-stubs, strict on services, selectors and rule modules: pyproject.toml), as CI runs them
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -9,8 +9,11 @@ hence its place here, above both."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import (
+    Aggregate,
     DateField,
     Exists,
     ExpressionWrapper,
@@ -24,36 +27,60 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from households.models import Household
+from households.stays import TermQuerySet
 from iml.models import User
 from support.models import Interaction, SupportContract
 from tenancy.models import SubleaseContract
 from tenancy.money import balance_subquery, in_debt_contracts
 
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django_stubs_ext import WithAnnotations
+
 FAR = datetime.date(9999, 12, 31)
 
 
-def plus_days(day, days) -> Func:
+class Attention(TypedDict):
+    """What ``my_households`` annotates on each household."""
+
+    last_contact: datetime.date | None
+    next_appointment: datetime.datetime | None
+    support_signed: datetime.date | None
+    support_end: datetime.date | None
+    sublease_end: datetime.date | None
+    balance: Decimal
+    in_debt: bool
+    no_contact_due: datetime.date
+    signature_due: datetime.date
+    warning_days: int
+    attention: datetime.date
+
+
+def plus_days(day: Combinable, days: Combinable) -> Func:
     """``date + n`` in SQL, ``n`` an expression: a date (``+ interval`` makes a timestamp)."""
     return Func(day, days, template="(%(expressions)s)", arg_joiner=" + ", output_field=DateField())
 
 
-def _latest(queryset: QuerySet, field: str, aggregate=Max) -> Subquery:
+def _latest(queryset: QuerySet[Model], field: str, aggregate: type[Aggregate] = Max) -> Subquery:
     return Subquery(
         queryset.order_by().values("household").annotate(v=aggregate(field)).values("v")[:1]
     )
 
 
-def _current_end(contracts: QuerySet) -> Subquery:
+def _current_end(contracts: TermQuerySet) -> Subquery:
     return Subquery(
         contracts.with_current_end().values("current_end")[:1], output_field=DateField()
     )
 
 
-def my_households(user: User | None, today: datetime.date | None = None) -> QuerySet[Household]:
+def my_households(
+    user: User | None, today: datetime.date | None = None
+) -> QuerySet[WithAnnotations[Household, Attention]]:
     """Present households (of ``user`` as referent, or all with None), each with its last
     contact, next appointment, support and sublease ends, balance and the dates at which each
     rule calls for action; the most urgent first."""
@@ -93,10 +120,16 @@ def my_households(user: User | None, today: datetime.date | None = None) -> Quer
             output_field=DateField(),
         )
     )
-    return households.select_related("dispositif").order_by("attention", "reference")
+    # The annotations above, which the ORM's types do not follow.
+    return cast(
+        "QuerySet[WithAnnotations[Household, Attention]]",
+        households.select_related("dispositif").order_by("attention", "reference"),
+    )
 
 
-def attention_flags(household: Household, today: datetime.date) -> list[str]:
+def attention_flags(
+    household: WithAnnotations[Household, Attention], today: datetime.date
+) -> list[str]:
     """The flags of one row of ``my_households``: the alert job's rules on the same dates."""
     flags = []
     weeks = household.dispositif.alert_no_contact_weeks

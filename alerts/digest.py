@@ -32,13 +32,15 @@ def digest_message(
         "site_url": settings.SITE_URL,
         "link": settings.SITE_URL + reverse("alert_list"),
     }
-    subject = " ".join(render_to_string("emails/alert_digest_subject.txt", context).split())
+    subject = " ".join(render_to_string("alerts/email/alert_digest_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string("emails/alert_digest.txt", context),
+        body=render_to_string("alerts/email/alert_digest.txt", context),
         to=[membership.user.email],
     )
-    message.attach_alternative(render_to_string("emails/alert_digest.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("alerts/email/alert_digest.html", context), "text/html"
+    )
     return message
 
 

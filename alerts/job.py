@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -183,7 +184,10 @@ def sync_alerts(organisation: Organisation, today: datetime.date | None = None) 
     """Bring the organisation's alerts up to date (call inside its transaction)."""
     today = today or timezone.localdate()
     result = SyncResult()
-    statements = [(kind, candidates, {}) for kind, candidates in RULES.items()]
+    # (kind, candidates' SQL, extra parameters: the provided rows' columns as arrays)
+    statements: list[tuple[str, str, dict[str, list[Any]]]] = [
+        (kind, candidates, {}) for kind, candidates in RULES.items()
+    ]
     for kind, provider in PROVIDED_RULES.items():
         rows = import_string(provider)(today)
         arrays = {column: [row[column] for row in rows] for column in COLUMNS}

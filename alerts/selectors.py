@@ -9,12 +9,16 @@ but to their role; admins see none.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from alerts.models import Alert, AlertLevel, AlertStatus
 from iml.models import Membership, Role
 from iml.permissions import INBOX_ROLES, has_inbox  # noqa: F401 (the inbox's roles)
+
+if TYPE_CHECKING:
+    from iml.selectors import Panel
 
 # Listed by default: what still needs doing (resolved ones through the filter).
 PENDING = (AlertStatus.OPEN, AlertStatus.SEEN)
@@ -34,10 +38,11 @@ _RESOLVED_LAST = Case(
 def visible_alerts(membership: Membership | None) -> QuerySet[Alert]:
     """Every alert ``membership`` may see, whatever its status (of its own organisation only,
     on top of the scoped manager and row-level security)."""
-    if not has_inbox(membership):
+    # (``membership is None``: ``has_inbox`` says it too, but the type checker cannot see it.)
+    if membership is None or not has_inbox(membership):
         # Nothing to see, and no query: needs no current organisation either.
         return Alert.all_organisations.none()
-    alerts = Alert.objects.filter(organisation_id=membership.organisation_id)
+    alerts: QuerySet[Alert] = Alert.objects.filter(organisation_id=membership.organisation_id)
     if membership.role == Role.HEAD:
         return alerts
     return alerts.filter(
@@ -88,7 +93,7 @@ def inbox_summary(membership: Membership | None) -> InboxSummary | None:
     return InboxSummary(**counts, urgent=urgent)
 
 
-def dashboard_panel(*, membership: Membership):
+def dashboard_panel(*, membership: Membership) -> Panel | None:
     """The inbox's block of the dashboard (``iml.selectors.DASHBOARD_PANELS``)."""
     from iml.selectors import Panel
 

@@ -4,9 +4,7 @@ rules household by household."""
 
 from __future__ import annotations
 
-from django import forms
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,53 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from alerts.attention import attention_flags, my_households
-from alerts.models import Alert, AlertKind, AlertLevel, AlertStatus
-from alerts.selectors import INBOX_ROLES, PENDING, by_urgency, visible_alerts
+from alerts.forms import AlertFilterForm
+from alerts.selectors import INBOX_ROLES, by_urgency, visible_alerts
 from alerts.services import alert_mark_seen as mark_seen
 from iml.models import Role
 from iml.permissions import SUPPORT_MANAGERS, member_required
 
 PAGE_SIZE = 25
-EVERY_STATUS = "toutes"
-
-
-class AlertFilterForm(forms.Form):
-    level = forms.ChoiceField(
-        label="Niveau", required=False, choices=[("", "Tous"), *AlertLevel.choices]
-    )
-    kind = forms.ChoiceField(
-        label="Nature", required=False, choices=[("", "Toutes"), *AlertKind.choices]
-    )
-    status = forms.ChoiceField(
-        label="État",
-        required=False,
-        choices=[
-            ("", "à traiter (ouvertes et vues)"),
-            (AlertStatus.OPEN, "ouvertes, pas encore vues"),
-            (AlertStatus.SEEN, "vues"),
-            (AlertStatus.RESOLVED, "résolues"),
-            (EVERY_STATUS, "toutes"),
-        ],
-    )
-
-    def filter(self, alerts: QuerySet[Alert]) -> QuerySet[Alert]:
-        """The valid criteria (an invalid one is ignored, and shown as an error)."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        status = data.get("status")
-        if not status:
-            alerts = alerts.filter(status__in=PENDING)
-        elif status != EVERY_STATUS:
-            alerts = alerts.filter(status=status)
-        if data.get("level"):
-            alerts = alerts.filter(level=data["level"])
-        if data.get("kind"):
-            alerts = alerts.filter(kind=data["kind"])
-        return alerts
-
-    @property
-    def active(self) -> bool:
-        return any(self.data.get(name) for name in self.fields)
 
 
 @member_required(INBOX_ROLES)

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection, reset_queries, transaction
-from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -249,11 +248,7 @@ def running_contracts(today: datetime.date) -> int:
     total = 0
     for organisation in Organisation.objects.order_by("pk"):
         with organisation_transaction(organisation):
-            total += (
-                SubleaseContract.objects.filter(start_date__lte=today)
-                .filter(Q(actual_end_date__isnull=True) | Q(actual_end_date__gt=today))
-                .count()
-            )
+            total += SubleaseContract.objects.covering(today).count()
     return total
 
 

@@ -11,16 +11,13 @@ import dataclasses
 import datetime
 import random
 from dataclasses import dataclass
-from decimal import Decimal
 
 from households import services
 from households.models import Household
 from households.services import PersonData
-from housing.selectors import free_spaces
 from iml.codes import (
     Employment,
     ExitDestination,
-    ExitSupport,
     PersonRole,
     PriorSituation,
     ProtectionStatus,
@@ -28,9 +25,25 @@ from iml.codes import (
     Sex,
     WithdrawalReason,
 )
-from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
+
 
 # Nationalities of seed 000's chart (Afghanistan first) and of the Somme's families.
+@dataclass(frozen=True)
+class Stay:
+    """A planned stay of a demo household, recorded by ``tenancy.demo_stays``."""
+
+    entered: datetime.date
+    exited: datetime.date | None
+    household: Household
+    resources: list[str]
+    employment: str
+    destination: str | None
+    followed_by_agir: bool
+
+
+# Organisation id -> the stays the last ``seed`` planned (households created by that run).
+PLANNED_STAYS: dict[int, list[Stay]] = {}
+
 NAMES = {
     "AF": (["Ahmad", "Mohammad", "Rahim", "Nasir", "Javid", "Farid"], ["Zahra", "Fatima", "Mariam"],
            ["Ahmadi", "Rahimi", "Karimi", "Noori", "Hakimi", "Sultani"]),
@@ -161,7 +174,7 @@ def seed(*, organisation, demo, dispositif, users) -> None:
     withdrawal_reasons = iter(
         [WithdrawalReason.SITUATION_CHANGEE, WithdrawalReason.REORIENTATION] * 2
     )
-    stays = []
+    stays: list[Stay] = []
     for plan in _plans(slug, rng, counts):
         nationality = rng.choice(nationalities)
         # Draw everything first: skipping an existing household must not shift the others.
@@ -215,51 +228,11 @@ def seed(*, organisation, demo, dispositif, users) -> None:
             continue
         if not plan.entered:
             continue
-        stays.append((plan, household, resources, employment, destination, followed_by_agir))
+        stays.append(
+            Stay(plan.entered, plan.exited, household, resources, employment, destination,
+                 followed_by_agir)
+        )  # fmt: skip
 
-    # Entries and exits in the order of their dates (an exit first on a shared day), so that
-    # each household gets a space that is really free on its entry date.
-    events = [(stay[0].entered, 1, stay) for stay in stays]
-    events += [(stay[0].exited, 0, stay) for stay in stays if stay[0].exited]
-    for day, is_entry, stay in sorted(events, key=lambda event: event[:2]):
-        plan, household, resources, employment, destination, followed_by_agir = stay
-        if is_entry:
-            _enter(household, day, dispositif, referent)
-            services.resources_record(
-                household=household, day=day, resources=resources, by=referent
-            )
-            adult = household.persons.get(role=PersonRole.REFERENT)
-            services.employment_record(person=adult, day=day, employment=employment, by=referent)
-        else:
-            # Recorded on the day, as a service using the software does: the rent calls
-            # stop with the stay (none to correct afterwards).
-            exit_with_contracts(
-                household=household,
-                exit_date=day,
-                destination=destination,
-                exit_support=[ExitSupport.AGIR] if followed_by_agir else [],
-                by=referent,
-                today=day,
-            )
-
-
-def _enter(household, day: datetime.date, dispositif, referent) -> None:
-    """Admission with a sublease contract on the first free space of the dispositif."""
-    spaces = free_spaces(at=day, dispositif=dispositif)
-    if not spaces:
-        services.household_admit(household=household, entry_date=day, by=referent)
-        return
-    space = spaces[0]
-    unit_rent = space.unit.rent or Decimal("450.00")
-    rent = (unit_rent / max(space.unit.rooms.count(), 1) if space.room else unit_rent).quantize(
-        Decimal("0.01")
-    )
-    terms = ContractTerms(
-        rent=rent,
-        charges=Decimal("35.00"),
-        deposit=rent,
-        expected_housing_benefit=(rent * Decimal("0.55")).quantize(Decimal("0.01")),
-    )
-    # Recorded on the day: the month begun is called, the next ones by the monthly job.
-    admit_with_contract(household=household, unit=space.unit, room=space.room, entry_date=day,
-                        terms=terms, by=referent, today=day)  # fmt: skip
+    # The stays (entries with their sublease contracts, exits) are tenancy's to record:
+    # ``tenancy.demo_stays`` runs next and takes them.
+    PLANNED_STAYS[organisation.pk] = stays

@@ -17,15 +17,9 @@ from iml.codes import (
     Sex,
     WithdrawalReason,
 )
+from iml.forms import DateInput
 from iml.models import Dispositif, Membership, Role, User
 from iml.submissions import OnceMixin
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def date_field(label: str, *, required: bool = True, today: bool = False, **kwargs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Count,
@@ -19,9 +20,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from households.models import Household, Person, fold
+from households.models import Household, HouseholdQuerySet, Person, fold
 from iml.codes import PersonRole
+from iml.models import Membership
+from iml.selectors import Panel
+
+if TYPE_CHECKING:
+    from iml.selectors import Card
 
 
 def _referent_person(field: str) -> Subquery:
@@ -30,9 +37,9 @@ def _referent_person(field: str) -> Subquery:
     )
 
 
-def households_for_list() -> QuerySet[Household]:
+def households_for_list() -> HouseholdQuerySet:
     """Households with their reference person's name and the number of persons."""
-    return (
+    households: HouseholdQuerySet = (
         Household.objects.select_related("dispositif", "referent")
         .with_status()
         .annotate(
@@ -41,9 +48,10 @@ def households_for_list() -> QuerySet[Household]:
             persons_count=_present_persons_count(),
         )
     )
+    return households
 
 
-def _present_persons_count() -> Subquery:
+def _present_persons_count() -> Coalesce:
     # A correlated subquery rather than a join and GROUP BY: PostgreSQL computes it for the
     # page's rows only, not for every household of the organisation before the LIMIT.
     persons = (
@@ -76,7 +84,7 @@ def search(queryset: QuerySet[Household], text: str) -> QuerySet[Household]:
 def waiting_list(today: datetime.date | None = None) -> QuerySet[Household]:
     """Oriented households not yet admitted nor withdrawn, the longest waiting first."""
     today = today or timezone.localdate()
-    return (
+    waiting: QuerySet[Household] = (
         households_for_list()
         .waiting()
         # PostgreSQL: date - date is a number of days.
@@ -91,6 +99,7 @@ def waiting_list(today: datetime.date | None = None) -> QuerySet[Household]:
         )
         .order_by(F("orientation_date").asc(nulls_last=True), "pk")
     )
+    return waiting
 
 
 def next_reference(today: datetime.date | None = None) -> str:
@@ -107,7 +116,10 @@ def next_reference(today: datetime.date | None = None) -> str:
 
 
 def persons_present(household: Household, day: datetime.date | None = None) -> QuerySet[Person]:
-    return Person.objects.filter(household=household).present_at(day or timezone.localdate())
+    persons: QuerySet[Person] = Person.objects.filter(household=household).present_at(
+        day or timezone.localdate()
+    )
+    return persons
 
 
 def household_persons(household: Household) -> QuerySet[Person]:
@@ -126,7 +138,7 @@ def household_persons(household: Household) -> QuerySet[Person]:
     )
 
 
-def dashboard_cards(*, membership) -> list:
+def dashboard_cards(*, membership: Membership) -> list[Card]:
     """Household figures of the dashboard, in one query."""
     from iml.permissions import HOUSEHOLD_VIEWERS
     from iml.selectors import Card
@@ -146,3 +158,16 @@ def dashboard_cards(*, membership) -> list:
     if membership.role == "social_worker":
         cards.insert(0, Card("Ménages dont je suis référent·e", figures["mine"]))
     return cards
+
+
+# The sections the apps above households add to the household page, in page order:
+# (household, membership) -> iml.selectors.Panel | None.
+HOUSEHOLD_PANELS = ["tenancy.panels.household_panel", "support.panels.household_panel"]
+
+
+def household_panels(*, household: Household, membership: Membership) -> list[Panel]:
+    panels = (
+        import_string(provider)(household=household, membership=membership)
+        for provider in HOUSEHOLD_PANELS
+    )
+    return [panel for panel in panels if panel is not None]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +34,9 @@ from iml.codes import (
     WithdrawalReason,
 )
 from iml.models import Dispositif, User
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def _trace(
     by: User | None,
     person: Person | None = None,
 ) -> HouseholdEvent:
-    return HouseholdEvent.objects.create(
+    event: HouseholdEvent = HouseholdEvent.objects.create(
         organisation_id=household.organisation_id,
         household=household,
         kind=kind,
@@ -68,6 +72,7 @@ def _trace(
         person=person,
         recorded_by=by,
     )
+    return event
 
 
 def _lock(household: Household) -> Household:
@@ -82,7 +87,9 @@ def _require_status(household: Household, allowed: Iterable[HouseholdStatus], ac
         )
 
 
-def _new_person(household: Household, data: PersonData, joined_date=None) -> Person:
+def _new_person(
+    household: Household, data: PersonData, joined_date: datetime.date | None = None
+) -> Person:
     person = Person(
         organisation_id=household.organisation_id,
         household=household,
@@ -161,7 +168,7 @@ def household_orient(
 
 
 @transaction.atomic
-def household_update(*, household: Household, by: User, **fields) -> Household:
+def household_update(*, household: Household, by: User, **fields: Any) -> Household:
     """Correct the household's descriptive information (not its state: see the services)."""
     editable = {
         "reference",
@@ -184,7 +191,11 @@ def household_update(*, household: Household, by: User, **fields) -> Household:
         return household
     household.full_clean()
     household.save()
-    labels = ", ".join(str(Household._meta.get_field(name).verbose_name) for name in changed)
+    labels = ", ".join(
+        # The editable names are concrete fields (not reverse relations): each has a label.
+        str(cast("Field[Any, Any]", Household._meta.get_field(name)).verbose_name)
+        for name in changed
+    )
     _trace(household, EventKind.UPDATED, timezone.localdate(), f"Modifié : {labels}", by)
     return household
 
@@ -252,7 +263,8 @@ def person_add(
                 {"joined_date": "Le ménage est présent : indiquez la date d’arrivée."}
             )
         _not_in_future(joined_date, "joined_date", "d’arrivée")
-        if joined_date < household.entry_date:
+        # Present: the household has entered (its entry date is set).
+        if joined_date < cast(datetime.date, household.entry_date):
             raise ValidationError(
                 {"joined_date": "L’arrivée ne peut pas précéder l’entrée du ménage."}
             )
@@ -305,7 +317,8 @@ def person_leave(*, person: Person, left_date: datetime.date, by: User) -> Perso
     if person.left_date is not None:
         raise ValidationError("Le départ de cette personne est déjà enregistré.")
     _not_in_future(left_date, "left_date", "de départ")
-    arrived = person.joined_date or household.entry_date
+    # Present: the household has entered (its entry date is set).
+    arrived = person.joined_date or cast(datetime.date, household.entry_date)
     if left_date <= arrived:
         raise ValidationError(
             {"left_date": f"Le départ doit suivre l’arrivée ({arrived:%d/%m/%Y})."}
@@ -340,7 +353,8 @@ def household_exit(
         raise ValidationError("La sortie de ce ménage est déjà enregistrée.")
     _require_status(household, [HouseholdStatus.PRESENT], "enregistrer la sortie")
     _not_in_future(exit_date, "exit_date", "de sortie")
-    if exit_date < household.entry_date:
+    # Present: the household has entered (its entry date is set).
+    if exit_date < cast(datetime.date, household.entry_date):
         raise ValidationError({"exit_date": "La sortie ne peut pas précéder l’entrée."})
     if destination not in ExitDestination.values:
         raise ValidationError({"destination": "Destination inconnue."})

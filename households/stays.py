@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db.models import DateField, F, Model, OuterRef, Subquery
+from django.db.models import DateField, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from iml.scoping import OrganisationScopedQuerySet
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
 
 RENEWAL = 6  # months, by default
 STAY_LIMIT_MONTHS = 18
@@ -29,14 +33,16 @@ def present_on(
 def beyond_limit(new_end: datetime.date, entry: datetime.date) -> bool:
     """Whether a contract ending on ``new_end`` takes the stay begun on ``entry`` beyond the
     limit (18 months): such a renewal needs a written justification and is flagged."""
-    return new_end > entry + STAY_LIMIT
+    limit: datetime.date = entry + STAY_LIMIT
+    return new_end > limit
 
 
 def months_of_stay(entry: datetime.date, day: datetime.date) -> int:
     """Completed months from ``entry`` to ``day``, as ``relativedelta`` counts them (entered on
     31 August, a term ending on 28 February has completed five months and 28 days)."""
     delta = relativedelta(day, entry)
-    return delta.years * 12 + delta.months
+    months: int = delta.years * 12 + delta.months
+    return months
 
 
 # SQL twin of ``months_of_stay`` (PostgreSQL's age() counts months as relativedelta does).
@@ -56,16 +62,29 @@ class TermQuerySet(OrganisationScopedQuerySet):
             .order_by("-number")
             .values("new_end_date")[:1]
         )
-        return self.annotate(
+        annotated: TermQuerySet = self.annotate(
             current_end=Coalesce(Subquery(last, output_field=DateField()), F("initial_end_date"))
         )
+        return annotated
 
 
-def current_end(contract: Model) -> datetime.date:
+class TermContract(Protocol):
+    """A sublease or support contract, as ``current_end`` reads it (their apps, tenancy and
+    support, are above this one)."""
+
+    @property
+    def initial_end_date(self) -> datetime.date: ...
+
+    @property
+    def amendments(self) -> RelatedManager[Any]: ...
+
+
+def current_end(contract: TermContract) -> datetime.date:
     """The end of a (sublease or support) contract's current term: its last amendment's, else
     the initial one."""
     last = contract.amendments.order_by("-number").first()
-    return last.new_end_date if last else contract.initial_end_date
+    end: datetime.date = last.new_end_date if last else contract.initial_end_date
+    return end
 
 
 @dataclass(frozen=True)
@@ -86,7 +105,7 @@ def renewal(
     """The new end of a contract renewed by ``months``. The stay is counted from the
     household's entry: beyond 18 months a written justification is required (refused with
     ``beyond_message`` without one) and the amendment is flagged."""
-    new_end = current_end + relativedelta(months=months)
+    new_end: datetime.date = current_end + relativedelta(months=months)
     beyond = beyond_limit(new_end, entry)
     justification = justification.strip()
     if beyond and not justification:

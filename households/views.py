@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from households import rgpd_export, selectors, services
+from households import selectors, services
 from households.filters import HouseholdFilter
 from households.forms import (
-    AdmitForm,
     EmploymentForm,
-    ExitForm,
     HouseholdEditForm,
     HouseholdOrientForm,
     PersonForm,
@@ -23,27 +20,19 @@ from households.forms import (
     WithdrawForm,
 )
 from households.models import Household, HouseholdStatus, Person
-from housing.selectors import find_free_space, free_spaces
 from iml.access_log import record_access
 from iml.codes import PersonRole
-from iml.downloads import attachment
 from iml.forms import submit_form
-from iml.models import AccessAction, Role
 from iml.permissions import (
     ADMISSION_ROLES,
     HOUSEHOLD_MANAGERS,
     HOUSEHOLD_VIEWERS,
-    MONEY_VIEWERS,
-    SUPPORT_MANAGERS,
     has_role,
     member_required,
 )
-from support.network import household_referrals
-from tenancy.models import Amendment
-from tenancy.money import household_balance
-from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
 
 PAGE_SIZE = 25
+FORM_PAGE = "iml/form_page.html"
 
 
 def _household(public_id) -> Household:
@@ -90,18 +79,9 @@ def household_detail(request: HttpRequest, household: str) -> HttpResponse:
             "persons": selectors.household_persons(obj),
             "resources": obj.resource_records.all()[:5],
             "events": obj.events.select_related("recorded_by", "person")[:50],
-            "contracts": obj.contracts.select_related("unit", "room").prefetch_related(
-                Prefetch("amendments", queryset=Amendment.objects.order_by("-number"))
-            ),
             "can_manage": has_role(request.membership, HOUSEHOLD_MANAGERS),
             "can_admit": has_role(request.membership, ADMISSION_ROLES),
-            "referrals": household_referrals(obj)
-            if has_role(request.membership, SUPPORT_MANAGERS)
-            else None,
-            "support_contract": obj.support_contracts.first(),
-            "balance": household_balance(obj)
-            if has_role(request.membership, MONEY_VIEWERS)
-            else None,
+            "panels": selectors.household_panels(household=obj, membership=request.membership),
             "Status": HouseholdStatus,
         },
     )
@@ -141,8 +121,12 @@ def household_edit(request: HttpRequest, household: str) -> HttpResponse:
         ),
         "Informations du ménage enregistrées.",
         obj.get_absolute_url(),
-        "households/household_form.html",
-        {"household": obj, "title": f"Modifier le ménage {obj.reference}"},
+        FORM_PAGE,
+        {
+            "household": obj,
+            "cancel_url": obj.get_absolute_url(),
+            "title": f"Modifier le ménage {obj.reference}",
+        },
     )
 
 
@@ -160,73 +144,12 @@ def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
         ),
         f"Le ménage {obj.reference} est retiré de la liste d’attente.",
         obj.get_absolute_url(),
-        "households/household_form.html",
-        {"household": obj, "title": f"Retirer {obj.reference} de la liste d’attente"},
-    )
-
-
-@member_required(ADMISSION_ROLES)
-def household_admit(request: HttpRequest, household: str) -> HttpResponse:
-    """Entry into a free space: the household is admitted and its sublease contract created,
-    both or neither."""
-    obj = _household(household)
-    today = timezone.localdate()
-    spaces = free_spaces(at=today, dispositif=obj.dispositif)
-    form = AdmitForm(request.POST or None, spaces=spaces)
-
-    def admit(data: dict):
-        # The space must (still) be free on the entry date, which may differ from today.
-        space = find_free_space(key=data["space"], at=data["entry_date"],
-                                dispositif=obj.dispositif)  # fmt: skip
-        if space is None:
-            raise ValidationError({"space": "Cet espace n’est pas libre à la date d’entrée."})
-        terms = ContractTerms(
-            rent=data["rent"],
-            charges=data["charges"],
-            deposit=data["deposit"],
-            expected_housing_benefit=data["expected_housing_benefit"],
-            towards_sliding_lease=data["towards_sliding_lease"],
-        )
-        return admit_with_contract(household=obj, unit=space.unit, room=space.room,
-                                   entry_date=data["entry_date"], terms=terms,
-                                   by=request.user)  # fmt: skip
-
-    return submit_form(
-        request,
-        form,
-        admit,
-        lambda contract: (
-            f"Entrée du ménage {obj.reference} enregistrée ; contrat "
-            f"{contract.reference} jusqu’au {contract.initial_end_date:%d/%m/%Y}."
-        ),
-        obj.get_absolute_url(),
-        "households/household_admit.html",
+        FORM_PAGE,
         {
             "household": obj,
-            "title": f"Entrée du ménage {obj.reference}",
-            "free_spaces": spaces,
+            "cancel_url": obj.get_absolute_url(),
+            "title": f"Retirer {obj.reference} de la liste d’attente",
         },
-    )
-
-
-@member_required(HOUSEHOLD_MANAGERS)
-def household_exit(request: HttpRequest, household: str) -> HttpResponse:
-    obj = _household(household)
-    return submit_form(
-        request,
-        ExitForm(request.POST or None),
-        lambda data: exit_with_contracts(
-            household=obj,
-            exit_date=data["exit_date"],
-            destination=data["destination"],
-            bail_glissant=data["bail_glissant"],
-            exit_support=data["exit_support"],
-            by=request.user,
-        ),
-        f"Sortie du ménage {obj.reference} enregistrée.",
-        obj.get_absolute_url(),
-        "households/household_form.html",
-        {"household": obj, "title": f"Sortie du ménage {obj.reference}"},
     )
 
 
@@ -245,8 +168,12 @@ def person_add(request: HttpRequest, household: str) -> HttpResponse:
         ),
         "Personne ajoutée au ménage.",
         obj.get_absolute_url(),
-        "households/household_form.html",
-        {"household": obj, "title": f"Ajouter une personne au ménage {obj.reference}"},
+        FORM_PAGE,
+        {
+            "household": obj,
+            "cancel_url": obj.get_absolute_url(),
+            "title": f"Ajouter une personne au ménage {obj.reference}",
+        },
     )
 
 
@@ -267,8 +194,12 @@ def person_edit(request: HttpRequest, person: str) -> HttpResponse:
         lambda data: services.person_update(person=obj, data=form.person_data(), by=request.user),
         f"Identité de {obj} enregistrée.",
         obj.household.get_absolute_url(),
-        "households/household_form.html",
-        {"household": obj.household, "title": f"Modifier {obj}"},
+        FORM_PAGE,
+        {
+            "household": obj.household,
+            "cancel_url": obj.household.get_absolute_url(),
+            "title": f"Modifier {obj}",
+        },
     )
 
 
@@ -283,8 +214,12 @@ def person_leave(request: HttpRequest, person: str) -> HttpResponse:
         ),
         f"Départ de {obj} enregistré.",
         obj.household.get_absolute_url(),
-        "households/household_form.html",
-        {"household": obj.household, "title": f"Départ de {obj}"},
+        FORM_PAGE,
+        {
+            "household": obj.household,
+            "cancel_url": obj.household.get_absolute_url(),
+            "title": f"Départ de {obj}",
+        },
     )
 
 
@@ -299,8 +234,12 @@ def resources_add(request: HttpRequest, household: str) -> HttpResponse:
         ),
         "Ressources enregistrées.",
         obj.get_absolute_url(),
-        "households/household_form.html",
-        {"household": obj, "title": f"Ressources du ménage {obj.reference}"},
+        FORM_PAGE,
+        {
+            "household": obj,
+            "cancel_url": obj.get_absolute_url(),
+            "title": f"Ressources du ménage {obj.reference}",
+        },
     )
 
 
@@ -315,22 +254,10 @@ def employment_add(request: HttpRequest, person: str) -> HttpResponse:
         ),
         f"Situation d’emploi de {obj} enregistrée.",
         obj.household.get_absolute_url(),
-        "households/household_form.html",
-        {"household": obj.household, "title": f"Situation d’emploi de {obj}"},
+        FORM_PAGE,
+        {
+            "household": obj.household,
+            "cancel_url": obj.household.get_absolute_url(),
+            "title": f"Situation d’emploi de {obj}",
+        },
     )
-
-
-@member_required((Role.HEAD,))
-def household_export(request: HttpRequest, household: str, fmt: str) -> HttpResponse:
-    """Everything held on the household, for a right-of-access request (RGPD art. 15)."""
-    obj = _household(household)
-    record_access(request, object_type="household", object_id=obj.public_id,
-                  household_id=obj.public_id, action=AccessAction.EXPORT)  # fmt: skip
-    filename = f"menage-{obj.reference}-donnees"
-    if fmt == "pdf":
-        response = HttpResponse(rgpd_export.household_pdf(obj), content_type="application/pdf")
-    else:
-        response = JsonResponse(rgpd_export.household_data(obj), json_dumps_params={"indent": 2,
-                                "ensure_ascii": False})  # fmt: skip
-    attachment(response, filename, extension=fmt)
-    return response

@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from housing import selectors
-from housing.forms import DateInput
 from housing.models import HousingUnit
 from iml.codes import Typology
+from iml.forms import DateInput
 from iml.models import Dispositif
 
 

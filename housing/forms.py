@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
 from django.db.models import Q, QuerySet
 
@@ -18,41 +16,11 @@ from housing.models import (
     Room,
 )
 from iml.codes import AnahConvention, ManagementMode, UnitReturnReason
+from iml.forms import MONEY_ATTRS, DateInput, ScopedChoicesMixin, unscoped_none
 from iml.models import Dispositif
 from iml.submissions import OnceMixin
 
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; its value is always ISO (YYYY-MM-DD)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
 POSTCODE_ATTRS = {"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": "5"}
-MONEY_ATTRS = {"step": "0.01", "min": "0", "inputmode": "decimal"}
-
-
-def _unscoped_none(model) -> QuerySet:
-    """A placeholder queryset: the scoped one is built per request, in ``__init__``."""
-    return model.all_organisations.none()
-
-
-class ScopedChoicesMixin:
-    """Choices among the current organisation's rows, evaluated per form instance.
-
-    The default manager of organisation models needs a current organisation, which exists
-    only while a request (or task) runs, never when the form class is defined.
-    """
-
-    scoped_querysets: dict[str, Callable[[forms.BaseForm], QuerySet]] = {}
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name, make_queryset in self.scoped_querysets.items():
-            self.fields[name].queryset = make_queryset(self)
 
 
 def _dispositifs(form: forms.BaseForm) -> QuerySet[Dispositif]:
@@ -66,11 +34,11 @@ def _landlords(form: forms.BaseForm) -> QuerySet[Landlord]:
 
 class UnitForm(OnceMixin, ScopedChoicesMixin, forms.ModelForm):
     dispositif = forms.ModelChoiceField(
-        label="Dispositif", queryset=_unscoped_none(Dispositif), empty_label=None
+        label="Dispositif", queryset=unscoped_none(Dispositif), empty_label=None
     )
     landlord = forms.ModelChoiceField(
         label="Bailleur",
-        queryset=_unscoped_none(Landlord),
+        queryset=unscoped_none(Landlord),
         required=False,
         empty_label="— non renseigné —",
     )
@@ -127,7 +95,7 @@ class RoomForm(OnceMixin, forms.ModelForm):
 
 
 class MainLeaseForm(OnceMixin, ScopedChoicesMixin, forms.ModelForm):
-    landlord = forms.ModelChoiceField(label="Bailleur", queryset=_unscoped_none(Landlord))
+    landlord = forms.ModelChoiceField(label="Bailleur", queryset=unscoped_none(Landlord))
     scoped_querysets = {"landlord": _landlords}
 
     class Meta:
@@ -174,7 +142,7 @@ class LandlordForm(OnceMixin, forms.ModelForm):
 class ProspectForm(OnceMixin, ScopedChoicesMixin, forms.ModelForm):
     landlord = forms.ModelChoiceField(
         label="Bailleur enregistré",
-        queryset=_unscoped_none(Landlord),
+        queryset=unscoped_none(Landlord),
         required=False,
         empty_label="— nouveau bailleur, indiqué ci-dessous —",
     )
@@ -212,7 +180,7 @@ class ProspectCaptureForm(ScopedChoicesMixin, forms.Form):
     """What captation adds to a prospect: the unit's reference and places, the lease terms."""
 
     dispositif = forms.ModelChoiceField(
-        label="Dispositif", queryset=_unscoped_none(Dispositif), empty_label=None
+        label="Dispositif", queryset=unscoped_none(Dispositif), empty_label=None
     )
     reference = forms.CharField(label="Référence du logement", max_length=50)
     captation_date = forms.DateField(
@@ -268,15 +236,3 @@ class ProspectCaptureForm(ScopedChoicesMixin, forms.Form):
         label="Référence de la garantie", max_length=100, required=False
     )
     scoped_querysets = {"dispositif": _dispositifs}
-
-
-class FreeSpacesForm(ScopedChoicesMixin, forms.Form):
-    at = forms.DateField(label="Date", required=False, widget=DateInput())
-    dispositif = forms.ModelChoiceField(
-        label="Dispositif",
-        queryset=_unscoped_none(Dispositif),
-        required=False,
-        empty_label="Tous les dispositifs",
-        to_field_name="public_id",  # the form is a GET: public identifiers in the URL
-    )
-    scoped_querysets = {"dispositif": lambda form: Dispositif.objects.order_by("code")}

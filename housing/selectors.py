@@ -8,22 +8,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    When,
-)
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from housing.models import (
     OPEN_PROSPECT_STATUSES,
@@ -34,7 +22,9 @@ from housing.models import (
     ProspectStatus,
     Room,
 )
-from iml.models import Dispositif
+from iml.models import Membership
+from iml.permissions import HOUSING_VIEWERS
+from iml.selectors import Card, Panel
 
 # Closed prospects shown per column of the pipeline board (the most recently updated).
 CLOSED_PROSPECTS_SHOWN = 10
@@ -45,7 +35,8 @@ CLOSED_PROSPECTS_SHOWN = 10
 
 def units_in_stock(*, at: datetime.date) -> QuerySet[HousingUnit]:
     """Units in stock at ``at``: captured on or before it, and not returned or returned after."""
-    return HousingUnit.objects.in_stock(at)
+    units: QuerySet[HousingUnit] = HousingUnit.objects.in_stock(at)
+    return units
 
 
 def units_for_list(units: QuerySet[HousingUnit]) -> QuerySet[HousingUnit]:
@@ -82,11 +73,15 @@ def sectors() -> list[str]:
 
 
 def unit_rooms(unit: HousingUnit) -> QuerySet[Room]:
-    return Room.objects.filter(unit=unit).order_by("label")
+    rooms: QuerySet[Room] = Room.objects.filter(unit=unit).order_by("label")
+    return rooms
 
 
 def unit_leases(unit: HousingUnit) -> QuerySet[MainLease]:
-    return MainLease.objects.filter(unit=unit).select_related("landlord").order_by("-start_date")
+    leases: QuerySet[MainLease] = (
+        MainLease.objects.filter(unit=unit).select_related("landlord").order_by("-start_date")
+    )
+    return leases
 
 
 def landlords_for_list(*, at: datetime.date) -> QuerySet[Landlord]:
@@ -94,128 +89,10 @@ def landlords_for_list(*, at: datetime.date) -> QuerySet[Landlord]:
     in_stock = Q(units__captation_date__lte=at) & (
         Q(units__return_date__isnull=True) | Q(units__return_date__gt=at)
     )
-    return Landlord.objects.annotate(units_in_stock=Count("units", filter=in_stock)).order_by(
-        "name", "pk"
-    )
-
-
-# --- Free spaces ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FreeSpace:
-    """A space a household can be admitted to: a whole unit, or one room of a shared flat."""
-
-    unit: HousingUnit
-    room: Room | None
-    places: int
-    address: str
-
-    @property
-    def key(self) -> str:
-        """Stable identifier of the space for a form choice: ``<unit uuid>[:<room uuid>]``."""
-        if self.room is None:
-            return str(self.unit.public_id)
-        return f"{self.unit.public_id}:{self.room.public_id}"
-
-    @property
-    def label(self) -> str:
-        space = self.room.label if self.room is not None else "logement entier"
-        plural = "s" if self.places > 1 else ""
-        return f"{self.unit.reference} — {space} ({self.places} place{plural}) — {self.address}"
-
-
-def _covered_spaces(*, at: datetime.date, units: list[HousingUnit]) -> set[tuple[int, int | None]]:
-    """The spaces of ``units`` covered by a sublease contract on ``at``.
-
-    This is the one place where occupancy is subtracted from the stock: it answers
-    ``(unit id, room id)`` for a room contract and ``(unit id, None)`` for a whole-unit
-    contract (a contract covers from its start date to the day before its actual end date,
-    see annual-report.md).
-    """
-    from tenancy.models import SubleaseContract  # tenancy builds on housing, not the reverse
-
-    return set(
-        SubleaseContract.objects.filter(unit__in=units, start_date__lte=at)
-        .filter(Q(actual_end_date__isnull=True) | Q(actual_end_date__gt=at))
-        .values_list("unit_id", "room_id")
-    )
-
-
-def free_spaces(*, at: datetime.date, dispositif: Dispositif | None = None) -> list[FreeSpace]:
-    """The spaces in stock at ``at`` that no sublease contract covers, in three queries.
-
-    A unit without rooms is one space (all its places); a shared flat split into rooms gives
-    one space per room. A whole-unit contract takes all of its rooms; a unit without rooms is
-    free only when nothing covers it. Sorted by city, unit reference and room label.
-    """
-    units = (
-        units_in_stock(at=at)
-        .select_related("dispositif")
-        .prefetch_related(Prefetch("rooms", queryset=Room.objects.order_by("label", "pk")))
-        .order_by("city", "reference", "pk")
-    )
-    if dispositif is not None:
-        units = units.filter(dispositif=dispositif)
-    units = list(units)
-    covered = _covered_spaces(at=at, units=units)
-    busy_units = {unit_id for unit_id, _ in covered}
-    spaces: list[FreeSpace] = []
-    for unit in units:
-        rooms = list(unit.rooms.all())
-        if not rooms:
-            if unit.pk not in busy_units:
-                spaces.append(FreeSpace(unit, None, unit.places, unit.full_address))
-            continue
-        if (unit.pk, None) in covered:
-            continue
-        spaces.extend(
-            FreeSpace(unit, room, room.places, unit.full_address)
-            for room in rooms
-            if (unit.pk, room.pk) not in covered
-        )
-    return spaces
-
-
-def free_places(*, at: datetime.date) -> int:
-    """The number of places of ``free_spaces(at=at)``, counted by the database in one query
-    (the dashboard shows the number, not the spaces)."""
-    from tenancy.models import SubleaseContract
-
-    running = SubleaseContract.objects.filter(start_date__lte=at).filter(
-        Q(actual_end_date__isnull=True) | Q(actual_end_date__gt=at)
-    )
-    free_rooms = (
-        Room.objects.filter(unit=OuterRef("pk"))
-        .exclude(Exists(running.filter(room=OuterRef("pk"))))
-        .order_by()
-        .values("unit")
-        .annotate(total=Sum("places"))
-        .values("total")
-    )
-    units = units_in_stock(at=at).annotate(
-        has_rooms=Exists(Room.objects.filter(unit=OuterRef("pk"))),
-        covered=Exists(running.filter(unit=OuterRef("pk"))),
-        wholly_covered=Exists(running.filter(unit=OuterRef("pk"), room__isnull=True)),
-        free_in_rooms=Coalesce(Subquery(free_rooms, output_field=IntegerField()), 0),
-    )
-    total = units.aggregate(
-        total=Sum(
-            Case(
-                When(has_rooms=False, covered=False, then=F("places")),
-                When(has_rooms=True, wholly_covered=False, then=F("free_in_rooms")),
-                default=0,
-            )
-        )
-    )["total"]
-    return total or 0
-
-
-def find_free_space(
-    *, key: str, at: datetime.date, dispositif: Dispositif | None = None
-) -> FreeSpace | None:
-    """The free space of that ``key`` at ``at``, or None if it is not (or no longer) free."""
-    return next((s for s in free_spaces(at=at, dispositif=dispositif) if s.key == key), None)
+    landlords: QuerySet[Landlord] = Landlord.objects.annotate(
+        units_in_stock=Count("units", filter=in_stock)
+    ).order_by("name", "pk")
+    return landlords
 
 
 # --- Captation pipeline ---------------------------------------------------------------------
@@ -261,20 +138,25 @@ def prospect_board() -> list[BoardColumn]:
 # --- Dashboard ------------------------------------------------------------------------------
 
 
-def dashboard_cards(*, membership) -> list:
-    """Housing figures of the dashboard for the roles that see the stock, in two queries.
+def dashboard_cards(*, membership: Membership) -> list[Card]:
+    """The stock figure of the dashboard for the roles that see the stock, in one query.
 
-    A provider of ``iml.selectors.DASHBOARD_PROVIDERS``: (membership) -> list of cards.
+    A provider of ``iml.selectors.DASHBOARD_PROVIDERS``: (membership) -> list of cards. The
+    free places, which need the contracts, come from ``tenancy.spaces.dashboard_cards``.
     """
-    from iml.permissions import HOUSING_VIEWERS
-    from iml.selectors import Card
-
     if membership.role not in HOUSING_VIEWERS:
         return []
-    today = timezone.localdate()
-    stock = stock_totals(units_in_stock(at=today))
-    free = free_places(at=today)
-    return [
-        Card("Logements en stock", stock["units"], "housing:unit_list"),
-        Card("Places libres aujourd’hui", free, "housing:free_spaces"),
-    ]
+    stock = stock_totals(units_in_stock(at=timezone.localdate()))
+    return [Card("Logements en stock", stock["units"], "housing:unit_list")]
+
+
+# --- Unit page ------------------------------------------------------------------------------
+
+# Blocks that apps above housing add to a unit's page, in this order, without housing importing
+# them: (unit) -> Panel | None (None: nothing to show for that unit).
+UNIT_PANELS = ["tenancy.inventories.unit_panel"]
+
+
+def unit_panels(unit: HousingUnit) -> list[Panel]:
+    panels = [import_string(provider)(unit=unit) for provider in UNIT_PANELS]
+    return [panel for panel in panels if panel is not None]

@@ -7,7 +7,6 @@ app_name = "housing"
 urlpatterns = [
     path("", views.unit_list, name="unit_list"),
     path("nouveau/", views.unit_create, name="unit_create"),
-    path("places-libres/", views.free_spaces, name="free_spaces"),
     path("<uuid:unit>/", views.unit_detail, name="unit_detail"),
     path("<uuid:unit>/modifier/", views.unit_edit, name="unit_edit"),
     path("<uuid:unit>/restitution/", views.unit_return, name="unit_return"),

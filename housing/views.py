@@ -1,7 +1,8 @@
 """Screens of the housing stock: thin views over forms, services and selectors.
 
-Régisseurs and heads manage the stock (HOUSING_MANAGERS); social workers read the stock list,
-a unit's page and the free spaces (HOUSING_VIEWERS). Objects are always loaded through the
+Régisseurs and heads manage the stock (HOUSING_MANAGERS); social workers read the stock list
+and a unit's page (HOUSING_VIEWERS). The free spaces need the contracts: their screen is
+tenancy's (``tenancy.views.spaces``). Objects are always loaded through the
 organisation-scoped managers by their public identifier: another organisation's gets a 404.
 """
 
@@ -20,7 +21,6 @@ from django.views.decorators.http import require_POST
 from housing import selectors, services
 from housing.filters import StockState, UnitFilter
 from housing.forms import (
-    FreeSpacesForm,
     LandlordForm,
     MainLeaseForm,
     ProspectCaptureForm,
@@ -35,12 +35,11 @@ from iml.codes import ManagementMode
 from iml.forms import add_service_error, submit_form
 from iml.permissions import HOUSING_MANAGERS, HOUSING_VIEWERS, member_required
 from iml.submissions import REPLAYED, run_once
-from tenancy.inventories import unit_incidents
 
 PAGE_SIZE = 25
 
 
-FORM_PAGE = "housing/form_page.html"
+FORM_PAGE = "iml/form_page.html"
 
 
 def _form_page(request: HttpRequest, form: forms.BaseForm, **context) -> HttpResponse:
@@ -83,7 +82,7 @@ def unit_detail(request: HttpRequest, unit: str) -> HttpResponse:
             "unit": housing_unit,
             "rooms": selectors.unit_rooms(housing_unit),
             "leases": selectors.unit_leases(housing_unit),
-            "incidents": unit_incidents(housing_unit),
+            "panels": selectors.unit_panels(housing_unit),
             "today": timezone.localdate(),
         },
     )
@@ -437,28 +436,3 @@ def prospect_capture(request: HttpRequest, prospect: str) -> HttpResponse:
             )
             return redirect("housing:unit_detail", unit=unit.public_id)
     return render(request, "housing/prospect_capture.html", {"form": form, "prospect": instance})
-
-
-# --- Free spaces ----------------------------------------------------------------------------
-
-
-@member_required(HOUSING_VIEWERS)
-def free_spaces(request: HttpRequest) -> HttpResponse:
-    form = FreeSpacesForm(request.GET or None)
-    at, dispositif = timezone.localdate(), None
-    if form.is_bound and form.is_valid():
-        at = form.cleaned_data["at"] or at
-        dispositif = form.cleaned_data["dispositif"]
-    if not form.is_bound:
-        form = FreeSpacesForm(initial={"at": at})
-    spaces = selectors.free_spaces(at=at, dispositif=dispositif)
-    return render(
-        request,
-        "housing/free_spaces.html",
-        {
-            "form": form,
-            "at": at,
-            "spaces": spaces,
-            "places": sum(space.places for space in spaces),
-        },
-    )

@@ -23,14 +23,14 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def euros(value) -> str:
+def euros(value: Any) -> str:
     """1234.5 → « 1 234,50 € »; empty for None or ""."""
     if value in (None, ""):
         return ""
     amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     units, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while units:
         groups.insert(0, units[-3:])
         units = units[:-3]

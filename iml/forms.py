@@ -8,11 +8,49 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from iml.models import Dispositif, Role, normalize_email
+from iml.models import Dispositif, Organisation, Role, normalize_email
 from iml.submissions import REPLAYED, run_once
+
+# --- Widgets and helpers shared by the apps' forms --------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; its value is always ISO (YYYY-MM-DD)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+MONEY_ATTRS = {"step": "0.01", "min": "0", "inputmode": "decimal"}
+
+
+def unscoped_none(model) -> QuerySet:
+    """A placeholder queryset: the scoped one is built per request, in ``__init__``."""
+    return model.all_organisations.none()
+
+
+class ScopedChoicesMixin:
+    """Choices among the current organisation's rows, evaluated per form instance.
+
+    The default manager of organisation models needs a current organisation, which exists
+    only while a request (or task) runs, never when the form class is defined.
+    """
+
+    scoped_querysets: dict[str, Callable[[forms.BaseForm], QuerySet]] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, make_queryset in self.scoped_querysets.items():
+            self.fields[name].queryset = make_queryset(self)
+
+
+# --- The core app's forms: login, team, dispositifs, security ---------------------------------
 
 
 class LoginForm(AuthenticationForm):
@@ -125,6 +163,33 @@ class DispositifForm(forms.ModelForm):
 
 class OrganisationSwitchForm(forms.Form):
     organisation = forms.UUIDField()
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Code à 6 chiffres (ou code de secours)",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class AlertDigestForm(forms.Form):
+    alert_digest = forms.BooleanField(
+        label="Recevoir chaque matin le récapitulatif des nouvelles alertes",
+        required=False,
+        help_text="Un e-mail vers 6 h 15, seulement s’il y a de nouvelles alertes pour vous.",
+    )
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["require_two_factor", "retention_identity_years", "retention_ledger_years"]
+
+
+# --- The flow of every form page --------------------------------------------------------------
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:

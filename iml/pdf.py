@@ -5,18 +5,22 @@ network or the disk) and with its title and author in the document's metadata.""
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
 
-def _no_fetch(url: str, *args, **kwargs):
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
     raise ValueError(f"A document fetches no resource ({url[:40]}).")
 
 
 def html_to_pdf(html: str) -> bytes:
-    return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    # WeasyPrint is untyped: without a target, write_pdf() returns the document's bytes.
+    pdf: bytes = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    return pdf
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """``template`` rendered with ``context``, as PDF bytes."""
     return html_to_pdf(render_to_string(template, context))

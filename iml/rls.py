@@ -34,7 +34,7 @@ from iml.scoping import OrganisationOwned, current_organisation_id_or_none, orga
 ORGANISATION_SETTING = "iml.organisation_id"
 USER_SETTING = "iml.user_id"
 POLICY = "iml_organisation_isolation"
-PROJECT_APPS = {"iml", "households", "housing", "tenancy", "support", "reporting"}
+PROJECT_APPS = {"iml", "households", "housing", "tenancy", "support", "alerts", "reporting"}
 
 # The logged-in user, so that the membership table shows a user their own memberships of
 # every organisation (needed to choose one) and nothing else outside the current one.

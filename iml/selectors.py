@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.module_loading import import_string
@@ -59,10 +60,11 @@ def dashboard_counts(*, membership: Membership) -> list[Card]:
 
 @dataclass(frozen=True)
 class Panel:
-    """A block of the dashboard an app renders: its template and that template's context."""
+    """A block of a page that another app renders (the dashboard, a unit's page): its
+    template and that template's context, read by the template as ``panel.context``."""
 
     template: str
-    context: dict
+    context: dict[str, Any]
 
 
 def dashboard_panels(*, membership: Membership) -> list[Panel]:
@@ -74,8 +76,10 @@ def dashboard_panels(*, membership: Membership) -> list[Panel]:
 DASHBOARD_PANELS = ["alerts.selectors.dashboard_panel"]
 
 # Apps add their cards without the core app importing them: (membership) -> list[Card].
+# In the order of the dashboard: the free places follow the stock they are taken from.
 DASHBOARD_PROVIDERS = [
     "households.selectors.dashboard_cards",
     "housing.selectors.dashboard_cards",
+    "tenancy.spaces.dashboard_cards",
     "tenancy.selectors.dashboard_cards",
 ]

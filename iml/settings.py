@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "alerts",
     "reporting",
     "workbook",
+    "privacy",
     "benchmarks",
 ]
 
@@ -191,7 +192,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
     },
     "apply-retention": {
-        "task": "households.tasks.apply_retention_nightly",
+        "task": "privacy.tasks.apply_retention_nightly",
         "schedule": crontab(hour=4, minute=0),
     },
     "sync-alerts": {

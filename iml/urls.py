@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from iml import security_views, views
 from iml.forms import LoginForm
+from iml.views import core, security
 
 # The Django admin is for platform superusers only; operators use the in-app pages.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
@@ -45,56 +45,58 @@ auth_patterns = [
 
 urlpatterns = [
     *auth_patterns,
-    path("", views.dashboard, name="dashboard"),
-    path("sante/", views.health, name="health"),
-    path("organisation/choisir/", views.organisation_switch, name="organisation_switch"),
+    path("", core.dashboard, name="dashboard"),
+    path("sante/", core.health, name="health"),
+    path("organisation/choisir/", core.organisation_switch, name="organisation_switch"),
     path(
         "organisation/parametres/",
-        security_views.organisation_settings,
+        security.organisation_settings,
         name="organisation_settings",
     ),
-    path("securite/", security_views.security, name="security"),
-    path("journal-des-acces/", views.access_log_list, name="access_log"),
+    path("securite/", security.security, name="security"),
+    path("journal-des-acces/", core.access_log_list, name="access_log"),
     path("", include("alerts.urls")),
-    path("securite/verification/", security_views.two_factor_verify, name="two_factor_verify"),
-    path("securite/activation/", security_views.two_factor_setup, name="two_factor_setup"),
+    path("securite/verification/", security.two_factor_verify, name="two_factor_verify"),
+    path("securite/activation/", security.two_factor_setup, name="two_factor_setup"),
     path(
         "securite/codes-de-secours/",
-        security_views.recovery_codes_renew,
+        security.recovery_codes_renew,
         name="recovery_codes_renew",
     ),
-    path("securite/desactivation/", security_views.two_factor_disable, name="two_factor_disable"),
+    path("securite/desactivation/", security.two_factor_disable, name="two_factor_disable"),
     path(
         "securite/deconnexion-partout/",
-        security_views.logout_everywhere,
+        security.logout_everywhere,
         name="logout_everywhere",
     ),
-    path("equipe/", views.member_list, name="member_list"),
-    path("equipe/inviter/", views.member_invite, name="member_invite"),
-    path("equipe/<uuid:membership>/", views.member_edit, name="member_edit"),
-    path("equipe/<uuid:membership>/desactiver/", views.member_deactivate, name="member_deactivate"),
-    path("equipe/<uuid:membership>/reactiver/", views.member_reactivate, name="member_reactivate"),
+    path("equipe/", core.member_list, name="member_list"),
+    path("equipe/inviter/", core.member_invite, name="member_invite"),
+    path("equipe/<uuid:membership>/", core.member_edit, name="member_edit"),
+    path("equipe/<uuid:membership>/desactiver/", core.member_deactivate, name="member_deactivate"),
+    path("equipe/<uuid:membership>/reactiver/", core.member_reactivate, name="member_reactivate"),
     path(
         "equipe/invitations/<uuid:invitation>/renvoyer/",
-        views.invitation_resend,
+        core.invitation_resend,
         name="invitation_resend",
     ),
     path(
         "equipe/invitations/<uuid:invitation>/annuler/",
-        views.invitation_cancel,
+        core.invitation_cancel,
         name="invitation_cancel",
     ),
     # The invited person's side: signed link e-mailed to them (iml.services.invitation_token).
-    path("invitation/<str:invitation_token>/", views.invitation_accept, name="invitation_accept"),
-    path("dispositifs/", views.dispositif_list, name="dispositif_list"),
-    path("dispositifs/nouveau/", views.dispositif_create, name="dispositif_create"),
-    path("dispositifs/<uuid:dispositif>/", views.dispositif_edit, name="dispositif_edit"),
+    path("invitation/<str:invitation_token>/", core.invitation_accept, name="invitation_accept"),
+    path("dispositifs/", core.dispositif_list, name="dispositif_list"),
+    path("dispositifs/nouveau/", core.dispositif_create, name="dispositif_create"),
+    path("dispositifs/<uuid:dispositif>/", core.dispositif_edit, name="dispositif_edit"),
     path(
         "dispositifs/<uuid:dispositif>/alertes/",
-        views.dispositif_alerts,
+        core.dispositif_alerts,
         name="dispositif_alerts",
     ),
     path("menages/", include("households.urls")),
+    # The RGPD export of a household, under the household's own address.
+    path("menages/", include("privacy.urls")),
     path("logements/", include("housing.urls")),
     path("location/", include("tenancy.urls")),
     path("accompagnement/", include("support.urls")),

@@ -588,18 +588,10 @@ def units_in_stock_at(scope: ReportScope, day: datetime.date) -> models.QuerySet
     return units_in(scope).in_stock(day)
 
 
-def q_contract_covers(day, prefix: str = "") -> Q:
-    """A sublease contract covers its space from its start to the day before its actual end
-    date; without an actual end date it is still running, whatever its term."""
-    return Q(**{f"{prefix}start_date__lte": day}) & (
-        Q(**{f"{prefix}actual_end_date__isnull": True}) | Q(**{f"{prefix}actual_end_date__gt": day})
-    )
-
-
 def with_occupied_at(units: models.QuerySet, day: datetime.date) -> models.QuerySet:
     """Annotates ``occupied``: the unit or one of its rooms is covered by a contract at
     ``day``."""
-    covering = SubleaseContract.objects.filter(unit=OuterRef("pk")).filter(q_contract_covers(day))
+    covering = SubleaseContract.objects.filter(unit=OuterRef("pk")).covering(day)
     return units.annotate(occupied=Exists(covering))
 
 

@@ -10,20 +10,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from iml.forms import DateInput
 from iml.models import Dispositif
 from reporting import services
 
 # Dates outside this range are typing mistakes (and would overflow the N-1 period).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; its value is always ISO (YYYY-MM-DD)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def report_dispositifs() -> QuerySet[Dispositif]:

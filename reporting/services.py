@@ -8,6 +8,7 @@ import hashlib
 import logging
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -79,7 +80,7 @@ def validate_period(start: datetime.date, end: datetime.date) -> None:
 # --- Figures --------------------------------------------------------------------------------
 
 
-def figures_for(dispositif: Dispositif, start: datetime.date, end: datetime.date) -> dict:
+def figures_for(dispositif: Dispositif, start: datetime.date, end: datetime.date) -> dict[str, Any]:
     """The report's figures from the data as they are now (the JSON form): computed, or
     cached since the organisation's last write (``iml.dataversion``), for the page."""
     return dataversion.cached(
@@ -109,7 +110,7 @@ FIGURES_CODE = _code_fingerprint()
 
 def document_context(
     dispositif: Dispositif, *, generated_at: datetime.datetime | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Who and what the report is about, as plain values (the renderers read no database)."""
     return {
         "organisation": dispositif.organisation.name,
@@ -129,10 +130,13 @@ def document_context(
 def narrative_get(
     dispositif: Dispositif, start: datetime.date, end: datetime.date
 ) -> ReportNarrative | None:
-    return ReportNarrative.objects.filter(dispositif=dispositif, start=start, end=end).first()
+    narrative: ReportNarrative | None = ReportNarrative.objects.filter(
+        dispositif=dispositif, start=start, end=end
+    ).first()
+    return narrative
 
 
-def narrative_snapshot(narrative: ReportNarrative | None) -> dict:
+def narrative_snapshot(narrative: ReportNarrative | None) -> dict[str, Any]:
     """The narrative as plain values, the copy a version keeps."""
     if narrative is None:
         return {**dict.fromkeys(NARRATIVE_FIELDS, ""), "staff_etp": None}
@@ -203,7 +207,7 @@ def version_request(
             "Un rapport est déjà en cours de génération pour ce dispositif et cette période : "
             "attendez qu’il soit prêt."
         )
-    version = ReportVersion.objects.create(
+    version: ReportVersion = ReportVersion.objects.create(
         dispositif=dispositif, start=start, end=end, created_by=by
     )
     from reporting.tasks import build_report_version

@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from households.models import Household
+from households.stays import RENEWAL, beyond_limit
 from iml.codes import InteractionType, PersonRole, SupportDomain
 from support.contracts import current_end as support_end
 from support.contracts import support_contract_renew, support_contract_sign
@@ -179,7 +180,7 @@ def _contract(household, signed_on, stay_end, worker, rng) -> None:
     entry = household.entry_date
     while support_end(contract) < stay_end:
         end = support_end(contract)
-        beyond = end + relativedelta(months=6) > entry + relativedelta(months=18)
+        beyond = beyond_limit(end + relativedelta(months=RENEWAL), entry)
         support_contract_renew(
             contract=contract, signed_on=min(end - datetime.timedelta(days=10), stay_end),
             by=worker,

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from tenancy.models import SubleaseContract
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("99999.99")
@@ -22,7 +26,8 @@ def month_start(day: datetime.date) -> datetime.date:
 
 
 def next_month(month: datetime.date) -> datetime.date:
-    return month_start(month) + relativedelta(months=1)
+    following: datetime.date = month_start(month) + relativedelta(months=1)
+    return following
 
 
 def month_days(month: datetime.date) -> int:
@@ -44,14 +49,14 @@ def prorate(amount: Decimal, days: int, days_in_month: int) -> Decimal:
     return (amount * days / days_in_month).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def days_covered(contract, month: datetime.date) -> int:
+def days_covered(contract: SubleaseContract, month: datetime.date) -> int:
     """Days of ``month`` within the contract (its end date is the first day out)."""
     month = month_start(month)
     end = min(contract.actual_end_date or next_month(month), next_month(month))
     return max(0, (end - max(contract.start_date, month)).days)
 
 
-def parse_amount(value) -> Decimal:
+def parse_amount(value: object) -> Decimal:
     """A positive amount in euros with at most two decimals ("125,50", "1 250.00"), or a
     French error."""
     invalid = "Montant invalide : saisissez par exemple 125,50."
@@ -76,7 +81,7 @@ def parse_amount(value) -> Decimal:
     return amount.quantize(CENT)
 
 
-def clean_amount(value, field: str = "amount") -> Decimal:
+def clean_amount(value: object, field: str = "amount") -> Decimal:
     """``parse_amount``, its error attached to ``field``."""
     try:
         return parse_amount(value)

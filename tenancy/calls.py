@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -27,8 +28,12 @@ from django.utils import timezone
 
 from iml.codes import LedgerKind
 from iml.models import User
-from tenancy.ledger import append_entry, month_start, months_between, next_month
+from tenancy.amounts import month_start, months_between, next_month
+from tenancy.ledger import append_entry
 from tenancy.models import LedgerEntry, SubleaseContract
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # The parts of each (contract, month) the contract covers at least one day of. Contracts are
 # locked (FOR KEY SHARE, in id order) so that a call is never issued from a contract row that
@@ -90,7 +95,9 @@ WHERE rent_part + charges_part > 0 ORDER BY m0
 )
 
 
-def _parameters(organisation_id: int, months: list[datetime.date], contracts) -> dict:
+def _parameters(
+    organisation_id: int, months: list[datetime.date], contracts: list[int] | None
+) -> dict[str, Any]:
     months = sorted({month_start(m) for m in months})
     return {
         "months": months,
@@ -115,7 +122,8 @@ def issue_rent_calls(
     sql = _ISSUE_SQL.format(contracts="AND c.id = ANY(%(contracts)s)" if contracts else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, _parameters(organisation_id, months, contracts))
-        return cursor.rowcount
+        issued: int = cursor.rowcount
+        return issued
 
 
 def issue_calls_to_date(contract: SubleaseContract, today: datetime.date | None = None) -> int:
@@ -167,7 +175,13 @@ class CallChanges:
         return bool(self.reversed or self.issued)
 
 
-def _chain_tails(contract: SubleaseContract) -> dict[datetime.date, LedgerEntry]:
+class ChainState(TypedDict):
+    is_reversed: bool
+
+
+def _chain_tails(
+    contract: SubleaseContract,
+) -> dict[datetime.date, WithAnnotations[LedgerEntry, ChainState]]:
     """The last call of each month's chain (the live one, unless it is reversed), annotated
     with ``is_reversed``."""
     calls = list(
@@ -176,7 +190,8 @@ def _chain_tails(contract: SubleaseContract) -> dict[datetime.date, LedgerEntry]
         .order_by("period", "pk")
     )
     replaced = {call.replaces_id for call in calls if call.replaces_id}
-    return {call.period: call for call in calls if call.pk not in replaced}
+    # A rent call has its month (ledgerentry_call_split): ``period`` is never None here.
+    return {cast(datetime.date, call.period): call for call in calls if call.pk not in replaced}
 
 
 def _same_parts(call: LedgerEntry, want: ExpectedCall) -> bool:

@@ -34,6 +34,7 @@ from housing.models import HousingUnit
 from iml.codes import LedgerKind
 from iml.models import User
 from iml.pdf import html_to_pdf
+from iml.selectors import Panel
 from iml.validators import text_problem
 from tenancy.amounts import clean_amount
 from tenancy.ledger import charge_record
@@ -412,3 +413,9 @@ def unit_incidents(unit: HousingUnit) -> list[Incident]:
         Incident.objects.filter(unit=unit).order_by("-reported_on", "-pk"),
         key=lambda incident: incident.status == IncidentStatus.RESOLU,
     )
+
+
+def unit_panel(*, unit: HousingUnit) -> Panel:
+    """The incidents block of the unit's page, shown even when empty to invite a report (a
+    provider of ``housing.selectors.UNIT_PANELS``, one query)."""
+    return Panel("tenancy/unit_incidents_panel.html", {"incidents": unit_incidents(unit)})

@@ -46,13 +46,22 @@ def contract_covers(
     return start_date <= day and (actual_end_date is None or day < actual_end_date)
 
 
+class SubleaseContractQuerySet(TermQuerySet):
+    def covering(self, day: datetime.date) -> SubleaseContractQuerySet:
+        """Contracts covering their space on ``day``: the rule of ``contract_covers``, in SQL
+        (``day`` may be an expression, such as an ``OuterRef``)."""
+        return self.filter(
+            Q(start_date__lte=day) & (Q(actual_end_date__isnull=True) | Q(actual_end_date__gt=day))
+        )
+
+
 @pghistory.track(model_name="SubleaseContractHistory")
 class SubleaseContract(OrganisationOwned):
     household = models.ForeignKey(
         "households.Household", on_delete=models.PROTECT, related_name="contracts"
     )
 
-    objects = OrganisationScopedManager.from_queryset(TermQuerySet)()
+    objects = OrganisationScopedManager.from_queryset(SubleaseContractQuerySet)()
     unit = models.ForeignKey(
         "housing.HousingUnit", on_delete=models.PROTECT, related_name="contracts"
     )
@@ -224,7 +233,7 @@ REPLACED_CALL_REVERSED = """
 """
 
 
-# What the RGPD anonymisation (``households.privacy``) writes in place of free text.
+# What the RGPD anonymisation (``privacy.retention``) writes in place of free text.
 ANONYMISED_TEXT = "[anonymisé]"
 
 # Append-only: a mistake is corrected by an `annulation` entry, never by an UPDATE or DELETE.

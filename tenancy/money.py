@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import (
     BooleanField,
@@ -55,7 +56,13 @@ from iml.codes import LedgerKind, PaymentMethod
 from iml.models import Role
 from iml.scoping import get_current_organisation_id
 from tenancy.amounts import month_start
-from tenancy.models import LedgerEntry, SubleaseContract
+from tenancy.models import LedgerEntry, LedgerEntryQuerySet, SubleaseContract
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import CombinedExpression
+    from django_stubs_ext import WithAnnotations
+
+    from households.models import Household
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
@@ -68,16 +75,18 @@ HOUSEHOLD_CREDITS = (LedgerKind.PAIEMENT, LedgerKind.AIDE)
 # --- Balances -------------------------------------------------------------------------------
 
 
-def _dated(entries: QuerySet, at) -> QuerySet:
+def _dated(
+    entries: LedgerEntryQuerySet, at: datetime.date | OuterRef | None
+) -> LedgerEntryQuerySet:
     return entries if at is None else entries.filter(date__lte=at)
 
 
-def balance(entries: QuerySet, at: datetime.date | None = None) -> Decimal:
+def balance(entries: LedgerEntryQuerySet, at: datetime.date | None = None) -> Decimal:
     """Debits minus credits of ``entries`` dated on or before ``at`` (all without ``at``)."""
     return _dated(entries, at).balance()
 
 
-def corrected_balance(entries: QuerySet, at: datetime.date | None = None) -> Decimal:
+def corrected_balance(entries: LedgerEntryQuerySet, at: datetime.date | None = None) -> Decimal:
     """The balance at ``at`` without the entries reversed since and their reversals."""
     return _dated(entries.live(), at).balance()
 
@@ -86,11 +95,11 @@ def contract_balance(contract: SubleaseContract, at: datetime.date | None = None
     return balance(LedgerEntry.objects.filter(contract=contract), at)
 
 
-def household_balance(household, at: datetime.date | None = None) -> Decimal:
+def household_balance(household: Household, at: datetime.date | None = None) -> Decimal:
     return balance(LedgerEntry.objects.filter(contract__household=household), at)
 
 
-def rent_entries(entries: QuerySet) -> QuerySet:
+def rent_entries(entries: LedgerEntryQuerySet) -> LedgerEntryQuerySet:
     """Without damages and their reversals: the rent debt of the annual report's
     sinistralité (credits reduce rent debt first)."""
     return entries.exclude(kind=LedgerKind.DEGRADATION).exclude(
@@ -99,13 +108,18 @@ def rent_entries(entries: QuerySet) -> QuerySet:
 
 
 def balance_subquery(
-    outer: str, *, ref: str = "pk", at=None, rent_only: bool = False, live: bool = False
+    outer: str,
+    *,
+    ref: str = "pk",
+    at: datetime.date | OuterRef | None = None,
+    rent_only: bool = False,
+    live: bool = False,
 ) -> Coalesce:
     """The balance of the outer row's contract(s) as a correlated subquery: ``outer`` is the
     path from an entry to the outer row (``"contract"`` for contracts,
     ``"contract__household"`` for households), ``ref`` the outer row's field it equals, ``at``
     a date or an ``OuterRef`` to one. Annotating a page of rows is one query for the page."""
-    entries = LedgerEntry.objects.filter(**{outer: OuterRef(ref)})
+    entries: LedgerEntryQuerySet = LedgerEntry.objects.filter(**{outer: OuterRef(ref)})
     if rent_only:
         entries = rent_entries(entries)
     if live:
@@ -114,14 +128,16 @@ def balance_subquery(
     return Coalesce(Subquery(sums, output_field=MONEY), ZERO, output_field=MONEY)
 
 
-def with_balances(households: QuerySet, at: datetime.date | None = None) -> QuerySet:
+def with_balances(
+    households: QuerySet[Household], at: datetime.date | None = None
+) -> QuerySet[Household]:
     return households.annotate(balance=balance_subquery("contract__household", at=at))
 
 
 # --- Net amounts of a kind ------------------------------------------------------------------
 
 
-def net_amount(kind: str) -> Coalesce:
+def net_amount(kind: str) -> ExpressionWrapper[CombinedExpression]:
     """For an aggregate over ledger entries: the amount of ``kind`` entries less the
     ``annulation`` entries that reverse one (each counted on its own date)."""
     amount = F("debit") + F("credit")
@@ -166,7 +182,9 @@ RENT_FIGURES = {
 }
 
 
-def rent_totals(entries: QuerySet, start: datetime.date, end: datetime.date) -> RentTotals:
+def rent_totals(
+    entries: QuerySet[LedgerEntry], start: datetime.date, end: datetime.date
+) -> RentTotals:
     """Rent called and collected over ``[start, end]``, net of reversals: one query."""
     sums = entries.filter(date__range=(start, end)).aggregate(
         **{name: net_amount(kind) for name, kind in RENT_FIGURES.items()}
@@ -177,12 +195,20 @@ def rent_totals(entries: QuerySet, start: datetime.date, end: datetime.date) -> 
 # --- Collected on a day ---------------------------------------------------------------------
 
 
+class TakingsLine(TypedDict):
+    """What ``takings`` sets on each entry it lists (the cash journal's columns)."""
+
+    signed_amount: Decimal
+    receipt_number: str
+    payment_method: str
+
+
 @dataclass
 class MethodTotal:
     method: str
     label: str
     total: Decimal = Decimal("0.00")
-    entries: list[LedgerEntry] = field(default_factory=list)
+    entries: list[WithAnnotations[LedgerEntry, TakingsLine]] = field(default_factory=list)
 
 
 @dataclass
@@ -199,7 +225,7 @@ class Takings:
         return sum(len(m.entries) for m in self.methods)
 
     @property
-    def entries(self) -> list[LedgerEntry]:
+    def entries(self) -> list[WithAnnotations[LedgerEntry, TakingsLine]]:
         """Every line, in the order they were recorded."""
         lines = [entry for m in self.methods for entry in m.entries]
         return sorted(lines, key=lambda entry: (entry.created_at, entry.pk))
@@ -226,11 +252,14 @@ def takings(day: datetime.date, *, with_entries: bool = True) -> Takings:
     if with_entries:
         for entry in takings_entries(day):
             payment = entry.reverses if entry.kind == LedgerKind.ANNULATION else entry
-            entry.signed_amount = entry.credit - entry.debit
-            entry.receipt_number = payment.number
-            entry.payment_method = payment.method
-            methods[payment.method].entries.append(entry)
-            methods[payment.method].total += entry.signed_amount
+            # An annulation always reverses an entry (ledgerentry_reversal_has_target).
+            payment = cast(LedgerEntry, payment)
+            line = cast("WithAnnotations[LedgerEntry, TakingsLine]", entry)
+            line.signed_amount = entry.credit - entry.debit
+            line.receipt_number = payment.number
+            line.payment_method = payment.method
+            methods[payment.method].entries.append(line)
+            methods[payment.method].total += line.signed_amount
         used = [m for m in methods.values() if m.entries]
     else:
         paid_by = Case(
@@ -255,13 +284,23 @@ def takings(day: datetime.date, *, with_entries: bool = True) -> Takings:
 # --- Owing and in debt ----------------------------------------------------------------------
 
 
-def debt_totals() -> dict:
+class DebtTotals(TypedDict):
+    households: int
+    owed: Decimal
+
+
+def debt_totals() -> DebtTotals:
     """Households owing money (balance above zero, departed ones included) and the total
     owed: one grouped query, cached until the organisation's next write."""
     return dataversion.cached(get_current_organisation_id(), "debt-totals", _debt_totals)
 
 
-def owing_households() -> QuerySet:
+class OwingRow(TypedDict):
+    contract__household: int
+    b: Decimal
+
+
+def owing_households() -> QuerySet[LedgerEntry, OwingRow]:
     """Households whose balance (all their contracts) is above zero, with it as ``b``: rows
     of ``contract__household`` ids."""
     return (
@@ -272,16 +311,26 @@ def owing_households() -> QuerySet:
     )
 
 
-def _debt_totals() -> dict:
+def _debt_totals() -> DebtTotals:
     totals = owing_households().aggregate(households=Count("contract__household"), owed=Sum("b"))
     return {"households": totals["households"] or 0, "owed": totals["owed"] or Decimal("0")}
 
 
-def running_at(day: datetime.date) -> Q:
-    return Q(start_date__lte=day) & (Q(actual_end_date__isnull=True) | Q(actual_end_date__gt=day))
+class DebtAnnotations(TypedDict):
+    """What ``in_debt_contracts`` annotates on each contract."""
+
+    last_payment_or_never: datetime.date
+    balance: Decimal
+    debt_threshold: Decimal
+    calls_since_payment: int
+    last_call: datetime.date | None
+    in_debt: bool
+    debt_level: str
 
 
-def in_debt_contracts(today: datetime.date | None = None) -> QuerySet[SubleaseContract]:
+def in_debt_contracts(
+    today: datetime.date | None = None,
+) -> QuerySet[WithAnnotations[SubleaseContract, DebtAnnotations]]:
     """The "in debt" rule. Contracts running at ``today``, annotated with:
 
     ``balance`` (at ``today``); ``debt_threshold``: the dispositif's ``alert_debt_months``
@@ -314,8 +363,8 @@ def in_debt_contracts(today: datetime.date | None = None) -> QuerySet[SubleaseCo
     residual = Greatest(
         F("rent") + F("charges") - F("expected_housing_benefit"), Value(Decimal("1.00"))
     )
-    return (
-        SubleaseContract.objects.filter(running_at(today))
+    contracts = (
+        SubleaseContract.objects.covering(today)
         .annotate(
             last_payment_or_never=Coalesce(
                 Subquery(last_payment), Value(datetime.date.min), output_field=DateField()
@@ -350,16 +399,24 @@ def in_debt_contracts(today: datetime.date | None = None) -> QuerySet[SubleaseCo
             ),
         )
     )
+    # The annotations above, which the ORM's types do not follow.
+    return cast("QuerySet[WithAnnotations[SubleaseContract, DebtAnnotations]]", contracts)
 
 
-def households_in_debt(today: datetime.date | None = None) -> QuerySet:
+class HouseholdRow(TypedDict):
+    household_id: int
+
+
+def households_in_debt(
+    today: datetime.date | None = None,
+) -> QuerySet[SubleaseContract, HouseholdRow]:
     """Ids of the households with a contract in debt (``in_debt_contracts``)."""
     return (
         in_debt_contracts(today).filter(in_debt=True).values("household_id").order_by().distinct()
     )
 
 
-def debt_alert_candidates(today: datetime.date) -> list[dict]:
+def debt_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
     """The debt alerts' candidates (``alerts.job``): one per contract in debt, due at its last
     call, assigned to the régisseurs."""
     return [

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -47,7 +48,8 @@ def instalment_count(debt: Decimal, instalment: Decimal) -> int:
 
 def instalment_due(first_due_date: datetime.date, number: int) -> datetime.date:
     """The due date of instalment ``number`` (from 1): one a month from the first."""
-    return first_due_date + relativedelta(months=number - 1)
+    due: datetime.date = first_due_date + relativedelta(months=number - 1)
+    return due
 
 
 @transaction.atomic
@@ -55,7 +57,7 @@ def plan_create(
     *,
     contract: SubleaseContract,
     signed_on: datetime.date,
-    instalment,
+    instalment: Decimal | str,
     first_due_date: datetime.date,
     by: User,
     note: str = "",
@@ -267,7 +269,7 @@ ORDER BY plan_id, number
 """
 
 
-def instalment_alert_candidates(today: datetime.date) -> list[dict]:
+def instalment_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
     """The missed-instalment alerts' candidates (``alerts.job``): every instalment of an
     active plan missed more than the dispositif's grace days ago, while the household is not
     back on track. One query."""

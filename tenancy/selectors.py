@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from iml import dataversion
@@ -11,8 +14,12 @@ from iml.scoping import get_current_organisation_id
 from tenancy.models import RepaymentPlan
 from tenancy.money import debt_totals, households_in_debt, takings
 
+if TYPE_CHECKING:
+    from iml.models import Membership
+    from iml.selectors import Card
 
-def households_in_debt_count(today) -> int:
+
+def households_in_debt_count(today: datetime.date) -> int:
     """How many households the "in debt" rule holds today, cached until the next write."""
     return dataversion.cached(
         get_current_organisation_id(),
@@ -22,7 +29,7 @@ def households_in_debt_count(today) -> int:
     )
 
 
-def dashboard_cards(*, membership) -> list:
+def dashboard_cards(*, membership: Membership) -> list[Card]:
     """Money figures of the dashboard (a provider of ``iml.selectors.DASHBOARD_PROVIDERS``)."""
     from iml.permissions import MONEY_RECORDERS, MONEY_VIEWERS
     from iml.selectors import Card

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -24,8 +25,12 @@ from tenancy.plans import plans_follow
 
 INITIAL_TERM = relativedelta(months=6)
 OVERLAP = "subleasecontract_no_overlap"
-OVERLAP_MESSAGE = next(
-    c.violation_error_message for c in SubleaseContract._meta.constraints if c.name == OVERLAP
+# The constraint's own message, a str (the stubs type it as optional).
+OVERLAP_MESSAGE = cast(
+    str,
+    next(
+        c.violation_error_message for c in SubleaseContract._meta.constraints if c.name == OVERLAP
+    ),
 )
 
 
@@ -131,8 +136,8 @@ def exit_with_contracts(
     exit_date: datetime.date,
     by: User,
     today: datetime.date | None = None,
-    **exit,
-):
+    **exit: Any,
+) -> Household:
     """The household leaves the dispositif: its running contracts end the same day (the first
     day out), which frees their spaces, and their rent calls follow (``calls_resync``).
     ``exit`` carries destination, bail glissant, support; ``today`` is the day it is recorded."""

@@ -15,7 +15,10 @@ from django.db import models
 from iml.rls import has_organisation_column, organisation_tables
 from iml.scoping import OrganisationOwned, OrganisationScopedManager
 
-PROJECT_APPS = {"iml", "households", "housing", "tenancy", "support", "reporting", "workbook"}
+PROJECT_APPS = {
+    "iml", "housing", "households", "tenancy", "support", "alerts", "reporting", "workbook",
+    "privacy",
+}  # fmt: skip
 # Models that are not an operator's data: the tenant itself and platform-wide accounts.
 PLATFORM_MODELS = {"iml.Organisation", "iml.User"}
 

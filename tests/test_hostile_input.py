@@ -647,7 +647,7 @@ def test_forms_are_found_in_the_pages(client, world):
     with_fields = {n for n, _, c in summary if c}
     for name in (
         "households:household_orient",
-        "households:household_exit",
+        "tenancy:household_exit",
         "housing:unit_create",
         "housing:prospect_capture",
         "dispositif_create",

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from iml import twofactor
 from iml.access_log import record_access
+from iml.forms import TokenForm
 from iml.models import AccessAction, Role
 from iml.permissions import member_required
-from iml.security_views import TokenForm
 from workbook import exporter, jobs, spec
 from workbook.forms import UploadForm
 from workbook.models import ImportJob, ImportStatus

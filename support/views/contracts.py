@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -23,10 +22,10 @@ from iml.forms import submit_form
 from iml.models import AccessAction
 from iml.permissions import SUPPORT_MANAGERS, member_required
 from support import contracts as services
-from support.forms_contracts import ContractSignForm, ObjectiveCloseForm, ObjectiveForm, RenewalForm
+from support.forms.contracts import ContractSignForm, ObjectiveCloseForm, ObjectiveForm, RenewalForm
 from support.models import ObjectiveStatus, SupportContract, SupportObjective
 
-FORM_PAGE = "housing/form_page.html"
+FORM_PAGE = "iml/form_page.html"
 CONTRACT_RELATED = ("organisation", "household", "referent")
 
 
@@ -194,14 +193,3 @@ def contract_pdf(request: HttpRequest, support_contract: str) -> HttpResponse:
     response = HttpResponse(services.contract_pdf(obj), content_type="application/pdf")
     attachment(response, "contrat-accompagnement", obj.household.reference, extension="pdf")
     return response
-
-
-urlpatterns = [
-    path("menages/<uuid:household>/contrat/", contract_sign, name="contract_sign"),
-    path("contrats/<uuid:support_contract>/", contract_detail, name="contract_detail"),
-    path("contrats/<uuid:support_contract>/avenant/", contract_renew, name="contract_renew"),
-    path("contrats/<uuid:support_contract>/objectif/", objective_add, name="objective_add"),
-    path("contrats/<uuid:support_contract>/pdf/", contract_pdf, name="contract_pdf"),
-    path("objectifs/<uuid:objective>/clore/", objective_close, name="objective_close"),
-    path("objectifs/<uuid:objective>/rouvrir/", objective_reopen, name="objective_reopen"),
-]

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from households.models import Household
+from households.timeline import TimelineKind, household_timeline
 from iml.access_log import record_access
 from iml.forms import add_service_error
 from iml.permissions import (
@@ -24,12 +25,8 @@ from iml.permissions import (
     member_required,
 )
 from iml.submissions import REPLAYED, run_once
-from support.forms import InteractionForm, TimelineFilterForm
-from support.interactions import (
-    TimelineKind,
-    household_timeline,
-    interaction_log,
-)
+from support.forms.interactions import InteractionForm, TimelineFilterForm
+from support.interactions import interaction_log
 
 PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
@@ -105,11 +102,3 @@ def household_timeline_view(request: HttpRequest, household: str) -> HttpRespons
             "can_log": request.membership.role in SUPPORT_MANAGERS,
         },
     )
-
-
-urlpatterns = [
-    path("menages/<uuid:household>/echange/", interaction_create, name="interaction_create"),
-    path(
-        "menages/<uuid:household>/historique/", household_timeline_view, name="household_timeline"
-    ),
-]

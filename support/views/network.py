@@ -12,14 +12,14 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Household
 from iml.forms import submit_form
 from iml.permissions import SUPPORT_MANAGERS, SUPPORT_VIEWERS, has_role, member_required
 from support import network
-from support.forms_network import (
+from support.forms.network import (
     PartnerFilterForm,
     PartnerForm,
     ReferralForm,
@@ -29,7 +29,7 @@ from support.forms_network import (
 from support.models import Partner, Referral, ReferralOutcome, Workshop
 
 PAGE_SIZE = 25
-FORM_PAGE = "housing/form_page.html"
+FORM_PAGE = "iml/form_page.html"
 
 
 # --- Partners -------------------------------------------------------------------------------
@@ -235,19 +235,3 @@ def _workshop_form(request: HttpRequest, workshop: Workshop | None) -> HttpRespo
             "cancel_url": cancel_url,
         },
     )
-
-
-urlpatterns = [
-    path("partenaires/", partner_list, name="partner_list"),
-    path("partenaires/nouveau/", partner_create, name="partner_create"),
-    path("partenaires/<uuid:partner>/", partner_detail, name="partner_detail"),
-    path("partenaires/<uuid:partner>/modifier/", partner_edit, name="partner_edit"),
-    path(
-        "menages/<uuid:household>/orientations/nouvelle/", referral_create, name="referral_create"
-    ),
-    path("orientations/<uuid:referral>/suite/", referral_outcome, name="referral_outcome"),
-    path("ateliers/", workshop_list, name="workshop_list"),
-    path("ateliers/nouveau/", workshop_create, name="workshop_create"),
-    path("ateliers/<uuid:workshop>/", workshop_detail, name="workshop_detail"),
-    path("ateliers/<uuid:workshop>/modifier/", workshop_edit, name="workshop_edit"),
-]

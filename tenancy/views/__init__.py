@@ -1,1 +1,1 @@
-"""Screens of the tenancy app, one module per area; each module lists its own URLs."""
+"""Screens of the tenancy app, one module per area; their URLs are in ``tenancy/urls.py``."""

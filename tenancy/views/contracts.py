@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Household, Person
@@ -35,7 +35,7 @@ from iml.permissions import (
 )
 from iml.submissions import REPLAYED, run_once
 from tenancy import ledger, money, plans, services
-from tenancy.forms import (
+from tenancy.forms.contracts import (
     ChargeForm,
     EntryKind,
     JournalDayForm,
@@ -47,12 +47,12 @@ from tenancy.forms import (
     SlideForm,
     TermsCorrectionForm,
 )
-from tenancy.models import Amendment, LedgerEntry, RepaymentPlan, SubleaseContract
+from tenancy.models import LedgerEntry, RepaymentPlan, SubleaseContract
 from tenancy.money import balance_subquery, contract_balance, household_balance
 
 PAGE_SIZE = 25
 LEDGER_PAGE_SIZE = 50
-FORM_PAGE = "housing/form_page.html"
+FORM_PAGE = "iml/form_page.html"
 
 
 def _contract(public_id: str) -> SubleaseContract:
@@ -64,12 +64,11 @@ def _contract(public_id: str) -> SubleaseContract:
 
 def contracts_for_list():
     """Contracts with their balance, current end and household's reference person."""
-    last_end = Amendment.objects.filter(contract=OuterRef("pk")).order_by("-number")
     return (
         SubleaseContract.objects.select_related("household", "unit", "room")
+        .with_current_end()
         .annotate(
             balance=balance_subquery("contract"),
-            amended_end=last_end.values("new_end_date")[:1],
             head_last_name=_person("last_name"),
             head_first_name=_person("first_name"),
         )
@@ -529,21 +528,3 @@ def plan_break(request: HttpRequest, plan: str) -> HttpResponse:
             "cancel_url": reverse("tenancy:plan_detail", args=[obj.public_id]),
         },
     )
-
-
-urlpatterns = [
-    path("contrats/", contract_list, name="contract_list"),
-    path("contrats/<uuid:contract>/", contract_detail, name="contract_detail"),
-    path("contrats/<uuid:contract>/ecriture/", charge_create, name="charge_create"),
-    path("contrats/<uuid:contract>/avenant/", contract_renew, name="contract_renew"),
-    path("contrats/<uuid:contract>/loyer/", contract_terms, name="contract_terms"),
-    path("contrats/<uuid:contract>/glissement/", contract_slide, name="contract_slide"),
-    path("contrats/<uuid:contract>/plan/", plan_create, name="plan_create"),
-    path("menages/<uuid:household>/compte/", household_account, name="household_account"),
-    path("ecritures/<uuid:entry>/annuler/", entry_reverse, name="entry_reverse"),
-    path("encaissement/", payment_entry, name="payment_entry"),
-    path("journal-de-caisse/", cash_journal, name="cash_journal"),
-    path("plans/", plan_list, name="plan_list"),
-    path("plans/<uuid:plan>/", plan_detail, name="plan_detail"),
-    path("plans/<uuid:plan>/rompre/", plan_break, name="plan_break"),
-]

@@ -12,7 +12,6 @@ import datetime
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django.utils import timezone
 
 from iml.access_log import record_access
@@ -166,14 +165,3 @@ def cash_journal_pdf(request: HttpRequest) -> HttpResponse:
     return _pdf(
         documents.cash_journal_pdf(request.organisation, day), f"journal-de-caisse-{day:%Y-%m-%d}"
     )
-
-
-urlpatterns = [
-    path("contrats/<uuid:contract>/contrat.pdf", contract_pdf, name="contract_pdf"),
-    path("contrats/<uuid:contract>/quittance.pdf", quittance_pdf, name="quittance_pdf"),
-    path("contrats/<uuid:contract>/releve.pdf", statement_pdf, name="statement_pdf"),
-    path("avenants/<uuid:amendment>/avenant.pdf", amendment_pdf, name="amendment_pdf"),
-    path("ecritures/<uuid:entry>/avis-echeance.pdf", rent_call_pdf, name="rent_call_pdf"),
-    path("ecritures/<uuid:entry>/recu.pdf", receipt_pdf, name="receipt_pdf"),
-    path("journal-de-caisse.pdf", cash_journal_pdf, name="cash_journal_pdf"),
-]

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from housing.models import HousingUnit
@@ -29,9 +29,8 @@ from iml.permissions import (
     member_required,
 )
 from tenancy import inventories as services
-from tenancy.forms_inventories import (
-    OPEN,
-    IncidentFilter,
+from tenancy.filters import OPEN, IncidentFilter
+from tenancy.forms.inventories import (
     IncidentForm,
     IncidentStatusForm,
     InventoryForm,
@@ -225,17 +224,3 @@ def incident_edit(request: HttpRequest, incident: str) -> HttpResponse:
             "cancel_url": unit_url,
         },
     )
-
-
-urlpatterns = [
-    path(
-        "contrats/<uuid:contract>/etat-des-lieux/<str:kind>/",
-        inventory_create,
-        name="inventory_create",
-    ),
-    path("etats-des-lieux/<uuid:inventory>/", inventory_detail, name="inventory_detail"),
-    path("etats-des-lieux/<uuid:inventory>/pdf/", inventory_pdf, name="inventory_pdf"),
-    path("incidents/", incident_list, name="incident_list"),
-    path("logements/<uuid:unit>/signaler-un-incident/", incident_create, name="incident_create"),
-    path("incidents/<uuid:incident>/", incident_edit, name="incident_edit"),
-]

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -24,7 +24,7 @@ from iml.formats import euros
 from iml.forms import add_service_error, submit_form
 from iml.permissions import MONEY_RECORDERS, MONEY_VIEWERS, has_role, member_required
 from tenancy import ledger, owners
-from tenancy.forms_owners import CafBatchForm, LandlordPaymentForm, MonthForm
+from tenancy.forms.owners import CafBatchForm, LandlordPaymentForm, MonthForm
 
 OWNER_PAGE_SIZE = 50
 
@@ -155,15 +155,3 @@ def owner_lease_year(request: HttpRequest, lease: str) -> HttpResponse:
             "can_record": has_role(request.membership, MONEY_RECORDERS),
         },
     )
-
-
-urlpatterns: list = [
-    path("caf/", caf_batch, name="caf_batch"),
-    path("bailleurs/", owner_statement, name="owner_statement"),
-    path("bailleurs/baux/<uuid:lease>/annee/", owner_lease_year, name="owner_lease_year"),
-    path(
-        "bailleurs/baux/<uuid:lease>/paiement/",
-        landlord_payment_create,
-        name="landlord_payment_create",
-    ),
-]

@@ -38,8 +38,13 @@ def household(org_a, dispositif_a):
     return household
 
 
+# Entry and exit carry the sublease contract: tenancy's use cases.
+STAY_VIEWS = {"household_admit", "household_exit"}
+
+
 def url(name, obj):
-    return reverse(f"households:{name}", args=[obj.public_id])
+    app = "tenancy" if name in STAY_VIEWS else "households"
+    return reverse(f"{app}:{name}", args=[obj.public_id])
 
 
 @pytest.mark.django_db

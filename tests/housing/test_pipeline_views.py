@@ -1,4 +1,4 @@
-"""Landlords, the captation pipeline and the free spaces screen."""
+"""Landlords and the captation pipeline (the free spaces screen is tenancy's)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,10 @@ from housing.models import (
     ProspectStatus,
     ProspectTransition,
 )
-from tests.factories import DispositifFactory
 from tests.housing.factories import (
     HousingUnitFactory,
     LandlordFactory,
     ProspectFactory,
-    RoomFactory,
 )
 
 D = datetime.date
@@ -259,65 +257,3 @@ def test_only_a_prospect_in_negotiation_opens_the_capture_form(regisseur_client,
     response = regisseur_client.get(url, follow=True)
     assert "Seule une prospection en négociation peut être captée" in body(response)
     assert response.redirect_chain[-1][0] == reverse("housing:prospect_board")
-
-
-# --- Free spaces ----------------------------------------------------------------------------
-
-
-@freeze_time("2024-03-01")
-def test_free_spaces_default_to_today(social_worker_client, org_a, dispositif_a):
-    shared = HousingUnitFactory(
-        organisation=org_a, dispositif=dispositif_a, reference="LP-01", shared=True
-    )
-    RoomFactory(unit=shared, label="Chambre 1")
-    RoomFactory(unit=shared, label="Chambre 2")
-    HousingUnitFactory(organisation=org_a, reference="LATER", captation_date=D(2024, 3, 2))
-    response = social_worker_client.get(reverse("housing:free_spaces"))
-    html = body(response)
-    assert 'value="2024-03-01"' in html
-    assert "2 espaces libres</strong> · 2 places au 01/03/2024" in html
-    assert "Chambre 1" in html and "Chambre 2" in html and "LATER" not in html
-    html = body(social_worker_client.get(reverse("housing:free_spaces"), {"at": "2024-03-02"}))
-    assert "LATER" in html and "logement entier" in html
-
-
-def test_free_spaces_of_one_dispositif(social_worker_client, org_a, dispositif_a):
-    other = DispositifFactory(organisation=org_a)
-    HousingUnitFactory(organisation=org_a, dispositif=dispositif_a, reference="MINE")
-    HousingUnitFactory(organisation=org_a, dispositif=other, reference="OTHER")
-    html = body(
-        social_worker_client.get(
-            reverse("housing:free_spaces"),
-            {"at": "2024-03-01", "dispositif": str(dispositif_a.public_id)},
-        )
-    )
-    assert "MINE" in html and "OTHER" not in html
-
-
-def test_no_free_space_says_what_to_do(social_worker_client):
-    html = body(social_worker_client.get(reverse("housing:free_spaces"), {"at": "2024-03-01"}))
-    assert "Aucune place libre au 01/03/2024." in html
-
-
-def test_a_bad_date_is_explained(social_worker_client):
-    response = social_worker_client.get(reverse("housing:free_spaces"), {"at": "31/02/2024"})
-    assert response.status_code == 200 and "Saisissez une date valide." in body(response)
-
-
-def test_free_spaces_query_count_does_not_grow(
-    social_worker_client, org_a, dispositif_a, django_assert_max_num_queries
-):
-    def grow(count):
-        for unit in HousingUnitFactory.create_batch(
-            count, organisation=org_a, dispositif=dispositif_a, shared=True
-        ):
-            RoomFactory(unit=unit)
-
-    url = reverse("housing:free_spaces")
-    grow(3)
-    with django_assert_max_num_queries(13) as small:
-        social_worker_client.get(url, {"at": "2024-03-01"})
-    grow(37)
-    with django_assert_max_num_queries(len(small.captured_queries)):
-        response = social_worker_client.get(url, {"at": "2024-03-01"})
-    assert len(response.context["spaces"]) == 40

@@ -7,14 +7,12 @@ from freezegun import freeze_time
 
 from housing import selectors
 from housing.models import HousingUnit, ProspectStatus
-from housing.selectors import FreeSpace
 from iml.models import Role
-from tests.factories import DispositifFactory
+from iml.selectors import Panel
 from tests.housing.factories import (
     HousingUnitFactory,
     LandlordFactory,
     ProspectFactory,
-    RoomFactory,
 )
 
 D = datetime.date
@@ -61,159 +59,6 @@ def test_landlords_count_their_units_in_stock(as_org_a):
     assert counts == {landlord: 1, idle: 0}
 
 
-# --- Free spaces ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def stock(as_org_a, dispositif_a):
-    """A whole flat, a shared flat with two rooms, a shared flat without rooms yet."""
-    whole = HousingUnitFactory(
-        organisation=as_org_a,
-        dispositif=dispositif_a,
-        reference="B-WHOLE",
-        address="2 rue Gresset",
-        postcode="80000",
-        city="Amiens",
-        places=4,
-        captation_date=D(2024, 1, 10),
-    )
-    shared = HousingUnitFactory(
-        organisation=as_org_a,
-        dispositif=dispositif_a,
-        reference="A-SHARED",
-        address="5 rue Jules Barni",
-        postcode="80000",
-        city="Amiens",
-        shared=True,
-        places=3,
-        captation_date=D(2024, 1, 1),
-        return_date=D(2024, 9, 1),
-        return_reason="insecurite",
-    )
-    room_2 = RoomFactory(unit=shared, label="Chambre 2", places=2)
-    room_1 = RoomFactory(unit=shared, label="Chambre 1", places=1)
-    bare = HousingUnitFactory(
-        organisation=as_org_a,
-        dispositif=DispositifFactory(organisation=as_org_a),
-        reference="C-BARE",
-        address="1 place du Marché",
-        postcode="80100",
-        city="Abbeville",
-        shared=True,
-        places=2,
-        captation_date=D(2024, 1, 1),
-    )
-    return {"whole": whole, "shared": shared, "rooms": [room_1, room_2], "bare": bare}
-
-
-def test_free_spaces_lists_whole_units_and_rooms(stock):
-    spaces = selectors.free_spaces(at=D(2024, 3, 1))
-    assert spaces == [
-        FreeSpace(stock["bare"], None, 2, "1 place du Marché, 80100 Abbeville"),
-        FreeSpace(stock["shared"], stock["rooms"][0], 1, "5 rue Jules Barni, 80000 Amiens"),
-        FreeSpace(stock["shared"], stock["rooms"][1], 2, "5 rue Jules Barni, 80000 Amiens"),
-        FreeSpace(stock["whole"], None, 4, "2 rue Gresset, 80000 Amiens"),
-    ]
-    room_space = spaces[1]
-    assert room_space.key == f"{stock['shared'].public_id}:{stock['rooms'][0].public_id}"
-    assert room_space.label == "A-SHARED — Chambre 1 (1 place) — 5 rue Jules Barni, 80000 Amiens"
-    assert spaces[3].key == str(stock["whole"].public_id)
-    assert spaces[3].label == "B-WHOLE — logement entier (4 places) — 2 rue Gresset, 80000 Amiens"
-
-
-def test_free_spaces_at_boundary_dates(stock):
-    def units(day):
-        return {space.unit.reference for space in selectors.free_spaces(at=day)}
-
-    assert units(D(2023, 12, 31)) == set()
-    assert units(D(2024, 1, 9)) == {"A-SHARED", "C-BARE"}
-    assert units(D(2024, 1, 10)) == {"A-SHARED", "B-WHOLE", "C-BARE"}  # captation day: in
-    assert units(D(2024, 8, 31)) == {"A-SHARED", "B-WHOLE", "C-BARE"}
-    assert units(D(2024, 9, 1)) == {"B-WHOLE", "C-BARE"}  # return day: out
-
-
-def test_free_spaces_of_one_dispositif(stock, dispositif_a):
-    spaces = selectors.free_spaces(at=D(2024, 3, 1), dispositif=dispositif_a)
-    assert {s.unit.reference for s in spaces} == {"A-SHARED", "B-WHOLE"}
-
-
-def test_free_spaces_subtracts_covered_spaces(stock, monkeypatch):
-    shared, whole = stock["shared"], stock["whole"]
-    room_1, room_2 = stock["rooms"]
-
-    def covering(*spaces):
-        monkeypatch.setattr(selectors, "_covered_spaces", lambda *, at, units: set(spaces))
-        return {
-            (s.unit.reference, s.room and s.room.label)
-            for s in selectors.free_spaces(at=D(2024, 3, 1))
-        }
-
-    assert covering((whole.pk, None), (shared.pk, room_1.pk)) == {
-        ("A-SHARED", "Chambre 2"),
-        ("C-BARE", None),
-    }
-    # A whole-unit contract on a shared flat takes all of its rooms.
-    assert covering((shared.pk, None)) == {("B-WHOLE", None), ("C-BARE", None)}
-    assert covering((shared.pk, room_1.pk), (shared.pk, room_2.pk)) == {
-        ("B-WHOLE", None),
-        ("C-BARE", None),
-    }
-
-
-def test_free_places_counts_the_places_of_the_free_spaces(stock):
-    """The dashboard's one-query count agrees with the list of free spaces, day by day."""
-    from tests.tenancy.factories import SubleaseContractFactory
-
-    shared, whole = stock["shared"], stock["whole"]
-    room_1, room_2 = stock["rooms"]
-    org = whole.organisation
-    SubleaseContractFactory(organisation=org, unit=whole, start_date=D(2024, 2, 1),
-                            actual_end_date=D(2024, 4, 1))  # fmt: skip
-    SubleaseContractFactory(organisation=org, unit=shared, room=room_1, start_date=D(2024, 3, 1),
-                            actual_end_date=D(2024, 5, 1))  # fmt: skip
-    SubleaseContractFactory(
-        organisation=org, unit=shared, start_date=D(2024, 6, 1), actual_end_date=D(2024, 7, 1)
-    )  # a whole-unit contract, rooms and all
-    SubleaseContractFactory(organisation=org, unit=shared, room=room_2, start_date=D(2024, 7, 15),
-                            actual_end_date=D(2024, 8, 1))  # fmt: skip
-    days = [D(2024, 1, 5), D(2024, 2, 1), D(2024, 3, 1), D(2024, 3, 31), D(2024, 4, 1),
-            D(2024, 6, 15), D(2024, 7, 1), D(2024, 7, 20), D(2024, 9, 1)]  # fmt: skip
-    for day in days:
-        expected = sum(space.places for space in selectors.free_spaces(at=day))
-        assert selectors.free_places(at=day) == expected, day
-    # On 2024-06-15: the whole flat is free again (4 places), the shared flat is taken as a
-    # whole, the bare flat is free (2 places).
-    assert selectors.free_places(at=D(2024, 6, 15)) == 6
-
-
-def test_find_free_space(stock):
-    room = stock["rooms"][0]
-    key = f"{stock['shared'].public_id}:{room.public_id}"
-    assert selectors.find_free_space(key=key, at=D(2024, 3, 1)).room == room
-    assert selectors.find_free_space(key=key, at=D(2024, 9, 1)) is None  # returned by then
-    assert selectors.find_free_space(key="nope", at=D(2024, 3, 1)) is None
-
-
-def test_free_spaces_runs_three_queries_whatever_the_stock(
-    as_org_a, dispositif_a, django_assert_num_queries
-):
-    def grow(count):
-        for _ in range(count):
-            unit = HousingUnitFactory(organisation=as_org_a, dispositif=dispositif_a, shared=True)
-            RoomFactory(unit=unit)
-            RoomFactory(unit=unit)
-
-    grow(3)
-    with django_assert_num_queries(3):
-        assert len(selectors.free_spaces(at=D(2024, 3, 1))) == 6
-    grow(37)
-    with django_assert_num_queries(3):
-        spaces = selectors.free_spaces(at=D(2024, 3, 1))
-        assert len(spaces) == 80
-        # Everything a list of spaces shows is loaded already.
-        assert all(s.unit.dispositif.code and s.address for s in spaces)
-
-
 # --- Pipeline board -------------------------------------------------------------------------
 
 
@@ -246,9 +91,7 @@ def test_prospect_board(as_org_a, django_assert_num_queries):
 
 @freeze_time("2024-03-01")
 def test_dashboard_cards(as_org_a, members_a, django_assert_num_queries):
-    shared = HousingUnitFactory(organisation=as_org_a, shared=True, places=3)
-    RoomFactory(unit=shared, places=1)
-    RoomFactory(unit=shared, places=1)
+    HousingUnitFactory(organisation=as_org_a, shared=True, places=3)
     HousingUnitFactory(organisation=as_org_a, places=4)
     HousingUnitFactory(
         organisation=as_org_a,
@@ -257,10 +100,29 @@ def test_dashboard_cards(as_org_a, members_a, django_assert_num_queries):
         return_reason="autre",
     )
     HousingUnitFactory(organisation=as_org_a, captation_date=D(2024, 3, 2))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         cards = selectors.dashboard_cards(membership=members_a[Role.SOCIAL_WORKER])
+    # The free places, which need the contracts, are tenancy's card (tests/tenancy).
     assert [(c.label, c.value, c.url_name) for c in cards] == [
         ("Logements en stock", 2, "housing:unit_list"),
-        ("Places libres aujourd’hui", 6, "housing:free_spaces"),
     ]
     assert selectors.dashboard_cards(membership=members_a[Role.ADMIN]) == []
+
+
+# --- Unit page ------------------------------------------------------------------------------
+
+
+def nothing_to_show(*, unit):
+    return None
+
+
+def a_panel(*, unit):
+    return Panel("some/panel.html", {"reference": unit.reference})
+
+
+def test_unit_panels_come_from_the_registry(as_org_a, monkeypatch):
+    """Apps above housing add blocks to a unit's page; a provider may have nothing to show."""
+    unit = HousingUnitFactory(organisation=as_org_a, reference="LP-01")
+    here = "tests.housing.test_selectors"
+    monkeypatch.setattr(selectors, "UNIT_PANELS", [f"{here}.nothing_to_show", f"{here}.a_panel"])
+    assert selectors.unit_panels(unit) == [Panel("some/panel.html", {"reference": "LP-01"})]

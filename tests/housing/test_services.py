@@ -253,6 +253,27 @@ def test_unit_return_refuses_twice(as_org_a):
     )
 
 
+def refuse_after_june(*, unit, return_date):
+    if return_date > D(2024, 6, 30):
+        raise ValidationError({"return_date": f"Refusé pour {unit.reference}."})
+
+
+def test_unit_return_asks_the_guards_of_the_apps_above(as_org_a, monkeypatch):
+    """Apps above housing (tenancy: a household still subletting) refuse through the registry,
+    before anything is written."""
+    monkeypatch.setattr(
+        services, "UNIT_RETURN_GUARDS", ["tests.housing.test_services.refuse_after_june"]
+    )
+    unit = HousingUnitFactory(organisation=as_org_a, reference="LP-01")
+    refused(
+        lambda: services.unit_return(unit=unit, return_date=D(2024, 7, 1), reason="autre"),
+        "Refusé pour LP-01.",
+    )
+    services.unit_return(unit=unit, return_date=D(2024, 6, 30), reason="autre")
+    unit.refresh_from_db()
+    assert unit.return_date == D(2024, 6, 30)
+
+
 def test_unit_return_refuses_an_unknown_reason(as_org_a):
     unit = HousingUnitFactory(organisation=as_org_a)
     refused(

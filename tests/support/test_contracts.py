@@ -19,6 +19,7 @@ from iml.codes import PersonRole, SupportDomain
 from iml.models import AccessAction, AccessLog, Role
 from support import contracts as services
 from support.models import ObjectiveStatus, SupportAmendment, SupportContract, SupportObjective
+from support.urls import urlpatterns
 from support.views import contracts as views
 from tests.conftest import login
 from tests.factories import MembershipFactory
@@ -30,6 +31,8 @@ TODAY = D(2025, 6, 20)
 ENTRY = D(2025, 3, 1)  # HouseholdFactory(present=True)
 CAF = (SupportDomain.ADMINISTRATIF, "Ouvrir les droits CAF")
 BUDGET = (SupportDomain.BUDGET, "Tenir un budget mensuel")
+# The screens of support/views/contracts.py, as support/urls.py lists them.
+CONTRACT_PATTERNS = [p for p in urlpatterns if p.callback.__module__ == views.__name__]
 
 
 @pytest.fixture(autouse=True)
@@ -464,7 +467,7 @@ def test_role_matrix_of_every_support_contract_screen(client, contract, org_a, d
     other = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, present=True)
     kwargs_of = {**objects(contract), "household": other.public_id}
     checked = 0
-    for pattern in views.urlpatterns:
+    for pattern in CONTRACT_PATTERNS:
         url = reverse(f"support:{pattern.name}",
                       kwargs={k: kwargs_of[k] for k in pattern.pattern.converters})  # fmt: skip
         post_only = pattern.name in {"objective_close", "objective_reopen"}
@@ -484,7 +487,7 @@ def test_another_organisation_gets_404_on_every_object(client, contract, househo
     before = list(SupportObjective.objects.order_by("pk").values())
     for role in (Role.SOCIAL_WORKER, Role.HEAD):
         login(client, members_b[role])
-        for pattern in views.urlpatterns:
+        for pattern in CONTRACT_PATTERNS:
             url = reverse(f"support:{pattern.name}",
                           kwargs={k: kwargs_of[k] for k in pattern.pattern.converters})  # fmt: skip
             if pattern.name not in {"objective_close", "objective_reopen"}:

@@ -10,9 +10,10 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from alerts.attention import my_households
+from households.timeline import household_timeline
 from iml.codes import InteractionType, PaymentMethod, PersonRole, SupportDomain
 from iml.models import Role
-from support.interactions import household_timeline, interaction_log
+from support.interactions import interaction_log
 from support.models import Interaction
 from tenancy import ledger
 from tenancy.calls import issue_calls_to_date

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from households.models import HouseholdStatus
-from housing.selectors import free_spaces
 from iml.rls import organisation_transaction
 from tenancy.models import SubleaseContract
 from tenancy.services import ContractTerms, admit_with_contract
+from tenancy.spaces import free_spaces
 from tests.factories import DispositifFactory, OrganisationFactory, UserFactory
 from tests.households.factories import HouseholdFactory, PersonFactory
 from tests.housing.factories import HousingUnitFactory, RoomFactory

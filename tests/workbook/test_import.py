@@ -200,9 +200,9 @@ def test_regularisation_sign_and_kinds(imported):
 def test_staff_named_by_e_mail_are_members_or_kept_as_written(org_a, members_a, tmp_path):
     """A referent or a staff e-mail of an active member is linked to them; any other is kept
     as written (no account, no access) and becomes theirs when that person joins."""
+    from households.timeline import household_timeline
     from iml.models import Membership
     from iml.services import member_invite
-    from support.interactions import household_timeline
     from support.models import Interaction
 
     head = members_a["head"].user

@@ -11,8 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from housing.forms import DateInput
 from iml.codes import PaymentMethod
+from iml.forms import DateInput
 from iml.submissions import OnceMixin
 from tenancy.amounts import MAX_AMOUNT, month_start
 from tenancy.owners import CafBatch, CafLine

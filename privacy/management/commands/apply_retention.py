@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from households.privacy import apply_retention
 from iml.models import Organisation
+from privacy.retention import apply_retention
 
 
 class Command(BaseCommand):

@@ -16,8 +16,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from households.models import Person
-from housing.forms import DateInput
 from iml.codes import SupportDomain
+from iml.forms import DateInput
 from iml.models import User
 from iml.submissions import OnceMixin
 from support import network

@@ -5,15 +5,19 @@ import io
 import json
 
 import pytest
+from celery.schedules import crontab
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from freezegun import freeze_time
 from pypdf import PdfReader
 
 from households.models import Household, HouseholdEvent, Person, PersonHistory
-from households.privacy import apply_retention
+from iml.celery import app as celery_app
 from iml.models import AccessLog, Role
 from iml.scoping import organisation_context
+from privacy.retention import apply_retention
+from privacy.tasks import apply_retention_nightly
 from tests.households.factories import HouseholdFactory, PersonFactory
 
 D = datetime.date
@@ -31,7 +35,7 @@ def household(org_a, dispositif_a):
 @pytest.mark.django_db
 def test_head_downloads_everything_held_as_json_and_pdf(client, head_a, household):
     client.force_login(head_a.user)
-    response = client.get(reverse("households:household_export_json", args=[household.public_id]))
+    response = client.get(reverse("privacy:household_export_json", args=[household.public_id]))
     data = json.loads(response.content)
     assert data["household"]["siao_reference"] == "SIAO-80-1"
     person = data["persons"][0]
@@ -40,7 +44,7 @@ def test_head_downloads_everything_held_as_json_and_pdf(client, head_a, househol
     )  # fmt: skip
     assert 'filename="menage-R-1-donnees.json"' in response["Content-Disposition"]
 
-    response = client.get(reverse("households:household_export_pdf", args=[household.public_id]))
+    response = client.get(reverse("privacy:household_export_pdf", args=[household.public_id]))
     assert response["Content-Type"] == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Données détenues sur le ménage R-1" in text and "Haile Senait" in text
@@ -48,11 +52,17 @@ def test_head_downloads_everything_held_as_json_and_pdf(client, head_a, househol
     assert AccessLog.objects.filter(action="export").count() == 2
 
 
+def test_the_export_keeps_its_address_under_the_household():
+    code = "6f1c2b1e-0d7a-4c39-9a57-5b0e4c1d2f30"
+    assert reverse("privacy:household_export_json", args=[code]) == f"/menages/{code}/donnees.json"
+    assert reverse("privacy:household_export_pdf", args=[code]) == f"/menages/{code}/donnees.pdf"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.REGISSEUR, Role.ADMIN])
 def test_only_the_head_exports(client, members_a, household, role):
     client.force_login(members_a[role].user)
-    url = reverse("households:household_export_json", args=[household.public_id])
+    url = reverse("privacy:household_export_json", args=[household.public_id])
     assert client.get(url).status_code == 403
 
 
@@ -105,6 +115,26 @@ def test_identities_are_anonymised_two_years_after_exit_and_still_counted(exited
     assert Person.objects.get(household=household).last_name == "Haile"
     with freeze_time("2025-01-17"):
         assert apply_retention(wet_run=True)[0].households == 0
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_anonymises_what_is_due(exited, household):
+    with freeze_time("2025-01-16"):
+        assert apply_retention_nightly() == 1
+    assert Person.objects.get(household=exited).last_name == "Anonyme"
+    assert Person.objects.get(household=household).last_name == "Haile"
+
+
+def test_the_retention_runs_every_night_and_the_workbook_uploads_on_their_own():
+    retention = settings.CELERY_BEAT_SCHEDULE["apply-retention"]
+    assert retention["task"] == "privacy.tasks.apply_retention_nightly"
+    assert retention["schedule"] == crontab(hour=4, minute=0)
+    uploads = settings.CELERY_BEAT_SCHEDULE["purge-workbook-uploads"]
+    assert uploads["task"] == "workbook.tasks.purge_uploads"
+    # Every scheduled name is a task the worker knows: a renamed task fails here, not at night.
+    celery_app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in celery_app.tasks, entry["task"]
 
 
 @pytest.mark.django_db

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,32 +11,9 @@ from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
 from iml import twofactor
-from iml.models import Organisation, Role
+from iml.forms import AlertDigestForm, OrganisationSettingsForm, TokenForm
+from iml.models import Role
 from iml.permissions import has_inbox, member_required
-
-
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label="Code à 6 chiffres (ou code de secours)",
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
-    )
-
-
-class AlertDigestForm(forms.Form):
-    alert_digest = forms.BooleanField(
-        label="Recevoir chaque matin le récapitulatif des nouvelles alertes",
-        required=False,
-        help_text="Un e-mail vers 6 h 15, seulement s’il y a de nouvelles alertes pour vous.",
-    )
-
-
-class OrganisationSettingsForm(forms.ModelForm):
-    class Meta:
-        model = Organisation
-        fields = ["require_two_factor", "retention_identity_years", "retention_ledger_years"]
 
 
 def _next(request: HttpRequest) -> str:

@@ -1,13 +1,13 @@
-"""Forms of inventories (états des lieux) and incidents. Rules live in tenancy.inventories."""
+"""Forms of inventories (états des lieux) and incidents (their list's filter is in
+tenancy.filters). Rules live in tenancy.inventories."""
 
 from __future__ import annotations
 
-import django_filters
 from django import forms
 
-from housing.forms import MONEY_ATTRS, DateInput
+from iml.forms import MONEY_ATTRS, DateInput
 from iml.submissions import OnceMixin
-from tenancy.models import Incident, IncidentKind, IncidentStatus, ItemCondition
+from tenancy.models import IncidentKind, IncidentStatus, ItemCondition
 
 EXTRA_ROWS = 4
 
@@ -98,32 +98,3 @@ class IncidentStatusForm(forms.Form):
         widget=DateInput(),
         help_text="Seulement pour un incident résolu.",
     )
-
-
-OPEN = "ouverts"
-ALL = "tous"
-STATE_CHOICES = [
-    (OPEN, "ouverts (signalés ou en cours)"),
-    *IncidentStatus.choices,
-    (ALL, "tous"),
-]
-
-
-class IncidentFilter(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(
-        label="État", choices=STATE_CHOICES, method="filter_state", empty_label=None
-    )
-    kind = django_filters.ChoiceFilter(
-        label="Nature", choices=IncidentKind.choices, empty_label="Toutes"
-    )
-
-    class Meta:
-        model = Incident
-        fields = ["state", "kind"]
-
-    def filter_state(self, queryset, name, value):
-        if value == OPEN:
-            return queryset.filter(status__in=(IncidentStatus.SIGNALE, IncidentStatus.EN_COURS))
-        if value in IncidentStatus.values:
-            return queryset.filter(status=value)
-        return queryset

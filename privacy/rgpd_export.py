@@ -1,5 +1,5 @@
 """RGPD right of access: everything held on a household, as JSON and PDF, built from
-``households.privacy.HOUSEHOLD_PATHS`` (the tests fail when a model reaching a household is
+``privacy.paths.HOUSEHOLD_PATHS`` (the tests fail when a model reaching a household is
 missing from it or from the export)."""
 
 from __future__ import annotations
@@ -19,20 +19,10 @@ from households.models import (
     Person,
     ResourceRecord,
 )
-from households.privacy import (  # noqa: F401 (the export's part of the shared definitions)
-    EXPORT_LEFT_OUT,
-    HOUSEHOLD_PATHS,
-    NAME_REMOVED,
-    history_models,
-    household_history,
-    household_rows,
-    name_tokens,
-    person_tokens,
-    remove_names,
-    shared_rows,
-)
 from iml.models import AccessLog, User
 from iml.pdf import html_to_pdf
+from privacy.names import name_tokens, person_tokens, remove_names
+from privacy.paths import HOUSEHOLD_PATHS, history_models, household_history
 from support.models import (
     Interaction,
     Referral,
@@ -532,7 +522,7 @@ def _french(value):
 def household_pdf(household: Household) -> bytes:
     """The same data as ``household_data``, to read."""
     html = render_to_string(
-        "documents/household_data.html",
+        "documents/privacy/household_data.html",
         {"data": _french(household_data(household)), "household": household},
     )
     return html_to_pdf(html)

@@ -280,7 +280,7 @@ def dispositif_alerts(request: HttpRequest, dispositif: str) -> HttpResponse:
             return redirect("dispositif_list")
     return render(
         request,
-        "housing/form_page.html",
+        "iml/form_page.html",
         {
             "form": form,
             "title": f"Seuils d’alerte — {instance.name}",

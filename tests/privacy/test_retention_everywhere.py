@@ -23,17 +23,6 @@ from freezegun import freeze_time
 from alerts.job import sync_alerts
 from households import services as household_services
 from households.models import Household, Person
-from households.privacy import (
-    HOUSEHOLD_PATHS,
-    KEPT_TEXT,
-    NAME_REMOVED,
-    NAMES_REMOVED,
-    REPLACED_TEXT,
-    REWRITTEN,
-    history_models,
-    name_tokens,
-    remove_names,
-)
 from households.services import PersonData
 from iml import backup
 from iml.codes import (
@@ -50,6 +39,9 @@ from iml.codes import (
 from iml.models import Organisation, Role
 from iml.rls import organisation_transaction
 from iml.scoping import organisation_context
+from privacy.names import NAME_REMOVED, name_tokens, remove_names
+from privacy.paths import HOUSEHOLD_PATHS, history_models
+from privacy.retention import KEPT_TEXT, NAMES_REMOVED, REPLACED_TEXT, REWRITTEN
 from reporting.compute import compute_report
 from support import contracts as support_contracts
 from support import network
@@ -412,7 +404,7 @@ def test_every_text_field_of_a_household_s_rows_is_anonymised_or_kept_for_a_reas
     models_seen = set(HOUSEHOLD_PATHS) | set(NAMES_REMOVED)
     found = {(model, name) for model in models_seen for name in _text_fields(model)}
     missing = sorted(f"{model.__name__}.{name}" for model, name in found - ruled)
-    assert not missing, f"Text fields with no anonymisation rule (households.privacy): {missing}"
+    assert not missing, f"Text fields with no anonymisation rule (privacy.retention): {missing}"
     stale = sorted(f"{model.__name__}.{name}" for model, name in ruled - found)
     assert not stale, f"Rules naming no text field: {stale}"
     # Every history table of those rows is either deleted with them or cleaned of the names.

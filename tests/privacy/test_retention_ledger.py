@@ -10,8 +10,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from households.models import Household
-from households.privacy import anonymise
 from iml.codes import LedgerKind, PaymentMethod
+from privacy.retention import anonymise
 from tenancy.calls import OLD_EXIT_CREDIT, ledger_repair
 from tenancy.models import ANONYMISED_TEXT, LedgerEntry
 from tests.tenancy.factories import LedgerEntryFactory, SubleaseContractFactory

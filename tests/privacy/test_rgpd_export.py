@@ -3,7 +3,7 @@ table, in JSON and PDF, and nothing of another household of the same organisatio
 
 A new model that reaches a household through its foreign keys fails
 ``test_every_model_reaching_a_household_is_known`` until it is in
-``households.privacy.HOUSEHOLD_PATHS``, then ``test_the_export_carries_every_row_…`` until its
+``privacy.paths.HOUSEHOLD_PATHS``, then ``test_the_export_carries_every_row_…`` until its
 rows are in the export (or it is in ``EXPORT_LEFT_OUT`` with a reason).
 """
 
@@ -20,18 +20,18 @@ from freezegun import freeze_time
 from pypdf import PdfReader
 
 from households.models import Household
-from households.privacy import (
+from iml.models import Role
+from privacy.names import NAME_REMOVED
+from privacy.paths import (
     EXPORT_LEFT_OUT,
     HOUSEHOLD_PATHS,
-    NAME_REMOVED,
-    anonymise,
     history_models,
     household_history,
     household_rows,
 )
-from iml.models import Role
+from privacy.retention import anonymise
 from tenancy.models import ANONYMISED_TEXT, Incident
-from tests.households.test_retention_everywhere import build_household, team
+from tests.privacy.test_retention_everywhere import build_household, team
 
 B_NAMES = ["Bêta-Brun", "Bérénice", "Basile", "beta-brun", "berenice"]
 
@@ -60,7 +60,7 @@ def test_every_model_reaching_a_household_is_known():
         model._meta.label for model in reaching_models() - set(HOUSEHOLD_PATHS) - history
     )
     assert not unknown, (
-        f"Models holding a household's data, missing from households.privacy.HOUSEHOLD_PATHS "
+        f"Models holding a household's data, missing from privacy.paths.HOUSEHOLD_PATHS "
         f"(export and anonymisation): {unknown}"
     )
     assert set(EXPORT_LEFT_OUT) <= set(HOUSEHOLD_PATHS)
@@ -100,7 +100,7 @@ def test_the_export_carries_every_row_of_the_household_and_nothing_of_another(
 ):
     a, b, users = two_households
     client.force_login(users[Role.HEAD])
-    response = client.get(reverse("households:household_export_json", args=[a.household.public_id]))
+    response = client.get(reverse("privacy:household_export_json", args=[a.household.public_id]))
     data = json.loads(response.content)
     dump = json.dumps(data, ensure_ascii=False)
     found = strings(data)
@@ -141,7 +141,7 @@ def test_the_export_carries_every_row_of_the_household_and_nothing_of_another(
         dump
     )
 
-    response = client.get(reverse("households:household_export_pdf", args=[a.household.public_id]))
+    response = client.get(reverse("privacy:household_export_pdf", args=[a.household.public_id]))
     assert response["Content-Type"] == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     flat = squeezed(text)
@@ -163,7 +163,7 @@ def test_the_export_of_an_anonymised_household_shows_the_markers(client, two_hou
     a, _, users = two_households
     anonymise(a.household)
     client.force_login(users[Role.HEAD])
-    response = client.get(reverse("households:household_export_json", args=[a.household.public_id]))
+    response = client.get(reverse("privacy:household_export_json", args=[a.household.public_id]))
     data = json.loads(response.content)
     dump = json.dumps(data, ensure_ascii=False).lower()
     assert "zébulon" not in dump and "zéphyrine" not in dump

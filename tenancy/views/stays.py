@@ -1,0 +1,93 @@
+"""Entry and exit of a household: the stay's two use cases that carry a sublease contract.
+Admission takes a free space and signs the contract, both or neither; the exit ends the
+running contracts with the stay (``tenancy.services``)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from households.forms import AdmitForm, ExitForm
+from households.models import Household
+from iml.forms import submit_form
+from iml.permissions import ADMISSION_ROLES, HOUSEHOLD_MANAGERS, member_required
+from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
+from tenancy.spaces import find_free_space, free_spaces
+
+
+def _household(public_id) -> Household:
+    return get_object_or_404(
+        Household.objects.select_related("dispositif", "referent"), public_id=public_id
+    )
+
+
+@member_required(ADMISSION_ROLES)
+def household_admit(request: HttpRequest, household: str) -> HttpResponse:
+    """Entry into a free space: the household is admitted and its sublease contract created,
+    both or neither."""
+    obj = _household(household)
+    today = timezone.localdate()
+    spaces = free_spaces(at=today, dispositif=obj.dispositif)
+    form = AdmitForm(request.POST or None, spaces=spaces)
+
+    def admit(data: dict):
+        # The space must (still) be free on the entry date, which may differ from today.
+        space = find_free_space(key=data["space"], at=data["entry_date"],
+                                dispositif=obj.dispositif)  # fmt: skip
+        if space is None:
+            raise ValidationError({"space": "Cet espace n’est pas libre à la date d’entrée."})
+        terms = ContractTerms(
+            rent=data["rent"],
+            charges=data["charges"],
+            deposit=data["deposit"],
+            expected_housing_benefit=data["expected_housing_benefit"],
+            towards_sliding_lease=data["towards_sliding_lease"],
+        )
+        return admit_with_contract(household=obj, unit=space.unit, room=space.room,
+                                   entry_date=data["entry_date"], terms=terms,
+                                   by=request.user)  # fmt: skip
+
+    return submit_form(
+        request,
+        form,
+        admit,
+        lambda contract: (
+            f"Entrée du ménage {obj.reference} enregistrée ; contrat "
+            f"{contract.reference} jusqu’au {contract.initial_end_date:%d/%m/%Y}."
+        ),
+        obj.get_absolute_url(),
+        "tenancy/household_admit.html",
+        {
+            "household": obj,
+            "cancel_url": obj.get_absolute_url(),
+            "title": f"Entrée du ménage {obj.reference}",
+            "free_spaces": spaces,
+        },
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_exit(request: HttpRequest, household: str) -> HttpResponse:
+    obj = _household(household)
+    return submit_form(
+        request,
+        ExitForm(request.POST or None),
+        lambda data: exit_with_contracts(
+            household=obj,
+            exit_date=data["exit_date"],
+            destination=data["destination"],
+            bail_glissant=data["bail_glissant"],
+            exit_support=data["exit_support"],
+            by=request.user,
+        ),
+        f"Sortie du ménage {obj.reference} enregistrée.",
+        obj.get_absolute_url(),
+        "iml/form_page.html",
+        {
+            "household": obj,
+            "cancel_url": obj.get_absolute_url(),
+            "title": f"Sortie du ménage {obj.reference}",
+        },
+    )
