@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db.models import DateField, F, OuterRef, Subquery
+from django.db.models import DateField, F, Model, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from iml.scoping import OrganisationScopedQuerySet
@@ -78,6 +78,9 @@ class TermContract(Protocol):
     @property
     def amendments(self) -> RelatedManager[Any]: ...
 
+    @property
+    def organisation_id(self) -> int: ...
+
 
 def current_end(contract: TermContract) -> datetime.date:
     """The end of a (sublease or support) contract's current term: its last amendment's, else
@@ -111,3 +114,46 @@ def renewal(
     if beyond and not justification:
         raise ValidationError({"justification": beyond_message})
     return Renewal(new_end=new_end, beyond_limit=beyond, justification=justification)
+
+
+AmendmentT = TypeVar("AmendmentT", bound=Model)
+
+
+def renew_by_amendment(
+    contract: TermContract,
+    *,
+    amendment_model: type[AmendmentT],
+    signed_on: datetime.date,
+    starts_on: datetime.date,
+    entry: datetime.date,
+    months: int,
+    justification: str,
+    beyond_message: str,
+    by: Model,
+) -> AmendmentT:
+    """The next numbered amendment of a (sublease or support) contract, locked by the caller:
+    ``months`` more from its current end, justified beyond 18 months of stay from ``entry``."""
+    if not 1 <= months <= 12:
+        raise ValidationError({"months": "Un avenant prolonge de 1 à 12 mois."})
+    if signed_on < starts_on:
+        raise ValidationError({"signed_on": "L’avenant ne peut précéder le contrat."})
+    renewed = renewal(
+        current_end=current_end(contract),
+        entry=entry,
+        months=months,
+        justification=justification,
+        beyond_message=beyond_message,
+    )
+    amendment = amendment_model(
+        organisation_id=contract.organisation_id,
+        contract=contract,
+        number=contract.amendments.count() + 1,
+        signed_on=signed_on,
+        new_end_date=renewed.new_end,
+        beyond_limit=renewed.beyond_limit,
+        justification=renewed.justification,
+        created_by=by,
+    )
+    amendment.full_clean()
+    amendment.save()
+    return amendment

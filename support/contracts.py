@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from households.models import Household, Person
-from households.stays import RENEWAL, current_end, present_on, renewal
+from households.stays import RENEWAL, present_on, renew_by_amendment
 from iml.codes import PersonRole, SupportDomain
 from iml.models import Membership, User
 from iml.pdf import html_to_pdf
@@ -245,31 +245,19 @@ def support_contract_renew(
             "Le ménage est sorti du dispositif : le contrat d’accompagnement ne peut plus être "
             "renouvelé."
         )
-    if not 1 <= months <= 12:
-        raise ValidationError({"months": "Un avenant prolonge de 1 à 12 mois."})
-    if signed_on < contract.signed_on:
-        raise ValidationError({"signed_on": "L’avenant ne peut précéder le contrat."})
     _not_in_future(signed_on, "signed_on", "La date de l’avenant")
-    renewed = renewal(
-        current_end=current_end(contract),
+    amendment = renew_by_amendment(
+        contract,
+        amendment_model=SupportAmendment,
+        signed_on=signed_on,
+        starts_on=contract.signed_on,
         entry=household.entry_date or contract.signed_on,
         months=months,
         justification=justification,
         beyond_message="L’accompagnement dépasserait 18 mois de séjour : une justification "
         "écrite est obligatoire.",
+        by=by,
     )
-    amendment = SupportAmendment(
-        organisation_id=contract.organisation_id,
-        contract=contract,
-        number=contract.amendments.count() + 1,
-        signed_on=signed_on,
-        new_end_date=renewed.new_end,
-        beyond_limit=renewed.beyond_limit,
-        justification=renewed.justification,
-        created_by=by,
-    )
-    amendment.full_clean()
-    amendment.save()
     return amendment
 
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from households.models import Household
 from households.stays import RENEWAL, beyond_limit
+from households.stays import current_end as support_end
 from iml.codes import InteractionType, PersonRole, SupportDomain
-from support.contracts import current_end as support_end
 from support.contracts import support_contract_renew, support_contract_sign
 from support.models import (
     Interaction,

@@ -20,14 +20,14 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
-from households.stays import RENEWAL, STAY_LIMIT
+from households.stays import RENEWAL, STAY_LIMIT, current_end
 from housing.models import MainLease
 from iml.codes import LedgerKind, ManagementMode, PaymentMethod
 from tenancy.amounts import days_covered, month_start, months_between, next_month, prorate
 from tenancy.calls import issue_rent_calls, ledger_repair
 from tenancy.models import Amendment, LandlordPayment, LedgerEntry, ReceiptCounter, SubleaseContract
 from tenancy.plans import plan_create
-from tenancy.services import contract_renew, current_end
+from tenancy.services import contract_renew
 
 METHODS = [PaymentMethod.VIREMENT] * 9 + [PaymentMethod.ESPECES] * 5
 METHODS += [PaymentMethod.PRELEVEMENT] * 4 + [PaymentMethod.CHEQUE] * 2

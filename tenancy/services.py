@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from households.models import Household
 from households.services import household_admit, household_exit
-from households.stays import RENEWAL, current_end, renewal
+from households.stays import RENEWAL, renew_by_amendment
 from housing.models import HousingUnit, Room
 from housing.services import unit_return
 from iml.codes import ExitDestination, Parc, UnitReturnReason
@@ -221,29 +221,17 @@ def contract_renew(
     contract = SubleaseContract.objects.select_for_update().get(pk=contract.pk)
     if contract.actual_end_date is not None:
         raise ValidationError("Ce contrat est terminé : il ne peut plus être renouvelé.")
-    if not 1 <= months <= 12:
-        raise ValidationError({"months": "Un avenant prolonge de 1 à 12 mois."})
-    if signed_on < contract.start_date:
-        raise ValidationError({"signed_on": "L’avenant ne peut précéder le contrat."})
-    renewed = renewal(
-        current_end=current_end(contract),
+    amendment = renew_by_amendment(
+        contract,
+        amendment_model=Amendment,
+        signed_on=signed_on,
+        starts_on=contract.start_date,
         entry=contract.household.entry_date or contract.start_date,
         months=months,
         justification=justification,
         beyond_message="Le séjour dépasserait 18 mois : une justification écrite est obligatoire.",
+        by=by,
     )
-    amendment = Amendment(
-        organisation_id=contract.organisation_id,
-        contract=contract,
-        number=contract.amendments.count() + 1,
-        signed_on=signed_on,
-        new_end_date=renewed.new_end,
-        beyond_limit=renewed.beyond_limit,
-        justification=renewed.justification,
-        created_by=by,
-    )
-    amendment.full_clean()
-    amendment.save()
     return amendment
 
 

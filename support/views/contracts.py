@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from households.models import Household
+from households.stays import current_end
 from iml.access_log import record_access
 from iml.downloads import attachment
 from iml.forms import submit_form
@@ -121,7 +122,7 @@ def contract_renew(request: HttpRequest, support_contract: str) -> HttpResponse:
         FORM_PAGE,
         {
             "title": f"Renouveler le contrat d’accompagnement — ménage {obj.household.reference}",
-            "intro": f"Fin actuelle : {services.current_end(obj):%d/%m/%Y}. Entrée du ménage : "
+            "intro": f"Fin actuelle : {current_end(obj):%d/%m/%Y}. Entrée du ménage : "
             f"{entry:%d/%m/%Y}. Au-delà de 18 mois de séjour, l’avenant doit être justifié.",
             "submit_label": "Enregistrer l’avenant",
             "cancel_url": obj.get_absolute_url(),

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from households.models import Household, Person
 from households.selectors import search
+from households.stays import current_end
 from iml.access_log import record_access
 from iml.codes import LedgerKind, PersonRole, RepaymentPlanStatus
 from iml.formats import euros
@@ -414,7 +415,7 @@ def contract_renew(request: HttpRequest, contract: str) -> HttpResponse:
         FORM_PAGE,
         {
             "title": f"Renouveler le contrat {obj.reference}",
-            "intro": f"Fin actuelle : {services.current_end(obj):%d/%m/%Y}. Entrée du ménage : "
+            "intro": f"Fin actuelle : {current_end(obj):%d/%m/%Y}. Entrée du ménage : "
             f"{(obj.household.entry_date or obj.start_date):%d/%m/%Y}. Au-delà de 18 mois de "
             "séjour, l’avenant doit être justifié.",
             "cancel_url": obj.get_absolute_url(),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 from pypdf import PdfReader
 
+from households.stays import current_end
 from iml.codes import PersonRole, SupportDomain
 from iml.models import AccessAction, AccessLog, Role
 from support import contracts as services
@@ -87,7 +88,7 @@ def nothing_written() -> bool:
 def test_signature_for_six_months_with_its_objectives(household, social_worker_a):
     contract = sign(household, social_worker_a.user, objectives=[CAF, ("", "  "), BUDGET])
     assert contract.initial_end_date == D(2025, 9, 20)
-    assert services.current_end(contract) == D(2025, 9, 20)
+    assert current_end(contract) == D(2025, 9, 20)
     assert contract.referent == social_worker_a.user
     rows = list(contract.objectives.values_list("domain", "text", "start_date", "status"))
     assert rows == [
@@ -197,7 +198,7 @@ def test_renewals_counted_from_the_entry_beyond_18_months_justified(contract, he
                                             justification=f" {reason} ")  # fmt: skip
     assert (third.number, third.new_end_date, third.beyond_limit) == (3, D(2027, 2, 20), True)
     assert third.justification == reason
-    assert services.current_end(contract) == D(2027, 2, 20)
+    assert current_end(contract) == D(2027, 2, 20)
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from households.stays import current_end
 from tenancy.models import Amendment, SubleaseContractHistory
-from tenancy.services import ContractTerms, admit_with_contract, contract_renew, current_end
+from tenancy.services import ContractTerms, admit_with_contract, contract_renew
 from tests.households.factories import HouseholdFactory, PersonFactory
 from tests.housing.factories import HousingUnitFactory
 
