@@ -27,6 +27,8 @@ from iml.rls import as_owner, organisation_transaction
 SAMPLE = 200
 # Requests of a page whose queries are counted.
 QUERY_SAMPLES = 5
+# Requests timed for the web process's CPU: enough for a stable median.
+CPU_SAMPLES = 30
 
 
 @dataclass
@@ -65,6 +67,9 @@ class PageFigure:
     queries_max: int
     saturated: LoadFigure  # clients without a pause: the server's limit
     paced: LoadFigure | None  # clients pausing as people do between pages
+    # Median CPU of one request in the web process (Python: middleware, view, ORM, templates;
+    # not PostgreSQL's share), in milliseconds.
+    cpu_ms: float | None = None
 
 
 def pages(organisation: Organisation) -> list[Page]:
@@ -131,6 +136,24 @@ def query_counts(client: Client, paths: list[str], sample: int = QUERY_SAMPLES) 
     return min(counts), max(counts)
 
 
+def cpu_per_request(client: Client, paths: list[str], sample: int = CPU_SAMPLES) -> float:
+    """The median CPU time of one request, in milliseconds, as the web process spends it: the
+    test client runs the whole stack (middleware, view, templates) in this process, so that
+    ``time.process_time`` counts it and nothing else (the database works in its own process).
+    Each path is requested once first (templates and code loaded, caches filled)."""
+    for path in paths[:sample]:
+        client.get(path)
+    times = []
+    for index in range(sample):
+        path = paths[index % len(paths)]
+        start = time.process_time()
+        response = client.get(path)
+        times.append((time.process_time() - start) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+    return statistics.median(times)
+
+
 def measure_pages(
     organisation: Organisation,
     *,
@@ -149,6 +172,7 @@ def measure_pages(
         if only and page.key not in only:
             continue
         low, high = query_counts(client, page.paths)
+        cpu = cpu_per_request(client, page.paths)
         # Every gunicorn worker serves the page once before the measures (its first request
         # loads templates and code), whatever the number of clients measured.
         load.load(port, page.paths, cookies, clients=10, duration=1, warmup=0)
@@ -166,6 +190,7 @@ def measure_pages(
                 high,
                 LoadFigure.of(saturated),
                 LoadFigure.of(paced) if paced else None,
+                cpu,
             )
         )
     return figures

@@ -248,6 +248,11 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitation and reset links: three days
 
 # --- Sessions and security ------------------------------------------------------------------
+# Sessions in Redis: the sliding expiry saves the session on every request, which the database
+# backend pays with an UPDATE (and a savepoint) on every page. Lost sessions (Redis restarted
+# without its data) only mean logging in again; "log out everywhere" rotates the user's
+# session hash, whatever the store.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_COOKIE_AGE = 30 * 60  # 30 minutes of inactivity
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -289,6 +294,10 @@ CONTENT_SECURITY_POLICY = {
 # updates included); the context (user, page) is stored on each history row, which keeps the
 # organisation column, hence row-level security.
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+# The request's context (who, which page) goes with the history rows a request writes: a GET
+# writes none, so its queries are not wrapped (pghistory wraps every query of the methods
+# listed, GET included by default).
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),

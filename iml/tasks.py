@@ -107,6 +107,8 @@ def send_invitation_request(
 
 @shared_task
 def purge_expired_sessions() -> None:
+    # A no-op with sessions in Redis (their keys expire by themselves); kept for a deployment
+    # that chooses a database session store.
     call_command("clearsessions")
 
 

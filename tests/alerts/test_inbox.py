@@ -13,6 +13,7 @@ from freezegun import freeze_time
 from alerts.context_processors import alert_badge
 from alerts.models import Alert, AlertKind, AlertLevel, AlertStatus
 from alerts.selectors import visible_alerts
+from iml import dataversion
 from iml.context_processors import organisation as context_processor
 from iml.models import Dispositif, Role
 from iml.rls import organisation_transaction
@@ -276,6 +277,25 @@ def test_badge_counts_open_alerts_lazily_in_one_query(members_a, alerts, django_
     with django_assert_num_queries(0):
         admin = _context(members_a[Role.ADMIN])
         assert admin["alert_badge"]() == 0 and not admin["nav"]["alerts"]
+
+
+def test_badge_is_cached_until_the_organisation_writes(
+    settings, members_a, alerts, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """A page read costs no query for the badge once counted; the alert job's transaction (or
+    any write) retires the count."""
+    settings.IML_AGGREGATE_CACHE = True
+    dataversion.forget_all()  # test databases reuse organisation ids
+    worker = members_a[Role.SOCIAL_WORKER]
+    assert _context(worker)["alert_badge"]() == 2
+    with django_assert_num_queries(0):
+        assert _context(worker)["alert_badge"]() == 2
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        organisation_transaction(worker.organisation),
+    ):
+        AlertFactory(organisation=worker.organisation, assignee=worker.user)
+    assert _context(worker)["alert_badge"]() == 3
 
 
 def test_badge_in_the_navigation(client, members_a, alerts):

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from benchmarks import dataset, measures
+from benchmarks import results as results_module
 from benchmarks.load import Latencies
 from households.models import Household
 from iml.models import Organisation
@@ -56,6 +57,32 @@ def test_every_measured_page_answers_the_head(operator):
             assert 0 < low <= high, page.key
 
 
+# The queries of one request of each measured page, with some room (about half as many again)
+# over what they cost when the CPU budget was set: a page that starts evaluating a queryset
+# per row, or loses a cache, fails here before the benchmark sees it. Aggregate caches are
+# off in tests, so the dashboard and the report count their computations too.
+QUERY_CEILINGS = {
+    "household_list": 18,
+    "household_page": 27,
+    "household_ledger": 21,
+    "waiting_list": 15,
+    "stock_list": 20,
+    "dashboard": 30,
+    "report_page": 130,
+}
+
+
+def test_no_page_grows_its_queries(operator):
+    with organisation_context(None):
+        client = measures.logged_in(operator)
+        counts = {
+            page.key: measures.query_counts(client, page.paths)[1]
+            for page in measures.pages(operator)
+        }
+    over = {key: n for key, n in counts.items() if n > QUERY_CEILINGS[key]}
+    assert not over, f"queries per request {counts}, ceilings {QUERY_CEILINGS}"
+
+
 def test_growing_the_others_leaves_the_largest_alone(operator):
     with organisation_context(None):
         dataset.add_operator("bench-902", 6, seed=6, today=TODAY)
@@ -65,3 +92,25 @@ def test_growing_the_others_leaves_the_largest_alone(operator):
             with organisation_transaction(organisation):
                 counts[organisation.slug] = Household.objects.count()
     assert counts == {"bench-901": 24, "bench-902": 18}
+
+
+def test_the_page_table_shows_the_cpu_budget():
+    load = {"requests": 10, "errors": 0, "throughput": 50.0, "p50": 90.0, "p95": 140.0,
+            "maximum": 160.0}  # fmt: skip
+    page = {"key": "k", "label": "Liste", "queries_min": 7, "queries_max": 8,
+            "saturated": load, "paced": None}  # fmt: skip
+    results = {
+        "date": "2026-12-07", "scale": 0.01, "seed": 1,
+        "machine": {"commit": "abc", "cpu": "x", "cores": 2, "memory": "4 Gio",
+                    "postgresql": "16", "python": "3.11"},
+        "load": {"workers": 5, "clients": 20, "duration": 15, "think": 0, "query_samples": 5},
+        "pages": [
+            {**page, "cpu_ms": 7.94},
+            {**page, "label": "Fiche", "cpu_ms": 8.5},
+            {**page, "label": "Ancienne"},  # results written before the CPU column
+        ],
+    }  # fmt: skip
+    rows = [line for line in results_module.markdown(results).splitlines() if "| 7–8 |" in line]
+    assert rows[0].startswith("| Liste | 7–8 | 7,9 | ✅ |")
+    assert rows[1].startswith("| Fiche | 7–8 | 8,5 | ❌ |")
+    assert rows[2].startswith("| Ancienne | 7–8 | — | — |")
