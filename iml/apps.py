@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class ImlConfig(AppConfig):
@@ -12,3 +12,16 @@ class ImlConfig(AppConfig):
 
         connection_created.connect(rls.install, dispatch_uid="iml.rls.install")
         post_migrate.connect(rls.post_migrate, dispatch_uid="iml.rls.post_migrate")
+
+        # The user and memberships every request reads first are cached (``iml.auth``,
+        # ``iml.middleware``): their changes retire the cache.
+        from iml import middleware
+        from iml.models import Membership, Organisation, User
+
+        for signal in (post_save, post_delete):
+            signal.connect(middleware.forget_member, sender=Membership,
+                           dispatch_uid=f"iml.forget_member.{signal}")  # fmt: skip
+            signal.connect(middleware.forget_user, sender=User,
+                           dispatch_uid=f"iml.forget_user.{signal}")  # fmt: skip
+        post_save.connect(middleware.forget_members, sender=Organisation,
+                          dispatch_uid="iml.forget_members")  # fmt: skip

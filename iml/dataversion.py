@@ -40,6 +40,19 @@ def token(organisation_id: int) -> str:
     return f"{_token(GLOBAL)}.{_token(f'dataversion:{organisation_id}')}"
 
 
+def identity_token(user_id: int) -> str:
+    """The token of what a request knows of its user before any view: their memberships and
+    organisations (``iml.middleware.active_memberships``)."""
+    values = cache.get_many([GLOBAL, f"identity:{user_id}"])
+    if len(values) == 2:
+        return f"{values[GLOBAL]}.{values[f'identity:{user_id}']}"
+    return f"{_token(GLOBAL)}.{_token(f'identity:{user_id}')}"
+
+
+def forget_identity(user_id: int) -> None:
+    cache.set(f"identity:{user_id}", uuid.uuid4().hex, None)
+
+
 def touch(organisation_id: int) -> None:
     cache.set(f"dataversion:{organisation_id}", uuid.uuid4().hex, None)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
@@ -23,15 +25,30 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 SESSION_KEY = "iml_organisation"
 
 
-def active_memberships(user) -> list[Membership]:
-    """The user's usable memberships, all organisations (the row-level policy lets a user see
-    their own memberships; nothing else of another organisation)."""
+def _memberships_of(user) -> list[Membership]:
     return list(
         Membership.all_organisations.active()
         .filter(user=user, organisation__is_active=True)
         .select_related("organisation")
         .order_by("organisation__name")
     )
+
+
+def active_memberships(user) -> list[Membership]:
+    """The user's usable memberships, all organisations (the row-level policy lets a user see
+    their own memberships; nothing else of another organisation).
+
+    Read on every request, changed rarely: cached under the user's identity token, which every
+    save of one of their memberships or of an organisation retires (``forget_identity``), and
+    under the global token (``dataversion.forget_all``)."""
+    if not settings.IML_AGGREGATE_CACHE:
+        return _memberships_of(user)
+    key = f"identity:{user.pk}:{dataversion.identity_token(user.pk)}"
+    memberships = cache.get(key)
+    if memberships is None:
+        memberships = _memberships_of(user)
+        cache.set(key, memberships, dataversion.TIMEOUT)
+    return memberships
 
 
 class CurrentOrganisationMiddleware:
@@ -63,3 +80,29 @@ class CurrentOrganisationMiddleware:
                         # It may have written: the organisation's cached aggregates are stale.
                         transaction.on_commit(partial(dataversion.touch, request.organisation.pk))
         return response
+
+
+def forget_member(sender, instance: Membership, **kwargs) -> None:
+    """A membership saved or deleted: its user's cached memberships are retired now (this
+    transaction's next request) and again at commit (a request that cached the old rows
+    meanwhile)."""
+    dataversion.forget_identity(instance.user_id)
+    transaction.on_commit(partial(dataversion.forget_identity, instance.user_id))
+
+
+def forget_user(sender, instance, **kwargs) -> None:
+    """A user saved or deleted (login, password, session token, deactivation): the cached user
+    of ``iml.auth`` is retired now and at commit."""
+    dataversion.forget_identity(instance.pk)
+    transaction.on_commit(partial(dataversion.forget_identity, instance.pk))
+
+
+def forget_members(sender, instance, **kwargs) -> None:
+    """An organisation saved (its name, its second-factor rule, deactivated): every member's
+    cached memberships hold a copy of it. Its members cannot always be listed here (row-level
+    security hides them outside the organisation's context), and this is rare: every cache
+    is retired. A new organisation has no member yet: nothing to retire."""
+    if kwargs.get("created"):
+        return
+    dataversion.forget_all()
+    transaction.on_commit(dataversion.forget_all)

@@ -214,7 +214,8 @@ AUTH_USER_MODEL = "iml.User"
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out login before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with the user read from the cache on every request (iml/auth.py).
+    "iml.auth.CachedModelBackend",
 ]
 # Lockout after repeated failures: 5 wrong passwords for one account from one address lock
 # that pair for 15 minutes (an attacker cannot lock a user out from everywhere).

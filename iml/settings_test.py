@@ -18,7 +18,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.str(
          os.environ.get("PYTEST_XDIST_WORKER", "main")]
     ),
 )  # fmt: skip
-CACHES["default"]["KEY_PREFIX"] = "iml-test"
+# A prefix per test process (xdist worker, checkout): one process retiring every cache token
+# (``dataversion.forget_all``) must not retire another's in the middle of a test.
+CACHES["default"]["KEY_PREFIX"] = "-".join(
+    ["iml-test", env.str("IML_TEST_DB_NAME", default="db"),
+     os.environ.get("PYTEST_XDIST_WORKER", "main")]
+)  # fmt: skip
 # Factories write without going through a request or a task: a cached aggregate would not
 # see their rows. tests/iml/test_dataversion.py turns the cache on to test it.
 IML_AGGREGATE_CACHE = False

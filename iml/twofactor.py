@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from functools import partial
 
 import segno
 from django.contrib.auth import logout
@@ -19,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from iml import dataversion
 from iml.models import Role, User
 
 RECOVERY_CODES = 10
@@ -115,4 +117,7 @@ def logout_everywhere(request: HttpRequest) -> None:
     """End every session of the user, this one included."""
     user = request.user
     User.objects.filter(pk=user.pk).update(session_token=uuid.uuid4())
+    # An update sends no signal: the cached user (iml.auth) is retired here.
+    dataversion.forget_identity(user.pk)
+    transaction.on_commit(partial(dataversion.forget_identity, user.pk))
     logout(request)

@@ -106,11 +106,13 @@ def as_org_a(org_a):
 
 
 def enqueued(callbacks: list) -> list:
-    """The on-commit callbacks but the retiring of cached aggregates (``iml.dataversion``,
-    registered by every write request): the tasks a request queued, say."""
+    """The on-commit callbacks but the retiring of cached aggregates and identities
+    (``iml.dataversion``, registered by every write request and every save of a user or a
+    membership): the tasks a request queued, say."""
     from iml import dataversion
 
-    return [c for c in callbacks if getattr(c, "func", None) is not dataversion.touch]
+    retiring = (dataversion.touch, dataversion.forget_identity, dataversion.forget_all)
+    return [c for c in callbacks if getattr(c, "func", c) not in retiring]
 
 
 def login(client, membership):

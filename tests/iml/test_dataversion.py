@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from iml import dataversion
@@ -101,3 +103,58 @@ def test_the_report_page_computes_the_figures_once(cache_on, org_a, members_a, c
     assert len(computed) == 2  # the period and the one before, for the comparison
     assert client.get(reverse("reporting:report_page")).status_code == 200
     assert len(computed) == 2
+
+
+def _membership_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, [q["sql"] for q in queries if q["sql"].startswith('SELECT "iml_membership"')]
+
+
+def test_memberships_are_read_once_until_one_changes(cache_on, client, members_a, org_a):
+    """The middleware's memberships come from the cache; a deactivated membership or
+    organisation takes effect on the next request."""
+    worker = members_a[Role.SOCIAL_WORKER]
+    login(client, worker)
+    url = reverse("households:household_list")
+    response, first = _membership_queries(client, url)
+    assert response.status_code == 200 and len(first) == 1
+    response, second = _membership_queries(client, url)
+    assert response.status_code == 200 and second == []
+    worker.is_active = False
+    worker.save()
+    response, third = _membership_queries(client, url)
+    assert response.status_code != 200 and len(third) == 1
+    worker.is_active = True
+    worker.save()
+    assert client.get(url).status_code == 200
+    org_a.is_active = False
+    org_a.save()
+    assert client.get(url).status_code != 200
+
+
+def test_the_user_is_read_once_until_it_changes(cache_on, client, members_a):
+    """``iml.auth`` serves the session's user from the cache; a deactivation or "log out
+    everywhere" (an update, no signal) ends the session on the next request."""
+    worker = members_a[Role.SOCIAL_WORKER]
+    login(client, worker)
+    url = reverse("households:household_list")
+
+    def user_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return response, [q for q in queries if q["sql"].startswith('SELECT "iml_user"."id"')]
+
+    assert client.get(url).status_code == 200
+    response, queries = user_queries()
+    assert response.status_code == 200 and queries == []
+    user = worker.user
+    user.is_active = False
+    user.save()
+    assert client.get(url).status_code == 302  # to the login page
+    user.is_active = True
+    user.save()
+    login(client, worker)
+    assert client.get(url).status_code == 200
+    client.post(reverse("logout_everywhere"))
+    assert client.get(url).status_code == 302
