@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -171,3 +172,11 @@ def household_panels(*, household: Household, membership: Membership) -> list[Pa
         for provider in HOUSEHOLD_PANELS
     )
     return [panel for panel in panels if panel is not None]
+
+
+def household_or_404(public_id: object) -> Household:
+    """The household of a page's URL, with what every household page shows (dispositif,
+    referent); 404 when it is not the current organisation's."""
+    return get_object_or_404(
+        Household.objects.select_related("dispositif", "referent"), public_id=public_id
+    )

@@ -19,7 +19,7 @@ from households.forms import (
     ResourceForm,
     WithdrawForm,
 )
-from households.models import Household, HouseholdStatus, Person
+from households.models import HouseholdStatus, Person
 from iml.access_log import record_access
 from iml.codes import PersonRole
 from iml.forms import submit_form
@@ -33,12 +33,6 @@ from iml.permissions import (
 
 PAGE_SIZE = 25
 FORM_PAGE = "iml/form_page.html"
-
-
-def _household(public_id) -> Household:
-    return get_object_or_404(
-        Household.objects.select_related("dispositif", "referent"), public_id=public_id
-    )
 
 
 def _person(public_id) -> Person:
@@ -68,7 +62,7 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
 
 @member_required(HOUSEHOLD_VIEWERS)
 def household_detail(request: HttpRequest, household: str) -> HttpResponse:
-    obj = _household(household)
+    obj = selectors.household_or_404(household)
     record_access(request, object_type="household", object_id=obj.public_id,
                   household_id=obj.public_id)  # fmt: skip
     return render(
@@ -111,7 +105,7 @@ def household_orient(request: HttpRequest) -> HttpResponse:
 
 @member_required(HOUSEHOLD_MANAGERS)
 def household_edit(request: HttpRequest, household: str) -> HttpResponse:
-    obj = _household(household)
+    obj = selectors.household_or_404(household)
     form = HouseholdEditForm(request.POST or None, initial=HouseholdEditForm.initial_from(obj))
     return submit_form(
         request,
@@ -132,7 +126,7 @@ def household_edit(request: HttpRequest, household: str) -> HttpResponse:
 
 @member_required(HOUSEHOLD_MANAGERS)
 def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
-    obj = _household(household)
+    obj = selectors.household_or_404(household)
     return submit_form(
         request,
         WithdrawForm(request.POST or None),
@@ -155,7 +149,7 @@ def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
 
 @member_required(HOUSEHOLD_MANAGERS)
 def person_add(request: HttpRequest, household: str) -> HttpResponse:
-    obj = _household(household)
+    obj = selectors.household_or_404(household)
     form = PersonForm(request.POST or None, household=obj)
     return submit_form(
         request,
@@ -225,7 +219,7 @@ def person_leave(request: HttpRequest, person: str) -> HttpResponse:
 
 @member_required(HOUSEHOLD_MANAGERS)
 def resources_add(request: HttpRequest, household: str) -> HttpResponse:
-    obj = _household(household)
+    obj = selectors.household_or_404(household)
     return submit_form(
         request,
         ResourceForm(request.POST or None),

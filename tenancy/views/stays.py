@@ -6,28 +6,21 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from households.forms import AdmitForm, ExitForm
-from households.models import Household
+from households.selectors import household_or_404
 from iml.forms import submit_form
 from iml.permissions import ADMISSION_ROLES, HOUSEHOLD_MANAGERS, member_required
 from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
 from tenancy.spaces import find_free_space, free_spaces
 
 
-def _household(public_id) -> Household:
-    return get_object_or_404(
-        Household.objects.select_related("dispositif", "referent"), public_id=public_id
-    )
-
-
 @member_required(ADMISSION_ROLES)
 def household_admit(request: HttpRequest, household: str) -> HttpResponse:
     """Entry into a free space: the household is admitted and its sublease contract created,
     both or neither."""
-    obj = _household(household)
+    obj = household_or_404(household)
     today = timezone.localdate()
     spaces = free_spaces(at=today, dispositif=obj.dispositif)
     form = AdmitForm(request.POST or None, spaces=spaces)
@@ -70,7 +63,7 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
 
 @member_required(HOUSEHOLD_MANAGERS)
 def household_exit(request: HttpRequest, household: str) -> HttpResponse:
-    obj = _household(household)
+    obj = household_or_404(household)
     return submit_form(
         request,
         ExitForm(request.POST or None),
