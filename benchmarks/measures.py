@@ -9,6 +9,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection, reset_queries, transaction
@@ -68,8 +69,11 @@ class PageFigure:
     saturated: LoadFigure  # clients without a pause: the server's limit
     paced: LoadFigure | None  # clients pausing as people do between pages
     # Median CPU of one request in the web process (Python: middleware, view, ORM, templates;
-    # not PostgreSQL's share), in milliseconds.
+    # not PostgreSQL's share), in milliseconds; the cached blocks of pages read from the cache.
     cpu_ms: float | None = None
+    # The same and the most queries without them (after a write of the organisation).
+    cold_cpu_ms: float | None = None
+    cold_queries_max: int | None = None
 
 
 def pages(organisation: Organisation) -> list[Page]:
@@ -120,12 +124,19 @@ def cookie_header(client: Client) -> str:
     return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
 
 
-def query_counts(client: Client, paths: list[str], sample: int = QUERY_SAMPLES) -> tuple[int, int]:
+def query_counts(
+    client: Client,
+    paths: list[str],
+    sample: int = QUERY_SAMPLES,
+    before: Callable[[], object] | None = None,
+) -> tuple[int, int]:
     """Fewest and most queries of one request, over ``sample`` requests cycling over the
-    paths (all 200). The first request of a page may fill a cache the next ones read."""
+    paths (all 200), each preceded by ``before`` (not counted)."""
     counts = []
     for index in range(sample):
         path = paths[index % len(paths)]
+        if before:
+            before()
         # With DEBUG on, the log is a bounded deque: once full, the context counts nothing.
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
@@ -136,22 +147,56 @@ def query_counts(client: Client, paths: list[str], sample: int = QUERY_SAMPLES) 
     return min(counts), max(counts)
 
 
-def cpu_per_request(client: Client, paths: list[str], sample: int = CPU_SAMPLES) -> float:
+def cpu_per_request(
+    client: Client,
+    paths: list[str],
+    sample: int = CPU_SAMPLES,
+    before: Callable[[], object] | None = None,
+) -> float:
     """The median CPU time of one request, in milliseconds, as the web process spends it: the
     test client runs the whole stack (middleware, view, templates) in this process, so that
     ``time.process_time`` counts it and nothing else (the database works in its own process).
-    Each path is requested once first (templates and code loaded, caches filled)."""
-    for path in paths[:sample]:
-        client.get(path)
+    Each request is preceded by ``before`` (not timed)."""
     times = []
     for index in range(sample):
         path = paths[index % len(paths)]
+        if before:
+            before()
         start = time.process_time()
         response = client.get(path)
         times.append((time.process_time() - start) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{path} answered {response.status_code}")
     return statistics.median(times)
+
+
+@dataclass
+class PageCost:
+    queries_min: int
+    queries_max: int
+    cpu_ms: float
+    # The same without the cached blocks of pages (``iml.fragments``): as after a write of the
+    # organisation, which retires them.
+    cold_queries_max: int
+    cold_cpu_ms: float
+
+
+def page_cost(organisation: Organisation, client: Client, paths: list[str]) -> PageCost:
+    """A page's queries and CPU without the cached blocks (each request right after a write
+    of the operator), then with them (every path requested once: the blocks cached, as the
+    load that follows finds them)."""
+    from iml import dataversion
+
+    sampled = paths[: max(CPU_SAMPLES, QUERY_SAMPLES)]
+    client.get(sampled[0])  # code and templates loaded
+    retire = partial(dataversion.touch, organisation.pk)
+    _, cold_high = query_counts(client, sampled, before=retire)
+    cold_cpu = cpu_per_request(client, sampled, before=retire)
+    for path in paths:
+        client.get(path)
+    low, high = query_counts(client, sampled)
+    cpu = cpu_per_request(client, sampled)
+    return PageCost(low, high, cpu, cold_high, cold_cpu)
 
 
 def measure_pages(
@@ -171,8 +216,7 @@ def measure_pages(
     for page in pages(organisation):
         if only and page.key not in only:
             continue
-        low, high = query_counts(client, page.paths)
-        cpu = cpu_per_request(client, page.paths)
+        cost = page_cost(organisation, client, page.paths)
         # Every gunicorn worker serves the page once before the measures (its first request
         # loads templates and code), whatever the number of clients measured.
         load.load(port, page.paths, cookies, clients=10, duration=1, warmup=0)
@@ -186,11 +230,13 @@ def measure_pages(
             PageFigure(
                 page.key,
                 page.label,
-                low,
-                high,
+                cost.queries_min,
+                cost.queries_max,
                 LoadFigure.of(saturated),
                 LoadFigure.of(paced) if paced else None,
-                cpu,
+                cost.cpu_ms,
+                cost.cold_cpu_ms,
+                cost.cold_queries_max,
             )
         )
     return figures

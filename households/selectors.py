@@ -24,8 +24,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from households.models import Household, HouseholdQuerySet, Person, fold
+from iml import dataversion
 from iml.codes import PersonRole
 from iml.models import Membership
+from iml.scoping import get_current_organisation_id
 from iml.selectors import Panel
 
 if TYPE_CHECKING:
@@ -172,6 +174,16 @@ def household_panels(*, household: Household, membership: Membership) -> list[Pa
         for provider in HOUSEHOLD_PANELS
     )
     return [panel for panel in panels if panel is not None]
+
+
+def household_for_page(public_id: object) -> Household:
+    """``household_or_404`` for the pages that only show it (a GET), read from the cache
+    under the organisation's data version: a household changes far less often than its pages
+    are read, and every committed write retires the cached copy. Never for a view that
+    writes: it reads the row itself."""
+    return dataversion.cached(
+        get_current_organisation_id(), "household", lambda: household_or_404(public_id), public_id
+    )
 
 
 def household_or_404(public_id: object) -> Household:

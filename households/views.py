@@ -23,6 +23,7 @@ from households.models import HouseholdStatus, Person
 from iml.access_log import record_access
 from iml.codes import PersonRole
 from iml.forms import submit_form
+from iml.fragments import deferred
 from iml.permissions import (
     ADMISSION_ROLES,
     HOUSEHOLD_MANAGERS,
@@ -43,18 +44,24 @@ def _person(public_id) -> Person:
 
 @member_required(HOUSEHOLD_VIEWERS)
 def household_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.households_for_list().order_by(
-        F("orientation_date").desc(nulls_last=True), "-pk"
-    )
-    filterset = HouseholdFilter(request.GET or None, queryset=queryset, request=request)
-    households = filterset.qs if filterset.is_bound else queryset
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "households/household_list.html", {"filter": filterset, "page": page})
+    def listed() -> dict:
+        queryset = selectors.households_for_list().order_by(
+            F("orientation_date").desc(nulls_last=True), "-pk"
+        )
+        filterset = HouseholdFilter(request.GET or None, queryset=queryset, request=request)
+        households = filterset.qs if filterset.is_bound else queryset
+        page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+        return {"filter": filterset, "page": page}
+
+    # Built only when the list's block is not in the cache (``iml.fragments``).
+    return render(request, "households/household_list.html", {"listed": deferred(listed)})
 
 
 @member_required(HOUSEHOLD_VIEWERS)
 def waiting_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.waiting_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = deferred(
+        lambda: Paginator(selectors.waiting_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    )
     return render(
         request, "households/waiting_list.html", {"page": page, "today": timezone.localdate()}
     )
@@ -62,7 +69,7 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
 
 @member_required(HOUSEHOLD_VIEWERS)
 def household_detail(request: HttpRequest, household: str) -> HttpResponse:
-    obj = selectors.household_or_404(household)
+    obj = selectors.household_for_page(household)
     record_access(request, object_type="household", object_id=obj.public_id,
                   household_id=obj.public_id)  # fmt: skip
     return render(
@@ -70,12 +77,15 @@ def household_detail(request: HttpRequest, household: str) -> HttpResponse:
         "households/household_detail.html",
         {
             "household": obj,
-            "persons": selectors.household_persons(obj),
+            # Read only when the page's block is not in the cache (``iml.fragments``).
+            "persons": deferred(selectors.household_persons, obj),
             "resources": obj.resource_records.all()[:5],
             "events": obj.events.select_related("recorded_by", "person")[:50],
             "can_manage": has_role(request.membership, HOUSEHOLD_MANAGERS),
             "can_admit": has_role(request.membership, ADMISSION_ROLES),
-            "panels": selectors.household_panels(household=obj, membership=request.membership),
+            "panels": deferred(
+                selectors.household_panels, household=obj, membership=request.membership
+            ),
             "Status": HouseholdStatus,
         },
     )

@@ -33,6 +33,7 @@ from housing.forms import (
 from housing.models import HousingUnit, Landlord, MainLease, Prospect, ProspectStatus, Room
 from iml.codes import ManagementMode
 from iml.forms import add_service_error, submit_form
+from iml.fragments import deferred
 from iml.permissions import HOUSING_MANAGERS, HOUSING_VIEWERS, member_required
 from iml.submissions import REPLAYED, run_once
 
@@ -51,23 +52,23 @@ def _form_page(request: HttpRequest, form: forms.BaseForm, **context) -> HttpRes
 
 @member_required(HOUSING_VIEWERS)
 def unit_list(request: HttpRequest) -> HttpResponse:
-    data = request.GET.copy()
-    data.setdefault("state", StockState.IN_STOCK)
-    data.setdefault("at", timezone.localdate().isoformat())
-    unit_filter = UnitFilter(data, queryset=HousingUnit.objects.all())
-    units = unit_filter.qs
-    page = Paginator(selectors.units_for_list(units), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "housing/unit_list.html",
-        {
+    def listed() -> dict:
+        data = request.GET.copy()
+        data.setdefault("state", StockState.IN_STOCK)
+        data.setdefault("at", timezone.localdate().isoformat())
+        unit_filter = UnitFilter(data, queryset=HousingUnit.objects.all())
+        units = unit_filter.qs
+        page = Paginator(selectors.units_for_list(units), PAGE_SIZE)
+        return {
             "filter": unit_filter,
-            "page": page,
+            "page": page.get_page(request.GET.get("page")),
             "totals": selectors.stock_totals(units),
             "at": unit_filter.at,
             "state": unit_filter.state,
-        },
-    )
+        }
+
+    # Built only when the list's block is not in the cache (``iml.fragments``).
+    return render(request, "housing/unit_list.html", {"listed": deferred(listed)})
 
 
 @member_required(HOUSING_VIEWERS)

@@ -23,5 +23,15 @@ class ImlConfig(AppConfig):
                            dispatch_uid=f"iml.forget_member.{signal}")  # fmt: skip
             signal.connect(middleware.forget_user, sender=User,
                            dispatch_uid=f"iml.forget_user.{signal}")  # fmt: skip
+        # The session's second-factor device is cached too (``iml.otp``).
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from iml import otp
+
+        for device_model in (StaticDevice, TOTPDevice):
+            for signal in (post_save, post_delete):
+                uid = f"iml.forget_device.{device_model.__name__}.{signal}"
+                signal.connect(otp.forget_device, sender=device_model, dispatch_uid=uid)
         post_save.connect(middleware.forget_members, sender=Organisation,
                           dispatch_uid="iml.forget_members")  # fmt: skip

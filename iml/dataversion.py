@@ -14,8 +14,11 @@ Writes outside those paths (a Django shell, raw SQL) must call ``touch`` themsel
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.conf import settings
@@ -28,37 +31,64 @@ TIMEOUT = 24 * 3600
 GLOBAL = "dataversion:all"
 
 
-def _token(key: str) -> str:
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, uuid.uuid4().hex, None)  # the first of two racing processes wins
-        value = cache.get(key)
-    return value
+# Within a read request (``reading``), each token is read from Redis once: the user's cache,
+# memberships, device, badge and page fragments all key on the same two or three tokens. A
+# read request writes nothing that retires them; the retiring functions below drop their
+# key from it all the same.
+_request_tokens: ContextVar[dict[str, str] | None] = ContextVar("iml_tokens", default=None)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    reset = _request_tokens.set({})
+    try:
+        yield
+    finally:
+        _request_tokens.reset(reset)
+
+
+def _tokens(*keys: str) -> str:
+    """The tokens of ``keys``, joined: one round trip to Redis (none when the request already
+    read them)."""
+    memo = _request_tokens.get()
+    values = {key: memo[key] for key in keys if key in memo} if memo is not None else {}
+    if missing := [key for key in keys if key not in values]:
+        values.update(cache.get_many(missing))
+        for key in missing:
+            if key not in values:
+                cache.add(key, uuid.uuid4().hex, None)  # the first of two racing processes wins
+                values[key] = cache.get(key)
+        if memo is not None:
+            memo.update({key: values[key] for key in missing})
+    return ".".join(values[key] for key in keys)
 
 
 def token(organisation_id: int) -> str:
-    return f"{_token(GLOBAL)}.{_token(f'dataversion:{organisation_id}')}"
+    return _tokens(GLOBAL, f"dataversion:{organisation_id}")
 
 
 def identity_token(user_id: int) -> str:
     """The token of what a request knows of its user before any view: their memberships and
-    organisations (``iml.middleware.active_memberships``)."""
-    values = cache.get_many([GLOBAL, f"identity:{user_id}"])
-    if len(values) == 2:
-        return f"{values[GLOBAL]}.{values[f'identity:{user_id}']}"
-    return f"{_token(GLOBAL)}.{_token(f'identity:{user_id}')}"
+    organisations (``iml.middleware.active_memberships``), their second-factor device."""
+    return _tokens(GLOBAL, f"identity:{user_id}")
+
+
+def _retire(key: str) -> None:
+    cache.set(key, uuid.uuid4().hex, None)
+    if (memo := _request_tokens.get()) is not None:
+        memo.pop(key, None)
 
 
 def forget_identity(user_id: int) -> None:
-    cache.set(f"identity:{user_id}", uuid.uuid4().hex, None)
+    _retire(f"identity:{user_id}")
 
 
 def touch(organisation_id: int) -> None:
-    cache.set(f"dataversion:{organisation_id}", uuid.uuid4().hex, None)
+    _retire(f"dataversion:{organisation_id}")
 
 
 def forget_all() -> None:
-    cache.set(GLOBAL, uuid.uuid4().hex, None)
+    _retire(GLOBAL)
 
 
 def cached(organisation_id: int, name: str, compute: Callable[[], T], *parts: object) -> T:
@@ -68,8 +98,9 @@ def cached(organisation_id: int, name: str, compute: Callable[[], T], *parts: ob
     was committed before the computation's queries start, so they see it."""
     if not settings.IML_AGGREGATE_CACHE:
         return compute()
-    key = ":".join(["aggregate", str(organisation_id), token(organisation_id), name,
-                    *map(str, parts)])  # fmt: skip
+    # The parts may be anything typed in a query string: hashed, the key stays a valid one.
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+    key = ":".join(["aggregate", str(organisation_id), token(organisation_id), name, digest])
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -56,6 +56,12 @@ class CurrentOrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in SAFE_METHODS:
+            with dataversion.reading():
+                return self.serve(request)
+        return self.serve(request)
+
+    def serve(self, request: HttpRequest) -> HttpResponse:
         request.membership = None
         request.organisation = None
         request.memberships = []
@@ -88,6 +94,12 @@ def forget_member(sender, instance: Membership, **kwargs) -> None:
     meanwhile)."""
     dataversion.forget_identity(instance.user_id)
     transaction.on_commit(partial(dataversion.forget_identity, instance.user_id))
+    # The team is the organisation's data too (referents offered in lists, names shown).
+    transaction.on_commit(partial(dataversion.touch, instance.organisation_id))
+
+
+# A user's fields that pages of their organisations show (cached blocks, ``iml.fragments``).
+SHOWN_USER_FIELDS = {"first_name", "last_name", "email", "is_active"}
 
 
 def forget_user(sender, instance, **kwargs) -> None:
@@ -95,6 +107,11 @@ def forget_user(sender, instance, **kwargs) -> None:
     of ``iml.auth`` is retired now and at commit."""
     dataversion.forget_identity(instance.pk)
     transaction.on_commit(partial(dataversion.forget_identity, instance.pk))
+    # Renamed or deactivated (rare): every organisation's cached pages that name them. A login
+    # (``last_login`` only) retires nothing more.
+    fields = kwargs.get("update_fields")
+    if fields is None or SHOWN_USER_FIELDS & set(fields):
+        transaction.on_commit(dataversion.forget_all)
 
 
 def forget_members(sender, instance, **kwargs) -> None:

@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "iml.otp.CachedOTPMiddleware",
     # Who made a change, and from which page, recorded with each history row (pghistory).
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -153,7 +153,7 @@ def _kombu_url(url: str) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "iml.cache.Cache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "iml",
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -28,8 +29,10 @@ from housing.models import HousingUnit
 from iml import dataversion
 from iml.downloads import attachment
 from iml.forms import add_service_error
+from iml.fragments import deferred
 from iml.models import Dispositif, Role
 from iml.permissions import member_required
+from iml.scoping import get_current_organisation_id
 from reporting import outputs, quality, services
 from reporting.definitions import ReportScope
 from reporting.drilldown import households_for
@@ -57,6 +60,16 @@ def _selection(query) -> ReportSelectionForm:
     """The selection form bound to the query string, completed with the defaults: the first
     active dispositif, its last complete period."""
     data = {name: (query.get(name) or "").strip() for name in ("dispositif", "du", "au")}
+    # The defaults read the dispositifs: cached under the data version, like the page.
+    data = dataversion.cached(
+        get_current_organisation_id(), "report-selection", partial(_completed, data),
+        *data.values(), timezone.localdate(),
+    )  # fmt: skip
+    return ReportSelectionForm(data)
+
+
+def _completed(data: dict[str, str]) -> dict[str, str]:
+    data = dict(data)
     if not data["dispositif"]:
         default = report_dispositifs().filter(is_active=True).first()
         if default is not None:
@@ -67,7 +80,7 @@ def _selection(query) -> ReportSelectionForm:
             start, end = services.default_period(dispositif, timezone.localdate())
             data["du"] = data["du"] or start.isoformat()
             data["au"] = data["au"] or end.isoformat()
-    return ReportSelectionForm(data)
+    return data
 
 
 def _dispositif_or_none(public_id: str) -> Dispositif | None:
@@ -130,21 +143,26 @@ def _render_page(
     *,
     narrative_form: NarrativeForm | None = None,
 ) -> HttpResponse:
-    context: dict = {"selection": selection, "has_dispositif": report_dispositifs().exists()}
+    # What the page's block shows is read only when the block is not in the cache
+    # (``iml.fragments``): a hit costs the selection's check and nothing else.
+    context: dict = {
+        "selection": selection,
+        "has_dispositif": deferred(lambda: report_dispositifs().exists()),
+    }
     if not selection.is_valid():
         return render(request, "reporting/report_page.html", context)
     dispositif = selection.cleaned_data["dispositif"]
     start, end = selection.cleaned_data["du"], selection.cleaned_data["au"]
-    figures = services.figures_for(dispositif, start, end)
+    figures = deferred(services.figures_for, dispositif, start, end)
     previous_start, previous_end = services.previous_period(start, end)
-    narrative = services.narrative_get(dispositif, start, end)
+    narrative = deferred(services.narrative_get, dispositif, start, end)
     base_query = _query(dispositif, start, end)
 
     def sections_html() -> str:
         previous = services.figures_for(dispositif, previous_start, previous_end)
         sections = outputs.document_sections(
-            figures,
-            narrative=services.narrative_snapshot(narrative),
+            figures(),
+            narrative=services.narrative_snapshot(narrative()),
             context=services.document_context(dispositif),
         )
         outputs.attach_previous(
@@ -158,14 +176,12 @@ def _render_page(
             },
         )
 
-    if narrative_form is None:
+    def initial_narrative_form() -> NarrativeForm:
         initial = {"dispositif": dispositif.public_id, "du": start, "au": end}
-        if narrative is not None:
-            initial.update(services.narrative_snapshot(narrative))
-        narrative_form = NarrativeForm(initial=initial)
-    versions = Paginator(_versions(dispositif), VERSIONS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+        if (saved := narrative()) is not None:
+            initial.update(services.narrative_snapshot(saved))
+        return NarrativeForm(initial=initial)
+
     context.update(
         {
             "dispositif": dispositif,
@@ -173,9 +189,9 @@ def _render_page(
             "end": end,
             "previous_start": previous_start,
             "previous_end": previous_end,
-            "figures": figures,
             # Laid out once per data version: hundreds of cells, the page's main cost.
-            "sections_html": dataversion.cached(
+            "sections_html": deferred(
+                dataversion.cached,
                 dispositif.organisation_id,
                 "report-sections",
                 sections_html,
@@ -185,11 +201,17 @@ def _render_page(
                 end,
                 timezone.localdate(),
             ),
-            "quality": quality_panel(dispositif, start, end, figures),
-            "gaps_sentence": outputs.gaps_sentence((figures.get("quality") or {}).get("gaps")),
+            "quality": deferred(lambda: quality_panel(dispositif, start, end, figures())),
+            "gaps_sentence": deferred(
+                lambda: outputs.gaps_sentence((figures().get("quality") or {}).get("gaps"))
+            ),
             "narrative": narrative,
-            "narrative_form": narrative_form,
-            "page": versions,
+            "narrative_form": narrative_form or deferred(initial_narrative_form),
+            "page": deferred(
+                lambda: Paginator(_versions(dispositif), VERSIONS_PAGE_SIZE).get_page(
+                    request.GET.get("page")
+                )
+            ),
             "base_query": base_query,
         }
     )

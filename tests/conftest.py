@@ -215,3 +215,10 @@ def worker(tmp_path, transactional_db):
             process.kill()
             output, _ = process.communicate()
         print(output)
+
+
+def shown(response, name: str):
+    """A value of a page's context as the template saw it: views hand the costly ones over
+    ``iml.fragments.deferred`` (a callable the template calls)."""
+    value = response.context[name]
+    return value() if callable(value) and hasattr(value, "cache_info") else value

@@ -24,6 +24,7 @@ from iml.forms import (
     OrganisationSwitchForm,
     add_service_error,
 )
+from iml.fragments import deferred
 from iml.middleware import SESSION_KEY
 from iml.models import (
     Dispositif,
@@ -51,8 +52,9 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @member_required(EVERY_ROLE)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    counts = selectors.dashboard_counts(membership=request.membership)
-    panels = selectors.dashboard_panels(membership=request.membership)
+    # Read only when the dashboard's block is not in the cache (``iml.fragments``).
+    counts = deferred(selectors.dashboard_counts, membership=request.membership)
+    panels = deferred(selectors.dashboard_panels, membership=request.membership)
     return render(request, "iml/dashboard.html", {"counts": counts, "panels": panels})
 
 

@@ -21,12 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Household, Person
-from households.selectors import search
+from households.selectors import household_for_page, search
 from households.stays import current_end
 from iml.access_log import record_access
 from iml.codes import LedgerKind, PersonRole, RepaymentPlanStatus
 from iml.formats import euros
 from iml.forms import add_service_error, submit_form
+from iml.fragments import deferred
 from iml.permissions import (
     ADMISSION_ROLES,
     MONEY_RECORDERS,
@@ -171,19 +172,21 @@ def contract_detail(request: HttpRequest, contract: str) -> HttpResponse:
 
 @member_required(MONEY_VIEWERS)
 def household_account(request: HttpRequest, household: str) -> HttpResponse:
-    obj = get_object_or_404(Household, public_id=household)
+    obj = household_for_page(household)
     record_access(request, object_type="account", object_id=obj.public_id,
                   household_id=obj.public_id)  # fmt: skip
     entries = ledger_lines(LedgerEntry.objects.filter(contract__household=obj))
-    page = Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "tenancy/household_account.html",
         {
             "household": obj,
             "contracts": obj.contracts.select_related("unit", "room").order_by("-start_date"),
-            "page": page,
-            "balance": household_balance(obj),
+            # Read only when the account's block is not in the cache (``iml.fragments``).
+            "page": deferred(
+                lambda: Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+            ),
+            "balance": deferred(household_balance, obj),
         },
     )
 

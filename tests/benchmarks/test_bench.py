@@ -105,12 +105,33 @@ def test_the_page_table_shows_the_cpu_budget():
                     "postgresql": "16", "python": "3.11"},
         "load": {"workers": 5, "clients": 20, "duration": 15, "think": 0, "query_samples": 5},
         "pages": [
-            {**page, "cpu_ms": 7.94},
+            {**page, "cpu_ms": 7.94, "cold_cpu_ms": 21.25, "cold_queries_max": 13},
             {**page, "label": "Fiche", "cpu_ms": 8.5},
             {**page, "label": "Ancienne"},  # results written before the CPU column
         ],
     }  # fmt: skip
     rows = [line for line in results_module.markdown(results).splitlines() if "| 7–8 |" in line]
-    assert rows[0].startswith("| Liste | 7–8 | 7,9 | ✅ |")
-    assert rows[1].startswith("| Fiche | 7–8 | 8,5 | ❌ |")
-    assert rows[2].startswith("| Ancienne | 7–8 | — | — |")
+    assert rows[0].startswith("| Liste | 7–8 | 7,9 | ✅ | 13 | 21,2 | 50 |")
+    assert rows[1].startswith("| Fiche | 7–8 | 8,5 | ❌ | — | — | 50 |")
+    assert rows[2].startswith("| Ancienne | 7–8 | — | — | — | — | 50 |")
+
+
+def test_pages_read_from_the_cache_keep_the_budget_s_queries(operator, settings):
+    """With their blocks in the cache (as between two writes of the operator), every measured
+    page costs at most the budget's queries; after a write, what it cost before the cache."""
+    from iml import dataversion
+
+    settings.IML_AGGREGATE_CACHE = True
+    dataversion.forget_all()
+    with organisation_context(None):
+        client = measures.logged_in(operator)
+        costs = {
+            page.key: measures.page_cost(operator, client, page.paths)
+            for page in measures.pages(operator)
+        }
+    over = {key: cost.queries_max for key, cost in costs.items()
+            if cost.queries_max > results_module.PAGE_QUERIES}  # fmt: skip
+    assert not over, over
+    colder = {key: (cost.queries_max, cost.cold_queries_max) for key, cost in costs.items()
+              if cost.cold_queries_max > QUERY_CEILINGS[key]}  # fmt: skip
+    assert not colder, colder

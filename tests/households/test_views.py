@@ -16,6 +16,7 @@ from households.models import (
 )
 from iml.models import Role
 from tenancy.models import SubleaseContract
+from tests.conftest import shown
 from tests.households.factories import HouseholdFactory, PersonFactory
 
 D = datetime.date
@@ -84,7 +85,7 @@ class TestLists:
         HouseholdFactory(organisation=org_a, reference="W-new", orientation_date=D(2026, 2, 20))
         HouseholdFactory(organisation=org_a, reference="W-old", orientation_date=D(2025, 12, 1))
         response = sw_client.get(reverse("households:waiting_list"))
-        rows = [(h.reference, h.waited_days) for h in response.context["page"].object_list]
+        rows = [(h.reference, h.waited_days) for h in shown(response, "page").object_list]
         assert rows == [("W-old", 90), ("W-new", 9)]
 
     @pytest.mark.parametrize("name", ["household_list", "waiting_list"])
@@ -102,7 +103,7 @@ class TestLists:
         grow(40)
         with django_assert_max_num_queries(13):
             response = sw_client.get(reverse(f"households:{name}"))
-        assert len(response.context["page"].object_list) == 25
+        assert len(shown(response, "page").object_list) == 25
 
 
 @pytest.mark.django_db
@@ -343,7 +344,7 @@ def test_dashboard_counts_households(client, org_a, social_worker_a, dispositif_
     HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
     HouseholdFactory(organisation=org_a, dispositif=dispositif_a, exited=True)
     client.force_login(social_worker_a.user)
-    cards = {c.label: c.value for c in client.get(reverse("dashboard")).context["counts"]}
+    cards = {c.label: c.value for c in shown(client.get(reverse("dashboard")), "counts")}
     assert cards["Ménages présents"] == 2
     assert cards["En liste d’attente"] == 1
     assert cards["Ménages dont je suis référent·e"] == 1

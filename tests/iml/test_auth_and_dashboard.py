@@ -5,6 +5,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from iml.models import Role
+from tests.conftest import shown
 from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 
 
@@ -66,7 +67,7 @@ def test_navigation_follows_the_role(client, members_a):
 def test_dashboard_counts_come_from_the_organisation(client, admin_a, dispositif_a):
     client.force_login(admin_a.user)
     response = client.get(reverse("dashboard"))
-    counts = {card.label: card.value for card in response.context["counts"]}
+    counts = {card.label: card.value for card in shown(response, "counts")}
     assert counts["Dispositifs actifs"] == 1
     assert counts["Places"] == dispositif_a.places
     assert counts["Membres actifs de l’équipe"] == 4

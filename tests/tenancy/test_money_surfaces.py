@@ -35,7 +35,7 @@ from tenancy.calls import issue_calls_to_date
 from tenancy.models import LedgerEntry, SubleaseContract
 from tenancy.owners import owner_leases
 from tenancy.services import exit_with_contracts
-from tests.conftest import login
+from tests.conftest import login, shown
 from tests.housing.factories import HousingUnitFactory, MainLeaseFactory, RoomFactory
 from tests.tenancy.factories import SubleaseContractFactory
 
@@ -191,7 +191,7 @@ def test_the_story_by_hand(story):
 
 def test_dashboard(client, story, members_a):
     login(client, members_a[Role.REGISSEUR])
-    cards = {card.label: card.value for card in client.get("/").context["counts"]}
+    cards = {card.label: card.value for card in shown(client.get("/"), "counts")}
     owed = sum((b for b in raw_balances("household").values() if b > 0), E(0))
     assert cards["Impayés (soldes débiteurs)"] == owed == money.debt_totals()["owed"]
     assert cards["Encaissé aujourd’hui"] == raw_takings(TODAY) == money.takings(TODAY).total
@@ -209,14 +209,14 @@ def test_cash_journal_page_and_pdf(client, story, members_a):
 def test_contract_list_and_household_account(client, story, members_a):
     login(client, members_a[Role.REGISSEUR])
     response = client.get(reverse("tenancy:contract_list"), {"etat": "tous"})
-    shown = {c.pk: c.balance for c in response.context["page"].object_list}
+    listed = {c.pk: c.balance for c in response.context["page"].object_list}
     raw = raw_balances("contract")
-    assert shown == {pk: raw.get(pk, E(0)) for pk in shown} and len(shown) == 4
+    assert listed == {pk: raw.get(pk, E(0)) for pk in listed} and len(listed) == 4
     for contract in (story["debt"], story["left"]):
-        assert shown[contract.pk] == money.contract_balance(contract)
+        assert listed[contract.pk] == money.contract_balance(contract)
     household = story["left"].household
     account = client.get(reverse("tenancy:household_account", args=[household.public_id]))
-    assert account.context["balance"] == raw_balances("household")[household.pk]
+    assert shown(account, "balance") == raw_balances("household")[household.pk]
     # The filters: in debt by the rule, owing by the balance.
     in_debt = client.get(reverse("tenancy:contract_list"), {"dette": "1"}).context["page"]
     assert [c.pk for c in in_debt.object_list] == [story["debt"].pk]

@@ -15,7 +15,7 @@ from iml.models import Role
 from tenancy import spaces
 from tenancy.models import SubleaseContract
 from tenancy.spaces import FreeSpace
-from tests.conftest import login
+from tests.conftest import login, shown
 from tests.factories import DispositifFactory
 from tests.housing.factories import HousingUnitFactory, RoomFactory
 from tests.tenancy.factories import SubleaseContractFactory
@@ -349,7 +349,7 @@ def test_dashboard_cards(as_org_a, members_a, django_assert_num_queries):
 def test_the_free_places_follow_the_stock_on_the_dashboard(client, members_a, org_a):
     HousingUnitFactory(organisation=org_a, places=4)
     login(client, members_a[Role.REGISSEUR])
-    labels = [card.label for card in client.get(reverse("dashboard")).context["counts"]]
+    labels = [card.label for card in shown(client.get(reverse("dashboard")), "counts")]
     stock = labels.index("Logements en stock")
     assert labels[stock + 1] == "Places libres aujourd’hui"
     assert labels.index("Ménages en dette") > stock + 1

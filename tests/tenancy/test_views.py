@@ -17,7 +17,7 @@ from tenancy.money import contract_balance
 from tenancy.plans import plan_create
 from tenancy.urls import urlpatterns
 from tenancy.views import contracts as views
-from tests.conftest import login
+from tests.conftest import login, shown
 from tests.households.factories import PersonFactory
 from tests.tenancy.factories import SubleaseContractFactory
 
@@ -392,10 +392,10 @@ def test_dashboard_shows_debts_and_todays_takings(client, contract, members_a, o
     SubleaseContractFactory(organisation=org_a, start_date=D(2025, 6, 1))  # no entries
     pay(contract, members_a[Role.REGISSEUR].user, "69,35")
     login(client, members_a[Role.REGISSEUR])
-    cards = {card.label: card.value for card in client.get("/").context["counts"]}
+    cards = {card.label: card.value for card in shown(client.get("/"), "counts")}
     assert cards["Ménages en dette"] == 1
     assert cards["Impayés (soldes débiteurs)"] == E("1600.00")
     assert cards["Encaissé aujourd’hui"] == E("69.35")
     login(client, members_a[Role.SOCIAL_WORKER])
-    cards = {card.label for card in client.get("/").context["counts"]}
+    cards = {card.label for card in shown(client.get("/"), "counts")}
     assert "Ménages en dette" in cards and "Encaissé aujourd’hui (€)" not in cards
