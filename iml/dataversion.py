@@ -101,7 +101,7 @@ def cached(organisation_id: int, name: str, compute: Callable[[], T], *parts: ob
     # The parts may be anything typed in a query string: hashed, the key stays a valid one.
     digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
     key = ":".join(["aggregate", str(organisation_id), token(organisation_id), name, digest])
-    value = cache.get(key)
+    value: T | None = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, TIMEOUT)
