@@ -3,6 +3,13 @@ from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 
+def retire_caches(sender, **kwargs) -> None:
+    if sender.name == "iml":
+        from iml import dataversion
+
+        dataversion.forget_all()
+
+
 class ImlConfig(AppConfig):
     name = "iml"
     verbose_name = "IML — socle"
@@ -12,6 +19,8 @@ class ImlConfig(AppConfig):
 
         connection_created.connect(rls.install, dispatch_uid="iml.rls.install")
         post_migrate.connect(rls.post_migrate, dispatch_uid="iml.rls.post_migrate")
+        # A new release may change what cached blocks of pages hold (``iml.fragments``).
+        post_migrate.connect(retire_caches, dispatch_uid="iml.retire_caches")
 
         # The user and memberships every request reads first are cached (``iml.auth``,
         # ``iml.middleware``): their changes retire the cache.

@@ -210,3 +210,25 @@ def test_cached_pages_show_what_uncached_pages_show(
     for (path, _), expected, first, second in zip(pages, plain, filling, cached, strict=True):
         assert first == expected, path
         assert second == expected, path
+
+
+def test_no_block_is_cached_in_development(
+    cache_on, settings, org_a, dispositif_a, members_a, client
+):
+    """With DEBUG (``make run``), a template just edited shows at once."""
+    settings.DEBUG = True
+    login(client, members_a[Role.HEAD])
+    client.get(LIST)
+    HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference="M-9")
+    assert "M-9" in client.get(LIST).content.decode()
+
+
+def test_a_migration_retires_every_block(cache_on, org_a):
+    """Every deployment migrates: a new release's templates are not met by old blocks."""
+    from django.apps import apps
+
+    from iml.apps import retire_caches
+
+    before = dataversion.token(org_a.pk)
+    retire_caches(sender=apps.get_app_config("iml"))
+    assert dataversion.token(org_a.pk) != before
