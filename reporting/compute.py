@@ -115,6 +115,15 @@ def _count_by(queryset: models.QuerySet, field: str) -> dict:
     return counts
 
 
+def _sum_by(rows: list[dict], field: str, name: str) -> dict:
+    """{value or "inconnu" when empty: the sum of ``name``} over grouped rows."""
+    sums: dict = {}
+    for row in rows:
+        key = row[field] or UNKNOWN
+        sums[key] = sums.get(key, 0) + row[name]
+    return sums
+
+
 def _counts(conditions: dict[str, Q], *, within: Q | None = None, prefix: str = "") -> dict:
     """One ``Count`` of rows per condition (and ``within``), named ``prefix`` + its key: several
     figures of one ``aggregate()`` or of each row of one grouped query."""
@@ -165,16 +174,15 @@ DESTINATION_CELLS = ("households", "bail_glissant", "reinforced")
 
 
 def _group(scope: ReportScope, group: str) -> dict:
-    """A group's figures in three grouped queries: its households per typology and prior
-    situation, its persons per protection status (the totals are their sums), its households
-    per resources."""
+    """A group's figures in two grouped queries: its households per typology, prior situation
+    and resources, its persons per protection status (the totals are their sums)."""
     households = d.group_households(scope, group).order_by()
     persons = d.group_persons(scope, group).order_by()
     brackets = d.age_bracket_labels(scope.dispositif)
     buckets = d.STAY_BUCKETS.get(group, ())
 
     household_rows = list(
-        households.values("typology", "prior_situation").annotate(
+        households.values("typology", "prior_situation", "resources_key").annotate(
             households=Count("pk"),
             children=Sum("children"),
             reinforced=Count("pk", filter=d.Q_REINFORCED),
@@ -217,7 +225,7 @@ def _group(scope: ReportScope, group: str) -> dict:
             label: _total(person_rows, f"age_{index}")
             for index, (label, _, _) in enumerate(brackets)
         },
-        "resources": _open(_count_by(households, "resources_key")),
+        "resources": _open(_sum_by(household_rows, "resources_key", "households")),
         "prior_situation": _fixed(
             PriorSituation.values,
             {code: cell["households"] for code, cell in prior_situation.items()},

@@ -10,7 +10,7 @@ from tests.reporting.factories import END, START, build_reference
 
 # Every section's figures in a few set-based queries (see reporting.compute). A constant: a
 # query per household or per group of households would show as a count that grows.
-QUERIES = 31
+QUERIES = 28
 
 
 def _report_queries(dispositif, assert_max_num_queries) -> int:
