@@ -182,11 +182,21 @@ class AdmitForm(forms.Form):
         self.fields["space"].choices = [("", "—"), *((s.key, s.label) for s in spaces)]
 
 
+UNKNOWN_DESTINATION = "ne_sait_pas"
+
+
 class ExitForm(forms.Form):
     exit_date = date_field(
         "Date de sortie", today=True, help_text="Premier jour hors du dispositif."
     )
-    destination = forms.ChoiceField(label="Destination", choices=ExitDestination.choices)
+    # No default: an exit whose destination nobody chose would be reported to the DDETS as
+    # the first of the list. « Ne sait pas » is a choice, counted under « inconnu ».
+    destination = forms.ChoiceField(
+        label="Destination",
+        choices=[("", "— Choisissez la destination —"), *ExitDestination.choices,
+                 (UNKNOWN_DESTINATION, "ne sait pas (comptée « inconnue » dans le rapport)")],
+        error_messages={"required": "Choisissez la destination du ménage, ou « ne sait pas »."},
+    )  # fmt: skip
     bail_glissant = forms.BooleanField(
         label="Sortie par bail glissant (le ménage reste dans le logement)", required=False
     )
@@ -195,6 +205,24 @@ class ExitForm(forms.Form):
         choices=ExitSupport.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_destination(self) -> str:
+        """The stored destination: empty when unknown."""
+        value = self.cleaned_data["destination"]
+        return "" if value == UNKNOWN_DESTINATION else value
+
+
+class CancelForm(forms.Form):
+    """Why a state change recorded by mistake is undone (kept in the household's history)."""
+
+    reason = forms.CharField(
+        label="Pourquoi annuler ?",
+        max_length=250,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Par exemple : saisie sur le mauvais ménage. La raison est gardée dans "
+        "l’historique du ménage.",
+        error_messages={"required": "Indiquez pourquoi vous annulez : la raison est gardée."},
     )
 
 

@@ -409,13 +409,15 @@ class EventKind(models.TextChoices):
     RESOURCES = "resources", "Ressources mises à jour"
     EMPLOYMENT = "employment", "Situation d’emploi mise à jour"
     EXITED = "exited", "Sortie du dispositif"
+    EXIT_CANCELLED = "exit_cancelled", "Sortie annulée"
+    WITHDRAWAL_CANCELLED = "withdrawal_cancelled", "Retrait annulé"
 
 
 class HouseholdEvent(OrganisationOwned):
     """The trace of each state change: what, on which date, recorded by whom and when."""
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
     date = models.DateField("date de l’événement")
     summary = models.CharField(max_length=300)
     person = models.ForeignKey(

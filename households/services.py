@@ -33,7 +33,7 @@ from iml.codes import (
     Resource,
     WithdrawalReason,
 )
-from iml.models import Dispositif, User
+from iml.models import Dispositif, Role, User
 
 if TYPE_CHECKING:
     from django.db.models import Field
@@ -356,7 +356,8 @@ def household_exit(
     # Present: the household has entered (its entry date is set).
     if exit_date < cast(datetime.date, household.entry_date):
         raise ValidationError({"exit_date": "La sortie ne peut pas précéder l’entrée."})
-    if destination not in ExitDestination.values:
+    # Empty: the household left without saying where (« inconnu » in the report, a gap).
+    if destination and destination not in ExitDestination.values:
         raise ValidationError({"destination": "Destination inconnue."})
     if bail_glissant and destination not in BAIL_GLISSANT_DESTINATIONS:
         raise ValidationError(
@@ -384,7 +385,8 @@ def household_exit(
             "updated_at",
         ]
     )
-    summary = f"Sortie : {ExitDestination(destination).label}"
+    label = ExitDestination(destination).label if destination else "destination inconnue"
+    summary = f"Sortie : {label}"
     if bail_glissant:
         summary += " (bail glissant)"
     _trace(household, EventKind.EXITED, exit_date, summary, by)
@@ -447,3 +449,65 @@ def employment_record(
         person,
     )
     return record
+
+
+# --- Corrections: a state change recorded by mistake, undone --------------------------------
+
+CANCEL_ROLES = (Role.HEAD,)
+
+
+def may_cancel(household: Household, kind: EventKind, user: User, role: str) -> bool:
+    """A head, or whoever recorded the change (its latest trace), may cancel it."""
+    if role in CANCEL_ROLES:
+        return True
+    latest = household.events.filter(kind=kind).order_by("-recorded_at", "-pk").first()
+    return latest is not None and latest.recorded_by_id == user.pk
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Indiquez pourquoi vous annulez : la raison est gardée."})
+    return reason
+
+
+@transaction.atomic
+def household_exit_cancel(*, household: Household, reason: str, by: User) -> Household:
+    """The exit was recorded by mistake: the household is present again (the tenancy app
+    reopens its contracts, ``tenancy.services.exit_cancel``). The exit stays in the trace."""
+    reason = _reason(reason)
+    household = _lock(household)
+    _require_status(household, [HouseholdStatus.EXITED], "annuler la sortie")
+    if household.anonymised_at:
+        raise ValidationError("Ce ménage est anonymisé : sa sortie ne peut plus être annulée.")
+    exit_date = cast(datetime.date, household.exit_date)
+    household.exit_date = None
+    household.exit_destination = ""
+    household.bail_glissant = False
+    household.exit_support = []
+    household.full_clean()
+    household.save(
+        update_fields=["exit_date", "exit_destination", "bail_glissant", "exit_support",
+                       "updated_at"]
+    )  # fmt: skip
+    _trace(household, EventKind.EXIT_CANCELLED, timezone.localdate(),
+           f"Sortie du {exit_date:%d/%m/%Y} annulée : {reason}", by)  # fmt: skip
+    return household
+
+
+@transaction.atomic
+def household_withdraw_cancel(*, household: Household, reason: str, by: User) -> Household:
+    """The withdrawal was recorded by mistake: the household is back on the waiting list."""
+    reason = _reason(reason)
+    household = _lock(household)
+    _require_status(household, [HouseholdStatus.WITHDRAWN], "annuler le retrait")
+    if household.anonymised_at:
+        raise ValidationError("Ce ménage est anonymisé : son retrait ne peut plus être annulé.")
+    withdrawal_date = cast(datetime.date, household.withdrawal_date)
+    household.withdrawal_date = None
+    household.withdrawal_reason = ""
+    household.full_clean()
+    household.save(update_fields=["withdrawal_date", "withdrawal_reason", "updated_at"])
+    _trace(household, EventKind.WITHDRAWAL_CANCELLED, timezone.localdate(),
+           f"Retrait du {withdrawal_date:%d/%m/%Y} annulé : {reason}", by)  # fmt: skip
+    return household

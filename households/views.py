@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +14,7 @@ from django.utils import timezone
 from households import selectors, services
 from households.filters import HouseholdFilter
 from households.forms import (
+    CancelForm,
     EmploymentForm,
     HouseholdEditForm,
     HouseholdOrientForm,
@@ -19,7 +23,7 @@ from households.forms import (
     ResourceForm,
     WithdrawForm,
 )
-from households.models import HouseholdStatus, Person
+from households.models import EventKind, Household, HouseholdStatus, Person
 from iml.access_log import record_access
 from iml.codes import PersonRole
 from iml.forms import submit_form
@@ -134,6 +138,59 @@ def household_edit(request: HttpRequest, household: str) -> HttpResponse:
     )
 
 
+def cancel_page(
+    request: HttpRequest,
+    household: Household,
+    kind: EventKind,
+    action: Callable[[str], object],
+    *,
+    success: str,
+    title: str,
+    explanation: str,
+) -> HttpResponse:
+    """The confirmation page of a cancellation: a head, or whoever recorded the change."""
+    membership = request.membership
+    if membership is None or not services.may_cancel(
+        household, kind, request.user, membership.role
+    ):
+        raise PermissionDenied(
+            "Seuls la ou le responsable et la personne qui l’a enregistré peuvent l’annuler."
+        )
+    return submit_form(
+        request,
+        CancelForm(request.POST or None),
+        lambda data: action(data["reason"]),
+        success,
+        household.get_absolute_url(),
+        FORM_PAGE,
+        {
+            "household": household,
+            "cancel_url": household.get_absolute_url(),
+            "title": title,
+            "intro": explanation,
+            "submit_label": title,
+            "confirm": f"{title} du ménage {household.reference} ?",
+        },
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_withdraw_cancel(request: HttpRequest, household: str) -> HttpResponse:
+    obj = selectors.household_or_404(household)
+    return cancel_page(
+        request,
+        obj,
+        EventKind.WITHDRAWN,
+        lambda reason: services.household_withdraw_cancel(
+            household=obj, reason=reason, by=request.user
+        ),
+        success=f"Retrait annulé : le ménage {obj.reference} est de nouveau en attente.",
+        title="Annuler le retrait",
+        explanation=f"Le ménage {obj.reference} reviendra sur la liste d’attente, à sa date "
+        "d’orientation. Le retrait reste visible dans l’historique.",
+    )
+
+
 @member_required(HOUSEHOLD_MANAGERS)
 def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
     obj = selectors.household_or_404(household)
@@ -153,6 +210,8 @@ def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
             "household": obj,
             "cancel_url": obj.get_absolute_url(),
             "title": f"Retirer {obj.reference} de la liste d’attente",
+            "submit_label": "Retirer de la liste",
+            "confirm": f"Retirer le ménage {obj.reference} de la liste d’attente ?",
         },
     )
 

@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from households.forms import AdmitForm, ExitForm
+from households.models import EventKind
 from households.selectors import household_or_404
+from households.views import cancel_page
 from iml.forms import submit_form
 from iml.permissions import ADMISSION_ROLES, HOUSEHOLD_MANAGERS, member_required
-from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
+from tenancy.services import ContractTerms, admit_with_contract, exit_cancel, exit_with_contracts
 from tenancy.spaces import find_free_space, free_spaces
 
 
@@ -82,5 +84,24 @@ def household_exit(request: HttpRequest, household: str) -> HttpResponse:
             "household": obj,
             "cancel_url": obj.get_absolute_url(),
             "title": f"Sortie du ménage {obj.reference}",
+            "submit_label": "Enregistrer la sortie",
+            "confirm": f"Enregistrer la sortie du ménage {obj.reference} ? Ses contrats "
+            "prennent fin à la date de sortie.",
         },
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_exit_cancel(request: HttpRequest, household: str) -> HttpResponse:
+    obj = household_or_404(household)
+    return cancel_page(
+        request,
+        obj,
+        EventKind.EXITED,
+        lambda reason: exit_cancel(household=obj, reason=reason, by=request.user),
+        success=f"Sortie annulée : le ménage {obj.reference} est de nouveau présent.",
+        title="Annuler la sortie",
+        explanation=f"Le ménage {obj.reference} redevient présent : ses contrats terminés par "
+        "la sortie reprennent et les loyers des mois écoulés depuis sont appelés. Impossible "
+        "si le logement a été attribué ou rendu depuis. La sortie reste dans l’historique.",
     )
