@@ -12,6 +12,16 @@ urlpatterns = [
         name="interaction_create",
     ),
     path(
+        "echanges/<uuid:interaction>/corriger/",
+        interactions.interaction_edit,
+        name="interaction_edit",
+    ),
+    path(
+        "echanges/<uuid:interaction>/supprimer/",
+        interactions.interaction_remove,
+        name="interaction_remove",
+    ),
+    path(
         "menages/<uuid:household>/historique/",
         interactions.household_timeline_view,
         name="household_timeline",
