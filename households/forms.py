@@ -105,7 +105,13 @@ class HouseholdFields(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dispositif"].queryset = Dispositif.objects.filter(is_active=True)
+        active = Dispositif.objects.filter(is_active=True)
+        self.fields["dispositif"].queryset = active
+        if not self.is_bound and "dispositif" not in self.initial:
+            # The only dispositif of the organisation needs no choosing.
+            only = list(active[:2])
+            if len(only) == 1:
+                self.initial["dispositif"] = only[0].pk
         self.fields["referent"] = referent_choices()
 
     NAMES = (

@@ -211,6 +211,23 @@ class Household(OrganisationOwned):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def heading(self) -> str:
+        """The reference beside the reference person's name, as page headers show it: people
+        remember names, not references. Annotated by the selectors (``head_last_name``,
+        ``head_first_name``), else read here."""
+        if hasattr(self, "head_last_name"):
+            names = [self.head_last_name, self.head_first_name]
+        else:
+            person = (
+                self.persons.filter(role=PersonRole.REFERENT)
+                .values_list("last_name", "first_name")
+                .first()
+            )
+            names = list(person or ())
+        name = " ".join(part for part in names if part)
+        return f"{self.reference} — {name}" if name else self.reference
+
     def get_absolute_url(self) -> str:
         return reverse("households:household_detail", kwargs={"household": self.public_id})
 

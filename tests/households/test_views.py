@@ -394,3 +394,26 @@ def test_admission_into_a_space_that_is_not_free_on_the_entry_date_writes_nothin
     waiting.refresh_from_db()
     assert waiting.entry_date is None
     assert not SubleaseContract.all_organisations.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ([], "M2026-001"),
+        (["BPI-045", "BPI-047", "BPI-046"], "BPI-048"),
+        (["M2025-118"], "M2026-001"),
+        (["Famille Diallo"], "M2026-001"),
+        (["A-9", "A-10"], "A-11"),
+    ],
+)
+def test_orientation_suggests_the_organisation_s_own_pattern(
+    sw_client, org_a, dispositif_a, existing, expected
+):
+    for reference in existing:
+        HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference=reference)
+    with freeze_time("2026-03-10"):
+        form = sw_client.get(reverse("households:household_orient")).context["form"]
+    assert form.initial["reference"] == expected
+    # The only dispositif of the organisation is chosen already.
+    assert form.initial["dispositif"] == dispositif_a.pk
