@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from iml.access_log import record_access
 from iml.codes import PersonRole
 from iml.forms import submit_form
 from iml.fragments import deferred
+from iml.listing import Column, Listing
 from iml.permissions import (
     ADMISSION_ROLES,
     HOUSEHOLD_MANAGERS,
@@ -46,28 +47,89 @@ def _person(public_id) -> Person:
     )
 
 
+HOUSEHOLD_COLUMNS = [
+    Column("reference", "Référence", lambda h: h.reference, ("reference",)),
+    Column("nom", "Personne de référence",
+           lambda h: " ".join(filter(None, [h.head_last_name, h.head_first_name])),
+           (F("head_last_name"), F("head_first_name"))),
+    Column("personnes", "Personnes", lambda h: h.persons_count, (F("persons_count"),),
+           numeric=True),
+    Column("dispositif", "Dispositif", lambda h: h.dispositif.name, ("dispositif__name",)),
+    Column("situation", "Situation", lambda h: h.get_status_display(), ("status_code",)),
+    Column("orientation", "Orientation", lambda h: h.orientation_date,
+           (F("orientation_date"),)),
+    Column("entree", "Entrée", lambda h: h.entry_date, (F("entry_date"),)),
+    Column("referent", "Référent·e", lambda h: str(h.referent or ""),
+           (F("referent__last_name"), F("referent__first_name"))),
+]  # fmt: skip
+LIST_PARAMETERS = ("tri", "page", "export")
+
+
+def _filter_data(request: HttpRequest) -> QueryDict | None:
+    """The filters of a list's query string, without its sort, page and export."""
+    data = request.GET.copy()
+    for name in LIST_PARAMETERS:
+        data.pop(name, None)
+    return data or None
+
+
 @member_required(HOUSEHOLD_VIEWERS)
 def household_list(request: HttpRequest) -> HttpResponse:
-    def listed() -> dict:
+    listing = Listing(request, HOUSEHOLD_COLUMNS, name="ménages")
+
+    def filtered() -> tuple[HouseholdFilter, QuerySet]:
         queryset = selectors.households_for_list().order_by(
             F("orientation_date").desc(nulls_last=True), "-pk"
         )
-        filterset = HouseholdFilter(request.GET or None, queryset=queryset, request=request)
+        filterset = HouseholdFilter(_filter_data(request), queryset=queryset, request=request)
         households = filterset.qs if filterset.is_bound else queryset
+        return filterset, listing.order(households)
+
+    if (download := listing.export(lambda: filtered()[1])) is not None:
+        return download
+
+    def listed() -> dict:
+        filterset, households = filtered()
         page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
         return {"filter": filterset, "page": page}
 
     # Built only when the list's block is not in the cache (``iml.fragments``).
-    return render(request, "households/household_list.html", {"listed": deferred(listed)})
+    return render(
+        request,
+        "households/household_list.html",
+        {"listed": deferred(listed), "listing": listing},
+    )
+
+
+WAITING_COLUMNS = [
+    Column("orientation", "Orientation", lambda h: h.orientation_date, (F("orientation_date"),)),
+    Column("attente", "Jours d’attente", lambda h: h.waited_days, (F("waited_days"),),
+           numeric=True),
+    Column("menage", "Ménage", lambda h: h.heading,
+           (F("head_last_name"), F("head_first_name"), "reference")),
+    Column("personnes", "Personnes", lambda h: h.persons_count, (F("persons_count"),),
+           numeric=True),
+    Column("dispositif", "Dispositif", lambda h: h.dispositif.name, ("dispositif__name",)),
+    Column("structure", "Structure orienteuse", lambda h: h.orienting_structure,
+           ("orienting_structure",)),
+    Column("siao", "Référence SI-SIAO", lambda h: h.siao_reference, ("siao_reference",)),
+]  # fmt: skip
 
 
 @member_required(HOUSEHOLD_VIEWERS)
 def waiting_list(request: HttpRequest) -> HttpResponse:
+    listing = Listing(request, WAITING_COLUMNS, name="liste d’attente")
+    if (download := listing.export(lambda: listing.order(selectors.waiting_list()))) is not None:
+        return download
     page = deferred(
-        lambda: Paginator(selectors.waiting_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+        lambda: Paginator(listing.order(selectors.waiting_list()), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
     )
     return render(
-        request, "households/waiting_list.html", {"page": page, "today": timezone.localdate()}
+        request,
+        "households/waiting_list.html",
+        {"page": page, "today": timezone.localdate(), "listing": listing},
     )
 
 
