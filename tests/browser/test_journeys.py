@@ -46,7 +46,8 @@ def test_social_worker_logs_a_home_visit_from_a_phone(phone_journey, world):
     page.click("label:has-text('français')")
     # The frequent case fits one 812 px screen, header and save button included; the rest is
     # one tap away.
-    bottom = "document.querySelector('main form button[type=submit]').getBoundingClientRect().bottom"
+    submit = "main form button[type=submit]"
+    bottom = f"document.querySelector('{submit}').getBoundingClientRect().bottom"
     assert page.evaluate(bottom) < 812
     j.shot("formulaire court")
     page.click("summary:has-text('Type, date')")
