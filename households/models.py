@@ -133,6 +133,10 @@ class Household(OrganisationOwned):
         default=list,
         blank=True,
     )
+    # A planned exit (an accepted social housing, a date agreed with the household): it shows
+    # in the spaces that free up and raises an alert on the day; the exit itself is recorded
+    # on the day (``exit_date``), which clears it.
+    planned_exit_date = models.DateField("sortie prévue le", null=True, blank=True)
     withdrawal_date = models.DateField("date de retrait", null=True, blank=True)
     withdrawal_reason = models.CharField(
         "motif du retrait", max_length=30, choices=WithdrawalReason.choices, blank=True
@@ -170,6 +174,13 @@ class Household(OrganisationOwned):
                 | Q(entry_date__isnull=False, exit_date__gte=F("entry_date")),
                 name="household_exit_after_entry",
                 violation_error_message="La sortie ne peut pas précéder l’entrée.",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_exit_date__isnull=True)
+                | Q(exit_date__isnull=True, entry_date__isnull=False),
+                name="household_planned_exit_while_present",
+                violation_error_message="Une sortie se prévoit pour un ménage entré, pas encore "
+                "sorti.",
             ),
             models.CheckConstraint(
                 condition=Q(exit_date__isnull=False)
@@ -370,6 +381,9 @@ class ResourceRecord(OrganisationOwned):
     resources = ArrayField(
         models.CharField(max_length=30, choices=Resource.choices), verbose_name="ressources"
     )
+    # Optional monthly amounts in euros of some of ``resources`` ({code: "612.50"}): what a
+    # budget diagnosis needs; the report counts the resources, never the amounts.
+    monthly_amounts = models.JSONField("montants mensuels", default=dict, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -427,6 +441,7 @@ class EventKind(models.TextChoices):
     EMPLOYMENT = "employment", "Situation d’emploi mise à jour"
     EXITED = "exited", "Sortie du dispositif"
     EXIT_CANCELLED = "exit_cancelled", "Sortie annulée"
+    EXIT_PLANNED = "exit_planned", "Sortie prévue"
     WITHDRAWAL_CANCELLED = "withdrawal_cancelled", "Retrait annulé"
 
 

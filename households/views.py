@@ -351,19 +351,26 @@ def person_leave(request: HttpRequest, person: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def resources_add(request: HttpRequest, household: str) -> HttpResponse:
     obj = selectors.household_or_404(household)
+    current = obj.resource_records.order_by("-date", "-pk").first()
+    form = ResourceForm(request.POST or None, initial=ResourceForm.initial_from(current))
     return submit_form(
         request,
-        ResourceForm(request.POST or None),
+        form,
         lambda data: services.resources_record(
-            household=obj, day=data["date"], resources=data["resources"], by=request.user
+            household=obj,
+            day=data["date"],
+            resources=data["resources"],
+            by=request.user,
+            monthly_amounts=form.monthly_amounts(),
         ),
         "Ressources enregistrées.",
         obj.get_absolute_url(),
-        FORM_PAGE,
+        "households/resources_form.html",
         {
             "household": obj,
             "cancel_url": obj.get_absolute_url(),
             "title": f"Ressources du ménage {obj.reference}",
+            "current": current,
         },
     )
 

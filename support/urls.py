@@ -1,10 +1,14 @@
 from django.urls import path
 
-from support.views import contracts, interactions, network
+from support.views import agenda, contracts, interactions, network
 
 app_name = "support"
 
 urlpatterns = [
+    # The agenda and its calendar link (ICS)
+    path("agenda/", agenda.agenda, name="agenda"),
+    path("agenda/lien/", agenda.agenda_link, name="agenda_link"),
+    path("agenda/<str:token>/rendez-vous.ics", agenda.agenda_feed, name="agenda_feed"),
     # Interactions and the household's timeline
     path(
         "menages/<uuid:household>/echange/",

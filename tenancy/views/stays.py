@@ -11,11 +11,12 @@ from django.utils import timezone
 from households.forms import AdmitForm, ExitForm
 from households.models import EventKind
 from households.selectors import household_or_404
+from households.services import household_plan_exit
 from households.views import cancel_page
 from iml.forms import submit_form
 from iml.permissions import ADMISSION_ROLES, HOUSEHOLD_MANAGERS, member_required
 from tenancy.services import ContractTerms, admit_with_contract, exit_cancel, exit_with_contracts
-from tenancy.spaces import find_free_space, free_spaces
+from tenancy.spaces import find_free_space, free_spaces, suggested_terms
 
 
 @member_required(ADMISSION_ROLES)
@@ -25,7 +26,7 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
     obj = household_or_404(household)
     today = timezone.localdate()
     spaces = free_spaces(at=today, dispositif=obj.dispositif)
-    form = AdmitForm(request.POST or None, spaces=spaces)
+    form = AdmitForm(request.POST or None, spaces=spaces, terms=suggested_terms(spaces))
 
     def admit(data: dict):
         # The space must (still) be free on the entry date, which may differ from today.
@@ -66,18 +67,31 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def household_exit(request: HttpRequest, household: str) -> HttpResponse:
     obj = household_or_404(household)
-    return submit_form(
-        request,
-        ExitForm(request.POST or None),
-        lambda data: exit_with_contracts(
+
+    def record(data: dict) -> object:
+        if data["planned"]:
+            return household_plan_exit(
+                household=obj, planned_date=data["exit_date"], by=request.user
+            )
+        return exit_with_contracts(
             household=obj,
             exit_date=data["exit_date"],
             destination=data["destination"],
             bail_glissant=data["bail_glissant"],
             exit_support=data["exit_support"],
             by=request.user,
+        )
+
+    return submit_form(
+        request,
+        ExitForm(request.POST or None),
+        record,
+        lambda household: (
+            f"Sortie du ménage {obj.reference} prévue le "
+            f"{household.planned_exit_date:%d/%m/%Y} : elle sera à enregistrer ce jour-là."
+            if household.planned_exit_date
+            else f"Sortie du ménage {obj.reference} enregistrée."
         ),
-        f"Sortie du ménage {obj.reference} enregistrée.",
         obj.get_absolute_url(),
         "iml/form_page.html",
         {
@@ -85,8 +99,8 @@ def household_exit(request: HttpRequest, household: str) -> HttpResponse:
             "cancel_url": obj.get_absolute_url(),
             "title": f"Sortie du ménage {obj.reference}",
             "submit_label": "Enregistrer la sortie",
-            "confirm": f"Enregistrer la sortie du ménage {obj.reference} ? Ses contrats "
-            "prennent fin à la date de sortie.",
+            "confirm": f"Enregistrer la sortie du ménage {obj.reference} ? À une date passée ou "
+            "aujourd’hui, ses contrats prennent fin ; à une date future, la sortie est prévue.",
         },
     )
 

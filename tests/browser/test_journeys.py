@@ -148,6 +148,10 @@ def test_an_overlapping_contract_is_refused_in_french(journey, world):
         "select[name=space]", "s => [...s.options].find(o => o.text.includes('Chambre 2')).value"
     )
     page.select_option("select[name=space]", room)
+    # Filled from what the room's household signs (400 € + 50 €, 250 € of housing benefit).
+    assert page.input_value("input[name=rent]") == "400,00"
+    assert page.input_value("input[name=charges]") == "50,00"
+    assert page.input_value("input[name=expected_housing_benefit]") == "250,00"
     page.fill("input[name=rent]", "300")
     j.shot("entree")
     with page.expect_navigation():

@@ -280,6 +280,22 @@ class TestForms:
         body = sw_client.get(url("household_detail", household)).content.decode()
         assert "prime d’activité, salaire" in body
 
+    def test_resources_start_from_the_current_ones_with_optional_monthly_amounts(
+        self, sw_client, household
+    ):
+        first = {"date": "2025-04-01", "resources": ["rsa"], "amount_rsa": "612,50"}
+        assert sw_client.post(url("resources_add", household), first).status_code == 302
+        form = sw_client.get(url("resources_add", household)).context["form"]
+        assert form.initial["resources"] == ["rsa"]
+        assert form.initial["amount_rsa"] == Decimal("612.50")
+        # An amount for a resource not checked is refused, and nothing is recorded.
+        wrong = {"date": "2025-05-01", "resources": ["rsa"], "amount_aah": "900"}
+        refused = sw_client.post(url("resources_add", household), wrong)
+        assert "ressource non cochée" in refused.content.decode()
+        assert ResourceRecord.all_organisations.filter(household=household).count() == 1
+        body = sw_client.get(url("household_detail", household)).content.decode()
+        assert "RSA 612,50\u00a0€/mois" in body
+
 
 WRITE_VIEWS = [
     ("household_edit", "household"),

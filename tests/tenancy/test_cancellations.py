@@ -165,3 +165,47 @@ def test_the_exit_destination_is_chosen_never_defaulted(
     household.refresh_from_db()
     assert household.status == HouseholdStatus.EXITED
     assert household.exit_destination == ""  # « inconnu » in the report
+
+
+def test_a_future_exit_date_plans_the_exit_and_the_day_raises_an_alert(
+    org_a, dispositif_a, unit, social_worker_a, client
+):
+    from alerts.job import sync_alerts
+    from alerts.models import Alert, AlertKind
+    from tenancy.spaces import planned_vacancies
+
+    household = _household(org_a, dispositif_a, "H-4")
+    admit_with_contract(household=household, unit=unit, room=None, entry_date=D(2025, 1, 1),
+                        terms=TERMS, by=social_worker_a.user)  # fmt: skip
+    household.referent = social_worker_a.user
+    household.save()
+    login(client, social_worker_a)
+    url = reverse("tenancy:household_exit", args=[household.public_id])
+    # No destination yet: it is chosen on the day.
+    response = client.post(url, {"exit_date": "2025-12-01"})
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.PRESENT
+    assert household.planned_exit_date == D(2025, 12, 1)
+    assert SubleaseContract.objects.get(household=household).actual_end_date is None
+    assert household.events.filter(kind=EventKind.EXIT_PLANNED).exists()
+    # The space frees up soon, not yet.
+    assert [c.household for c in planned_vacancies(since=D(2025, 11, 15))] == [household]
+    page = client.get(reverse("tenancy:free_spaces")).content.decode()
+    assert "Se libèrent bientôt" in page and "H-4" in page
+    # The alert job: a warning ahead, due on the day.
+    sync_alerts(org_a, today=D(2025, 11, 15))
+    alert = Alert.objects.get(kind=AlertKind.PLANNED_EXIT, household=household)
+    assert alert.level == "warning" and alert.assignee == social_worker_a.user
+    assert alert.title == "Sortie prévue le 01/12/2025 : à enregistrer, ou à reporter"
+    sync_alerts(org_a, today=D(2025, 12, 1))
+    alert.refresh_from_db()
+    assert alert.level == "due"
+    # Recorded on the day: the plan is done, the alert resolved.
+    with freeze_time("2025-12-01 10:00"):
+        client.post(url, {"exit_date": "2025-12-01", "destination": "logement_social"})
+        household.refresh_from_db()
+        assert household.status == HouseholdStatus.EXITED and household.planned_exit_date is None
+        sync_alerts(org_a, today=D(2025, 12, 1))
+    alert.refresh_from_db()
+    assert alert.status == "resolue"
