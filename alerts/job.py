@@ -1,5 +1,6 @@
 """The daily alert job: ends of the sublease and support contracts' current terms, support
-contracts to sign, debts, missed repayment instalments, households without contact.
+contracts to sign, debts, missed repayment instalments, households without contact, planned
+exits to record.
 
 Each rule is one SQL query giving its current *candidates* (subject, milestone, due date,
 level, assignee). One statement per rule then inserts the new ones, updates those whose level
@@ -108,6 +109,23 @@ RULES: dict[str, str] = {
         WHERE h.organisation_id = %(organisation)s AND {PRESENT}
     ) AS dated
     WHERE %(today)s >= due_date
+    """,
+    # A planned exit: a warning the dispositif's N days before, due on the day (the exit is
+    # to record, with its destination), overdue after, until it is recorded or moved.
+    AlertKind.PLANNED_EXIT: f"""
+    SELECT subject_id, household_id, milestone, due_date, {LEVEL} AS level,
+           assignee_id, assignee_role
+    FROM (
+        SELECT h.id AS subject_id, h.id AS household_id,
+               to_char(h.planned_exit_date, 'YYYY-MM-DD') AS milestone,
+               h.planned_exit_date AS due_date, d.alert_warning_days AS warning_days,
+               h.referent_id AS assignee_id, '{Role.SOCIAL_WORKER.value}' AS assignee_role
+        FROM households_household h
+        JOIN iml_dispositif d ON d.id = h.dispositif_id
+        WHERE h.organisation_id = %(organisation)s AND {PRESENT}
+          AND h.planned_exit_date IS NOT NULL
+    ) AS dated
+    WHERE %(today)s >= due_date - warning_days
     """,
 }
 

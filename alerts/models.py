@@ -3,6 +3,8 @@ is resolved; each member sees the alerts of their role (``alerts.selectors``).""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 
 from households.stays import STAY_LIMIT_MONTHS
@@ -17,6 +19,7 @@ class AlertKind(models.TextChoices):
     DEBT = "dette", "dette locative"
     INSTALMENT = "plan_apurement", "échéance de plan d’apurement manquée"
     NO_CONTACT = "sans_contact", "pas de contact avec le ménage"
+    PLANNED_EXIT = "sortie_prevue", "sortie prévue à enregistrer"
 
 
 class AlertLevel(models.TextChoices):
@@ -97,4 +100,7 @@ class Alert(OrganisationOwned):
             return f"Fin du terme {of} ({self.milestone} mois de séjour) : renouvellement à décider"
         if self.kind == AlertKind.INSTALMENT:
             return f"Échéance n° {self.milestone} du plan d’apurement manquée"
+        if self.kind == AlertKind.PLANNED_EXIT:
+            day = datetime.date.fromisoformat(self.milestone)
+            return f"Sortie prévue le {day:%d/%m/%Y} : à enregistrer, ou à reporter"
         return str(self.get_kind_display()).capitalize()

@@ -5,6 +5,7 @@ rules household by household."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from alerts.attention import attention_flags, my_households
 from alerts.forms import AlertFilterForm
 from alerts.selectors import INBOX_ROLES, by_urgency, visible_alerts
 from alerts.services import alert_mark_seen as mark_seen
+from households.selectors import search, with_reference_person
 from iml.models import Role
 from iml.permissions import SUPPORT_MANAGERS, member_required
 
@@ -60,11 +62,31 @@ def my_households_view(request: HttpRequest) -> HttpResponse:
     """« Mes ménages »: the referent's present households (a head may see all of them)."""
     everyone = request.membership.role == Role.HEAD and request.GET.get("tous") == "1"
     today = timezone.localdate()
-    households = my_households(None if everyone else request.user, today)
+    households = with_reference_person(my_households(None if everyone else request.user, today))
+    query = (request.GET.get("q") or "").strip()
+    if query:
+        households = search(households, query)
+    sort = request.GET.get("tri", "")
+    if sort in MY_HOUSEHOLDS_SORTS:
+        households = households.order_by(*MY_HOUSEHOLDS_SORTS[sort][1])
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(household, attention_flags(household, today)) for household in page.object_list]
     return render(
         request,
         "alerts/my_households.html",
-        {"page": page, "rows": rows, "everyone": everyone, "today": today},
-    )
+        {
+            "page": page, "rows": rows, "everyone": everyone, "today": today, "query": query,
+            "sort": sort if sort in MY_HOUSEHOLDS_SORTS else "",
+            "sorts": [(key, label) for key, (label, _) in MY_HOUSEHOLDS_SORTS.items()],
+        },
+    )  # fmt: skip
+
+
+# « Mes ménages » sorted otherwise than the most urgent first: (label, ordering).
+MY_HOUSEHOLDS_SORTS = {
+    "nom": ("Nom", (F("head_last_name").asc(nulls_last=True), "head_first_name", "reference")),
+    "reference": ("Référence", ("reference",)),
+    "contact": ("Dernier contact, le plus ancien d’abord",
+                (F("last_contact").asc(nulls_first=True), "reference")),
+    "solde": ("Solde, le plus élevé d’abord", (F("balance").desc(nulls_last=True), "reference")),
+}  # fmt: skip

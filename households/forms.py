@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django_countries import countries
@@ -105,7 +107,13 @@ class HouseholdFields(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dispositif"].queryset = Dispositif.objects.filter(is_active=True)
+        active = Dispositif.objects.filter(is_active=True)
+        self.fields["dispositif"].queryset = active
+        if not self.is_bound and "dispositif" not in self.initial:
+            # The only dispositif of the organisation needs no choosing.
+            only = list(active[:2])
+            if len(only) == 1:
+                self.initial["dispositif"] = only[0].pk
         self.fields["referent"] = referent_choices()
 
     NAMES = (
@@ -177,16 +185,53 @@ class AdmitForm(forms.Form):
         label="Sous-location en vue d’un bail glissant", required=False
     )
 
-    def __init__(self, *args, spaces, **kwargs):
+    def __init__(self, *args, spaces, terms=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["space"].choices = [("", "—"), *((s.key, s.label) for s in spaces)]
+        # Each space's likely amounts ride on its option; static/js/admit.js fills them in.
+        self.fields["space"].widget = SpaceSelect(terms=terms or {})
+        self.fields["space"].widget.choices = self.fields["space"].choices
+
+
+class SpaceSelect(forms.Select):
+    """A select of spaces whose options carry the amounts to pre-fill (``data-rent``…)."""
+
+    def __init__(self, *args, terms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.terms = terms
+        self.attrs["data-prefill"] = "rent charges expected_housing_benefit"
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        terms = self.terms.get(value)
+        if terms is not None:
+            option["attrs"].update({
+                "data-rent": f"{terms.rent:.2f}".replace(".", ","),
+                "data-charges": f"{terms.charges:.2f}".replace(".", ","),
+                "data-expected_housing_benefit":
+                    f"{terms.expected_housing_benefit:.2f}".replace(".", ","),
+            })  # fmt: skip
+        return option
+
+
+UNKNOWN_DESTINATION = "ne_sait_pas"
 
 
 class ExitForm(forms.Form):
     exit_date = date_field(
-        "Date de sortie", today=True, help_text="Premier jour hors du dispositif."
+        "Date de sortie",
+        today=True,
+        help_text="Premier jour hors du dispositif. Une date future enregistre une sortie "
+        "prévue : elle se confirme le jour venu, avec la destination.",
     )
-    destination = forms.ChoiceField(label="Destination", choices=ExitDestination.choices)
+    # No default: an exit whose destination nobody chose would be reported to the DDETS as
+    # the first of the list. « Ne sait pas » is a choice, counted under « inconnu ».
+    destination = forms.ChoiceField(
+        label="Destination",
+        choices=[("", "— Choisissez la destination —"), *ExitDestination.choices,
+                 (UNKNOWN_DESTINATION, "ne sait pas (comptée « inconnue » dans le rapport)")],
+        error_messages={"required": "Choisissez la destination du ménage, ou « ne sait pas »."},
+    )  # fmt: skip
     bail_glissant = forms.BooleanField(
         label="Sortie par bail glissant (le ménage reste dans le logement)", required=False
     )
@@ -195,6 +240,34 @@ class ExitForm(forms.Form):
         choices=ExitSupport.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_destination(self) -> str:
+        """The stored destination: empty when unknown."""
+        value = self.cleaned_data["destination"]
+        return "" if value == UNKNOWN_DESTINATION else value
+
+    def clean(self) -> dict:
+        """A date after today plans the exit: the destination is chosen on the day."""
+        data = super().clean()
+        exit_date = data.get("exit_date")
+        data["planned"] = exit_date is not None and exit_date > timezone.localdate()
+        if data["planned"]:
+            self._errors.pop("destination", None)
+            data["destination"] = ""
+        return data
+
+
+class CancelForm(forms.Form):
+    """Why a state change recorded by mistake is undone (kept in the household's history)."""
+
+    reason = forms.CharField(
+        label="Pourquoi annuler ?",
+        max_length=250,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Par exemple : saisie sur le mauvais ménage. La raison est gardée dans "
+        "l’historique du ménage.",
+        error_messages={"required": "Indiquez pourquoi vous annulez : la raison est gardée."},
     )
 
 
@@ -223,6 +296,36 @@ class ResourceForm(OnceMixin, forms.Form):
     resources = forms.MultipleChoiceField(
         label="Ressources du ménage", choices=Resource.choices, widget=forms.CheckboxSelectMultiple
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One optional monthly amount per resource that has one (« sans ressources » has none).
+        for code, label in Resource.choices:
+            if code != Resource.AUCUNE:
+                self.fields[f"amount_{code}"] = money(
+                    f"{label} — montant mensuel (€)", required=False
+                )
+
+    @property
+    def amount_fields(self) -> list:
+        return [self[name] for name in self.fields if name.startswith("amount_")]
+
+    def monthly_amounts(self) -> dict:
+        return {
+            name.removeprefix("amount_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("amount_") and value is not None
+        }
+
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        """The current resources and their amounts: the form starts from what is known."""
+        if record is None:
+            return {}
+        return {
+            "resources": record.resources,
+            **{f"amount_{code}": Decimal(value) for code, value in record.monthly_amounts.items()},
+        }
 
 
 class EmploymentForm(OnceMixin, forms.Form):

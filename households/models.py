@@ -133,6 +133,10 @@ class Household(OrganisationOwned):
         default=list,
         blank=True,
     )
+    # A planned exit (an accepted social housing, a date agreed with the household): it shows
+    # in the spaces that free up and raises an alert on the day; the exit itself is recorded
+    # on the day (``exit_date``), which clears it.
+    planned_exit_date = models.DateField("sortie prévue le", null=True, blank=True)
     withdrawal_date = models.DateField("date de retrait", null=True, blank=True)
     withdrawal_reason = models.CharField(
         "motif du retrait", max_length=30, choices=WithdrawalReason.choices, blank=True
@@ -170,6 +174,13 @@ class Household(OrganisationOwned):
                 | Q(entry_date__isnull=False, exit_date__gte=F("entry_date")),
                 name="household_exit_after_entry",
                 violation_error_message="La sortie ne peut pas précéder l’entrée.",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_exit_date__isnull=True)
+                | Q(exit_date__isnull=True, entry_date__isnull=False),
+                name="household_planned_exit_while_present",
+                violation_error_message="Une sortie se prévoit pour un ménage entré, pas encore "
+                "sorti.",
             ),
             models.CheckConstraint(
                 condition=Q(exit_date__isnull=False)
@@ -210,6 +221,23 @@ class Household(OrganisationOwned):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def heading(self) -> str:
+        """The reference beside the reference person's name, as page headers show it: people
+        remember names, not references. Annotated by the selectors (``head_last_name``,
+        ``head_first_name``), else read here."""
+        if hasattr(self, "head_last_name"):
+            names = [self.head_last_name, self.head_first_name]
+        else:
+            person = (
+                self.persons.filter(role=PersonRole.REFERENT)
+                .values_list("last_name", "first_name")
+                .first()
+            )
+            names = list(person or ())
+        name = " ".join(part for part in names if part)
+        return f"{self.reference} — {name}" if name else self.reference
 
     def get_absolute_url(self) -> str:
         return reverse("households:household_detail", kwargs={"household": self.public_id})
@@ -353,6 +381,9 @@ class ResourceRecord(OrganisationOwned):
     resources = ArrayField(
         models.CharField(max_length=30, choices=Resource.choices), verbose_name="ressources"
     )
+    # Optional monthly amounts in euros of some of ``resources`` ({code: "612.50"}): what a
+    # budget diagnosis needs; the report counts the resources, never the amounts.
+    monthly_amounts = models.JSONField("montants mensuels", default=dict, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -409,13 +440,16 @@ class EventKind(models.TextChoices):
     RESOURCES = "resources", "Ressources mises à jour"
     EMPLOYMENT = "employment", "Situation d’emploi mise à jour"
     EXITED = "exited", "Sortie du dispositif"
+    EXIT_CANCELLED = "exit_cancelled", "Sortie annulée"
+    EXIT_PLANNED = "exit_planned", "Sortie prévue"
+    WITHDRAWAL_CANCELLED = "withdrawal_cancelled", "Retrait annulé"
 
 
 class HouseholdEvent(OrganisationOwned):
     """The trace of each state change: what, on which date, recorded by whom and when."""
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
     date = models.DateField("date de l’événement")
     summary = models.CharField(max_length=300)
     person = models.ForeignKey(

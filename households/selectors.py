@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -37,6 +38,14 @@ if TYPE_CHECKING:
 def _referent_person(field: str) -> Subquery:
     return Subquery(
         Person.objects.filter(household=OuterRef("pk"), role=PersonRole.REFERENT).values(field)[:1]
+    )
+
+
+def with_reference_person(households: QuerySet[Household]) -> QuerySet[Household]:
+    """``head_last_name`` and ``head_first_name``: what ``Household.heading`` shows."""
+    return households.annotate(
+        head_last_name=_referent_person("last_name"),
+        head_first_name=_referent_person("first_name"),
     )
 
 
@@ -105,17 +114,31 @@ def waiting_list(today: datetime.date | None = None) -> QuerySet[Household]:
     return waiting
 
 
+REFERENCE_PATTERN = re.compile(r"^(.*?)(\d+)$")
+
+
 def next_reference(today: datetime.date | None = None) -> str:
-    """A free operator's reference such as ``M2026-007`` (the user may type another)."""
+    """A free reference following the organisation's own pattern: the prefix and width of its
+    latest household's (« BPI-047 » → « BPI-048 »; last year's « M2025-… » → « M2026-001 »),
+    or ``M<year>-001`` when it has none to follow. The user may type another."""
     year = (today or timezone.localdate()).year
-    prefix = f"M{year}-"
-    taken = set(
-        Household.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
+    latest = (
+        Household.objects.order_by("-created_at", "-pk").values_list("reference", flat=True).first()
     )
-    number = len(taken) + 1
-    while f"{prefix}{number:03d}" in taken:
-        number += 1
-    return f"{prefix}{number:03d}"
+    match = REFERENCE_PATTERN.match(latest or "")
+    if match is None:
+        prefix, width = f"M{year}-", 3
+    else:
+        prefix, width = match.group(1).replace(str(year - 1), str(year)), len(match.group(2))
+    taken = Household.objects.filter(reference__startswith=prefix).values_list(
+        "reference", flat=True
+    )
+    numbers = [
+        int(found.group(2))
+        for reference in taken
+        if (found := REFERENCE_PATTERN.match(reference)) and found.group(1) == prefix
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:0{width}d}"
 
 
 def persons_present(household: Household, day: datetime.date | None = None) -> QuerySet[Person]:
@@ -190,5 +213,9 @@ def household_or_404(public_id: object) -> Household:
     """The household of a page's URL, with what every household page shows (dispositif,
     referent); 404 when it is not the current organisation's."""
     return get_object_or_404(
-        Household.objects.select_related("dispositif", "referent"), public_id=public_id
+        Household.objects.select_related("dispositif", "referent").annotate(
+            head_last_name=_referent_person("last_name"),
+            head_first_name=_referent_person("first_name"),
+        ),
+        public_id=public_id,
     )

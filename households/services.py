@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
@@ -33,7 +34,7 @@ from iml.codes import (
     Resource,
     WithdrawalReason,
 )
-from iml.models import Dispositif, User
+from iml.models import Dispositif, Role, User
 
 if TYPE_CHECKING:
     from django.db.models import Field
@@ -356,7 +357,8 @@ def household_exit(
     # Present: the household has entered (its entry date is set).
     if exit_date < cast(datetime.date, household.entry_date):
         raise ValidationError({"exit_date": "La sortie ne peut pas précéder l’entrée."})
-    if destination not in ExitDestination.values:
+    # Empty: the household left without saying where (« inconnu » in the report, a gap).
+    if destination and destination not in ExitDestination.values:
         raise ValidationError({"destination": "Destination inconnue."})
     if bail_glissant and destination not in BAIL_GLISSANT_DESTINATIONS:
         raise ValidationError(
@@ -371,6 +373,7 @@ def household_exit(
             {"exit_date": "Une personne est arrivée après cette date : vérifiez la date."}
         )
     household.exit_date = exit_date
+    household.planned_exit_date = None  # the planned exit happened (or another one)
     household.exit_destination = destination
     household.bail_glissant = bail_glissant
     household.exit_support = sorted(set(exit_support))
@@ -378,13 +381,15 @@ def household_exit(
     household.save(
         update_fields=[
             "exit_date",
+            "planned_exit_date",
             "exit_destination",
             "bail_glissant",
             "exit_support",
             "updated_at",
         ]
     )
-    summary = f"Sortie : {ExitDestination(destination).label}"
+    label = ExitDestination(destination).label if destination else "destination inconnue"
+    summary = f"Sortie : {label}"
     if bail_glissant:
         summary += " (bail glissant)"
     _trace(household, EventKind.EXITED, exit_date, summary, by)
@@ -396,11 +401,28 @@ def resources_compatible(codes: Collection[str]) -> bool:
     return not (Resource.AUCUNE in codes and len(codes) > 1)
 
 
+# The most a monthly resource can plausibly be, in euros.
+MONTHLY_AMOUNT_MAX = Decimal("20000")
+
+
 @transaction.atomic
 def resources_record(
-    *, household: Household, day: datetime.date, resources: Iterable[str], by: User
+    *,
+    household: Household,
+    day: datetime.date,
+    resources: Iterable[str],
+    by: User,
+    monthly_amounts: dict[str, Decimal] | None = None,
 ) -> ResourceRecord:
     codes = sorted(set(resources))
+    amounts = {code: amount for code, amount in (monthly_amounts or {}).items()
+               if amount is not None}  # fmt: skip
+    if set(amounts) - set(codes):
+        raise ValidationError("Un montant est indiqué pour une ressource non cochée.")
+    if any(not Decimal("0") <= amount <= MONTHLY_AMOUNT_MAX for amount in amounts.values()):
+        raise ValidationError(
+            f"Un montant mensuel est entre 0 et {MONTHLY_AMOUNT_MAX:,.0f} €.".replace(",", " ")
+        )
     if not codes:
         raise ValidationError({"resources": "Indiquez au moins une ressource."})
     if not resources_compatible(codes):
@@ -413,6 +435,7 @@ def resources_record(
         household=household,
         date=day,
         resources=codes,
+        monthly_amounts={code: f"{amount:.2f}" for code, amount in sorted(amounts.items())},
         recorded_by=by,
     )
     record.full_clean()
@@ -447,3 +470,93 @@ def employment_record(
         person,
     )
     return record
+
+
+# --- Corrections: a state change recorded by mistake, undone --------------------------------
+
+CANCEL_ROLES = (Role.HEAD,)
+
+
+def may_cancel(household: Household, kind: EventKind, user: User, role: str) -> bool:
+    """A head, or whoever recorded the change (its latest trace), may cancel it."""
+    if role in CANCEL_ROLES:
+        return True
+    latest = household.events.filter(kind=kind).order_by("-recorded_at", "-pk").first()
+    return latest is not None and latest.recorded_by_id == user.pk
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Indiquez pourquoi vous annulez : la raison est gardée."})
+    return reason
+
+
+@transaction.atomic
+def household_exit_cancel(*, household: Household, reason: str, by: User) -> Household:
+    """The exit was recorded by mistake: the household is present again (the tenancy app
+    reopens its contracts, ``tenancy.services.exit_cancel``). The exit stays in the trace."""
+    reason = _reason(reason)
+    household = _lock(household)
+    _require_status(household, [HouseholdStatus.EXITED], "annuler la sortie")
+    if household.anonymised_at:
+        raise ValidationError("Ce ménage est anonymisé : sa sortie ne peut plus être annulée.")
+    exit_date = cast(datetime.date, household.exit_date)
+    household.exit_date = None
+    household.exit_destination = ""
+    household.bail_glissant = False
+    household.exit_support = []
+    household.full_clean()
+    household.save(
+        update_fields=["exit_date", "exit_destination", "bail_glissant", "exit_support",
+                       "updated_at"]
+    )  # fmt: skip
+    _trace(household, EventKind.EXIT_CANCELLED, timezone.localdate(),
+           f"Sortie du {exit_date:%d/%m/%Y} annulée : {reason}", by)  # fmt: skip
+    return household
+
+
+@transaction.atomic
+def household_withdraw_cancel(*, household: Household, reason: str, by: User) -> Household:
+    """The withdrawal was recorded by mistake: the household is back on the waiting list."""
+    reason = _reason(reason)
+    household = _lock(household)
+    _require_status(household, [HouseholdStatus.WITHDRAWN], "annuler le retrait")
+    if household.anonymised_at:
+        raise ValidationError("Ce ménage est anonymisé : son retrait ne peut plus être annulé.")
+    withdrawal_date = cast(datetime.date, household.withdrawal_date)
+    household.withdrawal_date = None
+    household.withdrawal_reason = ""
+    household.full_clean()
+    household.save(update_fields=["withdrawal_date", "withdrawal_reason", "updated_at"])
+    _trace(household, EventKind.WITHDRAWAL_CANCELLED, timezone.localdate(),
+           f"Retrait du {withdrawal_date:%d/%m/%Y} annulé : {reason}", by)  # fmt: skip
+    return household
+
+
+@transaction.atomic
+def household_plan_exit(
+    *, household: Household, planned_date: datetime.date | None, by: User
+) -> Household:
+    """A present household's exit planned for a later day (None: no longer planned). The exit
+    is recorded on the day, with its destination."""
+    household = _lock(household)
+    _require_status(household, [HouseholdStatus.PRESENT], "prévoir la sortie")
+    if planned_date is not None and planned_date <= timezone.localdate():
+        raise ValidationError(
+            {"exit_date": "Une sortie prévue est à une date future ; aujourd’hui ou avant, "
+                          "enregistrez la sortie."}
+        )  # fmt: skip
+    if planned_date == household.planned_exit_date:
+        return household
+    previous = household.planned_exit_date
+    household.planned_exit_date = planned_date
+    household.full_clean()
+    household.save(update_fields=["planned_exit_date", "updated_at"])
+    summary = (
+        f"Sortie prévue le {planned_date:%d/%m/%Y}"
+        if planned_date
+        else f"Sortie prévue le {previous:%d/%m/%Y} annulée"
+    )
+    _trace(household, EventKind.EXIT_PLANNED, timezone.localdate(), summary, by)
+    return household

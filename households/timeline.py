@@ -45,6 +45,11 @@ class TimelineItem:
     url: str = ""
     missed: bool = False
     order: int = 0
+    # What its author may correct (an interaction): the page to do it, who and when.
+    edit_url: str = ""
+    author_id: int | None = None
+    recorded_at: datetime.datetime | None = None
+    editable: bool = False
 
 
 # (kind) -> "module.function" with (household, *, with_notes) -> items of that kind: one

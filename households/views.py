@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from households import selectors, services
 from households.filters import HouseholdFilter
 from households.forms import (
+    CancelForm,
     EmploymentForm,
     HouseholdEditForm,
     HouseholdOrientForm,
@@ -19,11 +23,12 @@ from households.forms import (
     ResourceForm,
     WithdrawForm,
 )
-from households.models import HouseholdStatus, Person
+from households.models import EventKind, Household, HouseholdStatus, Person
 from iml.access_log import record_access
 from iml.codes import PersonRole
 from iml.forms import submit_form
 from iml.fragments import deferred
+from iml.listing import Column, Listing
 from iml.permissions import (
     ADMISSION_ROLES,
     HOUSEHOLD_MANAGERS,
@@ -42,28 +47,89 @@ def _person(public_id) -> Person:
     )
 
 
+HOUSEHOLD_COLUMNS = [
+    Column("reference", "Référence", lambda h: h.reference, ("reference",)),
+    Column("nom", "Personne de référence",
+           lambda h: " ".join(filter(None, [h.head_last_name, h.head_first_name])),
+           (F("head_last_name"), F("head_first_name"))),
+    Column("personnes", "Personnes", lambda h: h.persons_count, (F("persons_count"),),
+           numeric=True),
+    Column("dispositif", "Dispositif", lambda h: h.dispositif.name, ("dispositif__name",)),
+    Column("situation", "Situation", lambda h: h.get_status_display(), ("status_code",)),
+    Column("orientation", "Orientation", lambda h: h.orientation_date,
+           (F("orientation_date"),)),
+    Column("entree", "Entrée", lambda h: h.entry_date, (F("entry_date"),)),
+    Column("referent", "Référent·e", lambda h: str(h.referent or ""),
+           (F("referent__last_name"), F("referent__first_name"))),
+]  # fmt: skip
+LIST_PARAMETERS = ("tri", "page", "export")
+
+
+def _filter_data(request: HttpRequest) -> QueryDict | None:
+    """The filters of a list's query string, without its sort, page and export."""
+    data = request.GET.copy()
+    for name in LIST_PARAMETERS:
+        data.pop(name, None)
+    return data or None
+
+
 @member_required(HOUSEHOLD_VIEWERS)
 def household_list(request: HttpRequest) -> HttpResponse:
-    def listed() -> dict:
+    listing = Listing(request, HOUSEHOLD_COLUMNS, name="ménages")
+
+    def filtered() -> tuple[HouseholdFilter, QuerySet]:
         queryset = selectors.households_for_list().order_by(
             F("orientation_date").desc(nulls_last=True), "-pk"
         )
-        filterset = HouseholdFilter(request.GET or None, queryset=queryset, request=request)
+        filterset = HouseholdFilter(_filter_data(request), queryset=queryset, request=request)
         households = filterset.qs if filterset.is_bound else queryset
+        return filterset, listing.order(households)
+
+    if (download := listing.export(lambda: filtered()[1])) is not None:
+        return download
+
+    def listed() -> dict:
+        filterset, households = filtered()
         page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
         return {"filter": filterset, "page": page}
 
     # Built only when the list's block is not in the cache (``iml.fragments``).
-    return render(request, "households/household_list.html", {"listed": deferred(listed)})
+    return render(
+        request,
+        "households/household_list.html",
+        {"listed": deferred(listed), "listing": listing},
+    )
+
+
+WAITING_COLUMNS = [
+    Column("orientation", "Orientation", lambda h: h.orientation_date, (F("orientation_date"),)),
+    Column("attente", "Jours d’attente", lambda h: h.waited_days, (F("waited_days"),),
+           numeric=True),
+    Column("menage", "Ménage", lambda h: h.heading,
+           (F("head_last_name"), F("head_first_name"), "reference")),
+    Column("personnes", "Personnes", lambda h: h.persons_count, (F("persons_count"),),
+           numeric=True),
+    Column("dispositif", "Dispositif", lambda h: h.dispositif.name, ("dispositif__name",)),
+    Column("structure", "Structure orienteuse", lambda h: h.orienting_structure,
+           ("orienting_structure",)),
+    Column("siao", "Référence SI-SIAO", lambda h: h.siao_reference, ("siao_reference",)),
+]  # fmt: skip
 
 
 @member_required(HOUSEHOLD_VIEWERS)
 def waiting_list(request: HttpRequest) -> HttpResponse:
+    listing = Listing(request, WAITING_COLUMNS, name="liste d’attente")
+    if (download := listing.export(lambda: listing.order(selectors.waiting_list()))) is not None:
+        return download
     page = deferred(
-        lambda: Paginator(selectors.waiting_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+        lambda: Paginator(listing.order(selectors.waiting_list()), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
     )
     return render(
-        request, "households/waiting_list.html", {"page": page, "today": timezone.localdate()}
+        request,
+        "households/waiting_list.html",
+        {"page": page, "today": timezone.localdate(), "listing": listing},
     )
 
 
@@ -134,6 +200,59 @@ def household_edit(request: HttpRequest, household: str) -> HttpResponse:
     )
 
 
+def cancel_page(
+    request: HttpRequest,
+    household: Household,
+    kind: EventKind,
+    action: Callable[[str], object],
+    *,
+    success: str,
+    title: str,
+    explanation: str,
+) -> HttpResponse:
+    """The confirmation page of a cancellation: a head, or whoever recorded the change."""
+    membership = request.membership
+    if membership is None or not services.may_cancel(
+        household, kind, request.user, membership.role
+    ):
+        raise PermissionDenied(
+            "Seuls la ou le responsable et la personne qui l’a enregistré peuvent l’annuler."
+        )
+    return submit_form(
+        request,
+        CancelForm(request.POST or None),
+        lambda data: action(data["reason"]),
+        success,
+        household.get_absolute_url(),
+        FORM_PAGE,
+        {
+            "household": household,
+            "cancel_url": household.get_absolute_url(),
+            "title": title,
+            "intro": explanation,
+            "submit_label": title,
+            "confirm": f"{title} du ménage {household.reference} ?",
+        },
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_withdraw_cancel(request: HttpRequest, household: str) -> HttpResponse:
+    obj = selectors.household_or_404(household)
+    return cancel_page(
+        request,
+        obj,
+        EventKind.WITHDRAWN,
+        lambda reason: services.household_withdraw_cancel(
+            household=obj, reason=reason, by=request.user
+        ),
+        success=f"Retrait annulé : le ménage {obj.reference} est de nouveau en attente.",
+        title="Annuler le retrait",
+        explanation=f"Le ménage {obj.reference} reviendra sur la liste d’attente, à sa date "
+        "d’orientation. Le retrait reste visible dans l’historique.",
+    )
+
+
 @member_required(HOUSEHOLD_MANAGERS)
 def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
     obj = selectors.household_or_404(household)
@@ -153,6 +272,8 @@ def household_withdraw(request: HttpRequest, household: str) -> HttpResponse:
             "household": obj,
             "cancel_url": obj.get_absolute_url(),
             "title": f"Retirer {obj.reference} de la liste d’attente",
+            "submit_label": "Retirer de la liste",
+            "confirm": f"Retirer le ménage {obj.reference} de la liste d’attente ?",
         },
     )
 
@@ -230,19 +351,26 @@ def person_leave(request: HttpRequest, person: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def resources_add(request: HttpRequest, household: str) -> HttpResponse:
     obj = selectors.household_or_404(household)
+    current = obj.resource_records.order_by("-date", "-pk").first()
+    form = ResourceForm(request.POST or None, initial=ResourceForm.initial_from(current))
     return submit_form(
         request,
-        ResourceForm(request.POST or None),
+        form,
         lambda data: services.resources_record(
-            household=obj, day=data["date"], resources=data["resources"], by=request.user
+            household=obj,
+            day=data["date"],
+            resources=data["resources"],
+            by=request.user,
+            monthly_amounts=form.monthly_amounts(),
         ),
         "Ressources enregistrées.",
         obj.get_absolute_url(),
-        FORM_PAGE,
+        "households/resources_form.html",
         {
             "household": obj,
             "cancel_url": obj.get_absolute_url(),
             "title": f"Ressources du ménage {obj.reference}",
+            "current": current,
         },
     )
 

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,6 +35,7 @@ from housing.models import HousingUnit, Landlord, MainLease, Prospect, ProspectS
 from iml.codes import ManagementMode
 from iml.forms import add_service_error, submit_form
 from iml.fragments import deferred
+from iml.listing import Column, Listing
 from iml.permissions import HOUSING_MANAGERS, HOUSING_VIEWERS, member_required
 from iml.submissions import REPLAYED, run_once
 
@@ -50,15 +52,39 @@ def _form_page(request: HttpRequest, form: forms.BaseForm, **context) -> HttpRes
 # --- Stock ----------------------------------------------------------------------------------
 
 
+UNIT_COLUMNS = [
+    Column("reference", "Référence", lambda u: u.reference, ("reference",)),
+    Column("adresse", "Adresse", lambda u: u.full_address, ("city", "address")),
+    Column("secteur", "Secteur", lambda u: u.sector, ("sector",)),
+    Column("typologie", "Typologie", lambda u: u.get_typology_display(), ("typology",)),
+    Column("places", "Places", lambda u: u.places, (F("places"),), numeric=True),
+    Column("dispositif", "Dispositif", lambda u: u.dispositif.code, ("dispositif__code",)),
+    Column("bailleur", "Bailleur", lambda u: u.landlord.name if u.landlord else "",
+           ("landlord__name",)),
+    Column("captation", "Captation", lambda u: u.captation_date, (F("captation_date"),)),
+    Column("restitution", "Restitution", lambda u: u.return_date, (F("return_date"),)),
+]  # fmt: skip
+
+
 @member_required(HOUSING_VIEWERS)
 def unit_list(request: HttpRequest) -> HttpResponse:
-    def listed() -> dict:
+    listing = Listing(request, UNIT_COLUMNS, name="parc de logements")
+
+    def filtered() -> tuple[UnitFilter, QuerySet[HousingUnit]]:
         data = request.GET.copy()
         data.setdefault("state", StockState.IN_STOCK)
         data.setdefault("at", timezone.localdate().isoformat())
         unit_filter = UnitFilter(data, queryset=HousingUnit.objects.all())
-        units = unit_filter.qs
-        page = Paginator(selectors.units_for_list(units), PAGE_SIZE)
+        return unit_filter, unit_filter.qs
+
+    if (download := listing.export(
+        lambda: listing.order(selectors.units_for_list(filtered()[1]))
+    )) is not None:  # fmt: skip
+        return download
+
+    def listed() -> dict:
+        unit_filter, units = filtered()
+        page = Paginator(listing.order(selectors.units_for_list(units)), PAGE_SIZE)
         return {
             "filter": unit_filter,
             "page": page.get_page(request.GET.get("page")),
@@ -68,7 +94,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         }
 
     # Built only when the list's block is not in the cache (``iml.fragments``).
-    return render(request, "housing/unit_list.html", {"listed": deferred(listed)})
+    return render(
+        request, "housing/unit_list.html", {"listed": deferred(listed), "listing": listing}
+    )
 
 
 @member_required(HOUSING_VIEWERS)

@@ -127,7 +127,16 @@ class DispositifForm(forms.ModelForm):
         for name in ALERT_FIELDS:
             field = self.fields[name]
             field.required = False
-            field.help_text = "Laissez vide pour garder la valeur actuelle."
+            # A new dispositif has no « current value »: it takes the usual default.
+            field.help_text = (
+                "Laissez vide pour garder la valeur actuelle."
+                if self.instance.pk
+                else f"Laissez vide pour la valeur habituelle ({self._default(name)})."
+            )
+
+    def _default(self, name: str) -> str:
+        value = Dispositif._meta.get_field(name).get_default()
+        return str(value).replace(".", ",")
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -21,6 +21,8 @@ env = environ.Env()
 IML_ENV = env.str("IML_ENV", default="development")
 PRODUCTION = IML_ENV == "production"
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+# With DEBUG, Django's technical error pages instead of the French ones (iml/errors.py).
+DEBUG_TECHNICAL_PAGES = env.bool("DEBUG_TECHNICAL_PAGES", default=False)
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")
 else:
@@ -77,6 +79,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "iml.middleware.CurrentOrganisationMiddleware",
+    # With DEBUG, the French error pages rather than Django's technical ones (inside the
+    # organisation's context: the pages show the navigation).
+    "iml.errors.FrenchErrorPagesMiddleware",
     # Last: it reads the outcome of the login view (django-axes).
     "axes.middleware.AxesMiddleware",
 ]

@@ -469,7 +469,7 @@ def household_data(household: Household) -> dict:
             for person in persons
         ],
         "resources": [
-            _fields(record, ["public_id", "date", "resources"])
+            _fields(record, ["public_id", "date", "resources", "monthly_amounts"])
             for record in ResourceRecord.objects.filter(household=household).order_by("date")
         ],
         "events": [

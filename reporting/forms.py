@@ -103,7 +103,10 @@ class NarrativeForm(ReportSelectionForm):
         max_value=Decimal("999.99"),
         max_digits=5,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+        # Typed the French way (« 0,70 ») as well as « 0.70 »: a text input (a number input
+        # refuses the comma in some browsers), read with the French separators.
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text="Équivalents temps plein affectés au dispositif, par exemple 0,70.",
     )
 

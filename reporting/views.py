@@ -46,6 +46,7 @@ DRILLDOWN_PAGE_SIZE = 25
 GAPS_SHOWN = 100
 # Sections the page shows elsewhere: the narrative is a form, the quality panel comes first.
 PAGE_SKIPS = ("recit", "qualite")
+NARRATIVE_NUMBER = 2
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -158,7 +159,9 @@ def _render_page(
     narrative = deferred(services.narrative_get, dispositif, start, end)
     base_query = _query(dispositif, start, end)
 
-    def sections_html() -> str:
+    def sections_html() -> tuple[str, str]:
+        """The sections before the narrative (« 2. Présentation par le service », a form on
+        the page) and those after it: the page numbers them as the PDF does."""
         previous = services.figures_for(dispositif, previous_start, previous_end)
         sections = outputs.document_sections(
             figures(),
@@ -168,12 +171,15 @@ def _render_page(
         outputs.attach_previous(
             sections, outputs.document_sections(previous, with_charts=False, with_checks=False)
         )
-        return render_to_string(
-            "reporting/includes/sections.html",
-            {
-                "sections": [s for s in sections if s.key not in PAGE_SKIPS],
-                "base_query": base_query,
-            },
+        shown = [s for s in sections if s.key not in PAGE_SKIPS]
+        return tuple(  # type: ignore[return-value]
+            render_to_string(
+                "reporting/includes/sections.html", {"sections": part, "base_query": base_query}
+            )
+            for part in (
+                [s for s in shown if s.number < NARRATIVE_NUMBER],
+                [s for s in shown if s.number > NARRATIVE_NUMBER],
+            )
         )
 
     def initial_narrative_form() -> NarrativeForm:
@@ -193,7 +199,7 @@ def _render_page(
             "sections_html": deferred(
                 dataversion.cached,
                 dispositif.organisation_id,
-                "report-sections",
+                "report-sections-parts",
                 sections_html,
                 services.FIGURES_CODE,
                 dispositif.pk,

@@ -30,21 +30,19 @@ def staff_members() -> QuerySet[User]:
     ).order_by("first_name", "last_name")
 
 
-@transaction.atomic
-def interaction_log(
+def _checked(
     *,
     household: Household,
     date: datetime.date,
     kind: str,
     by: User,
-    domains: list[str] = (),
-    persons: list[Person] = (),
-    staff: list[User] = (),
-    duration_minutes: int | None = None,
-    notes: str = "",
-    next_appointment: datetime.datetime | None = None,
-) -> Interaction:
-    """Record a visit, an appointment, a call… The author is always among the staff."""
+    domains: list[str],
+    persons: list[Person],
+    staff: list[User],
+    duration_minutes: int | None,
+    next_appointment: datetime.datetime | None,
+) -> list[User]:
+    """The rules of an interaction, logged or corrected; its staff, the author among them."""
     if kind not in InteractionType.values:
         raise ValidationError({"kind": "Type d’échange inconnu."})
     if date > timezone.localdate():
@@ -74,6 +72,27 @@ def interaction_log(
         raise ValidationError(
             {"next_appointment": "Le prochain rendez-vous doit suivre cet échange."}
         )
+    return list(team.values())
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    household: Household,
+    date: datetime.date,
+    kind: str,
+    by: User,
+    domains: list[str] = (),
+    persons: list[Person] = (),
+    staff: list[User] = (),
+    duration_minutes: int | None = None,
+    notes: str = "",
+    next_appointment: datetime.datetime | None = None,
+) -> Interaction:
+    """Record a visit, an appointment, a call… The author is always among the staff."""
+    team = _checked(household=household, date=date, kind=kind, by=by, domains=list(domains),
+                    persons=list(persons), staff=list(staff), duration_minutes=duration_minutes,
+                    next_appointment=next_appointment)  # fmt: skip
     interaction = Interaction(
         organisation_id=household.organisation_id,
         household=household,
@@ -89,5 +108,85 @@ def interaction_log(
     interaction.save()
     link = {"through_defaults": {"organisation_id": household.organisation_id}}
     interaction.persons.set(persons, **link)
-    interaction.staff.set(team.values(), **link)
+    interaction.staff.set(team, **link)
     return interaction
+
+
+# --- Corrections ------------------------------------------------------------------------------
+
+# Its author corrects an interaction for a week (a typo, a wrong date); a head may delete one
+# at any time. Every previous version stays in the history (``InteractionHistory``).
+EDIT_DAYS = 7
+
+
+def _recent(author_id: int | None, recorded_at: datetime.datetime | None, user: User) -> bool:
+    return (
+        author_id == user.pk
+        and recorded_at is not None
+        and recorded_at >= timezone.now() - datetime.timedelta(days=EDIT_DAYS)
+    )
+
+
+def may_edit(interaction: Interaction, user: User) -> bool:
+    return _recent(interaction.created_by_id, interaction.created_at, user)
+
+
+def may_delete(interaction: Interaction, user: User, role: str) -> bool:
+    return role == Role.HEAD or may_edit(interaction, user)
+
+
+def may_change(
+    author_id: int | None, recorded_at: datetime.datetime | None, user: User, role: str
+) -> bool:
+    """Whether the timeline offers « Corriger » (to its author) or « Supprimer » (a head)."""
+    return role == Role.HEAD or _recent(author_id, recorded_at, user)
+
+
+@transaction.atomic
+def interaction_update(
+    *,
+    interaction: Interaction,
+    date: datetime.date,
+    kind: str,
+    by: User,
+    domains: list[str] = (),
+    persons: list[Person] = (),
+    staff: list[User] = (),
+    duration_minutes: int | None = None,
+    notes: str = "",
+    next_appointment: datetime.datetime | None = None,
+) -> Interaction:
+    """Its author corrects an interaction logged less than ``EDIT_DAYS`` days ago."""
+    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    if not may_edit(interaction, by):
+        raise ValidationError(
+            f"Seule la personne qui a noté cet échange peut le corriger, pendant {EDIT_DAYS} jours."
+        )
+    household = interaction.household
+    team = _checked(household=household, date=date, kind=kind, by=by, domains=list(domains),
+                    persons=list(persons), staff=list(staff), duration_minutes=duration_minutes,
+                    next_appointment=next_appointment)  # fmt: skip
+    interaction.date, interaction.kind = date, kind
+    interaction.domains = sorted(set(domains))
+    interaction.duration_minutes = duration_minutes
+    interaction.notes = notes.strip()
+    interaction.next_appointment = next_appointment
+    interaction.full_clean()
+    interaction.save()
+    link = {"through_defaults": {"organisation_id": household.organisation_id}}
+    interaction.persons.set(persons, **link)
+    interaction.staff.set(team, **link)
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, interaction: Interaction, by: User, role: str) -> None:
+    """A head, or its author within ``EDIT_DAYS`` days, deletes an interaction (the wrong
+    household, a duplicate); the history keeps what it said."""
+    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    if not may_delete(interaction, by, role):
+        raise ValidationError(
+            "Seul·e un·e responsable, ou la personne qui l’a noté (pendant "
+            f"{EDIT_DAYS} jours), peut supprimer cet échange."
+        )
+    interaction.delete()

@@ -7,6 +7,8 @@ Interaction notes are confidential: social workers and heads read them, régisse
 
 from __future__ import annotations
 
+import uuid
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -439,3 +441,23 @@ class Referral(OrganisationOwned):
 
     def __str__(self) -> str:
         return f"{self.partner} — {self.date:%d/%m/%Y}"
+
+
+class CalendarFeed(OrganisationOwned):
+    """A member's private calendar link (ICS) of their appointments in the organisation: a
+    secret key in a signed link, no login; revoked by deleting it (a new link has a new key)."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="calendar_feeds")
+    key = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "lien d’agenda"
+        constraints = [
+            public_id_unique("calendarfeed"),
+            models.UniqueConstraint(fields=["organisation", "user"], name="calendarfeed_one"),
+            models.UniqueConstraint(fields=["key"], name="calendarfeed_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Agenda de {self.user}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Household, Person
@@ -64,6 +65,11 @@ def interaction_items(household: Household, *, with_notes: bool) -> list[Timelin
                 notes=interaction.notes if with_notes else "",
                 missed=interaction.kind == InteractionType.RDV_NON_HONORE,
                 order=interaction.pk,
+                edit_url=reverse("support:interaction_edit", args=[interaction.public_id])
+                if with_notes
+                else "",
+                author_id=interaction.created_by_id,
+                recorded_at=interaction.created_at,
             )
         )
     return items

@@ -1,15 +1,29 @@
 from django.urls import path
 
-from support.views import contracts, interactions, network
+from support.views import agenda, contracts, interactions, network
 
 app_name = "support"
 
 urlpatterns = [
+    # The agenda and its calendar link (ICS)
+    path("agenda/", agenda.agenda, name="agenda"),
+    path("agenda/lien/", agenda.agenda_link, name="agenda_link"),
+    path("agenda/<str:token>/rendez-vous.ics", agenda.agenda_feed, name="agenda_feed"),
     # Interactions and the household's timeline
     path(
         "menages/<uuid:household>/echange/",
         interactions.interaction_create,
         name="interaction_create",
+    ),
+    path(
+        "echanges/<uuid:interaction>/corriger/",
+        interactions.interaction_edit,
+        name="interaction_edit",
+    ),
+    path(
+        "echanges/<uuid:interaction>/supprimer/",
+        interactions.interaction_remove,
+        name="interaction_remove",
     ),
     path(
         "menages/<uuid:household>/historique/",

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from households.models import Household
-from households.services import household_admit, household_exit
+from households.services import household_admit, household_exit, household_exit_cancel
 from households.stays import RENEWAL, renew_by_amendment
 from housing.models import HousingUnit, Room
 from housing.services import unit_return
@@ -154,6 +154,45 @@ def exit_with_contracts(
         # The months already called are called again for the days lived: the exit month
         # prorated, the months after it reversed (an exit is often recorded late).
         calls_resync(contract=contract, by=by, reason=exit_reason(exit_date, today), today=today)
+        plans_follow(contract=contract, on=today)
+    return household
+
+
+@transaction.atomic
+def exit_cancel(
+    *, household: Household, reason: str, by: User, today: datetime.date | None = None
+) -> Household:
+    """An exit recorded by mistake, undone: the household is present again, the contracts
+    that ended with the exit run again and their months are called again (``calls_resync``).
+    Refused when the space was let or returned since: that is built on the exit."""
+    today = today or timezone.localdate()
+    exit_date = household.exit_date
+    ended = list(
+        SubleaseContract.objects.select_for_update()
+        .select_related("unit")
+        .filter(household=household, actual_end_date=exit_date)
+        .order_by("pk")
+    )
+    household = household_exit_cancel(household=household, reason=reason, by=by)
+    for contract in ended:
+        if contract.unit.return_date is not None:
+            raise ValidationError(
+                f"Le logement {contract.unit.reference} a été rendu au bailleur depuis la "
+                "sortie : la sortie ne peut plus être annulée."
+            )
+        contract.actual_end_date = None
+        try:
+            contract.full_clean()
+        except ValidationError as error:
+            if OVERLAP_MESSAGE in error.messages:
+                raise ValidationError(
+                    f"Le logement {contract.unit.reference} a été attribué à un autre ménage "
+                    "depuis la sortie : la sortie ne peut plus être annulée."
+                ) from error
+            raise
+        contract.save(update_fields=["actual_end_date"])
+        calls_resync(contract=contract, by=by, reason=f"Sortie annulée : {reason.strip()}"[:300],
+                     today=today)  # fmt: skip
         plans_follow(contract=contract, on=today)
     return household
 

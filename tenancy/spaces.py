@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
@@ -20,6 +21,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     When,
@@ -136,6 +138,56 @@ def free_places(*, at: datetime.date) -> int:
         )
     )["total"]
     return total or 0
+
+
+def planned_vacancies(
+    *, since: datetime.date, dispositif: Dispositif | None = None
+) -> QuerySet[SubleaseContract]:
+    """The running contracts whose household's exit is planned after ``since``: the spaces
+    that will free up, soonest first (a planned exit is no exit: they are not free yet)."""
+    contracts = SubleaseContract.objects.filter(
+        actual_end_date__isnull=True,
+        household__planned_exit_date__gt=since,
+        household__exit_date__isnull=True,
+    )
+    if dispositif is not None:
+        contracts = contracts.filter(unit__dispositif=dispositif)
+    return contracts.select_related("household", "unit", "room", "unit__dispositif").order_by(
+        "household__planned_exit_date", "unit__reference"
+    )
+
+
+@dataclass(frozen=True)
+class SuggestedTerms:
+    rent: Decimal
+    charges: Decimal
+    expected_housing_benefit: Decimal
+
+
+def suggested_terms(spaces: list[FreeSpace]) -> dict[str, SuggestedTerms]:
+    """What an admission to each space would likely sign, to pre-fill its form: the last
+    contract's amounts on that space (its household paid them), else, for a whole unit, the
+    rent and charges the operator pays for it. One query."""
+    units = {space.unit.pk for space in spaces}
+    last: dict[tuple[int, int | None], SubleaseContract] = {}
+    for contract in (
+        SubleaseContract.objects.filter(unit__in=units)
+        .order_by("unit_id", "room_id", "-start_date", "-pk")
+        .only("unit_id", "room_id", "rent", "charges", "expected_housing_benefit")
+    ):
+        last.setdefault((contract.unit_id, contract.room_id), contract)
+    terms = {}
+    for space in spaces:
+        previous = last.get((space.unit.pk, space.room.pk if space.room else None))
+        if previous is not None:
+            terms[space.key] = SuggestedTerms(
+                previous.rent, previous.charges, previous.expected_housing_benefit
+            )
+        elif space.room is None and space.unit.rent is not None:
+            terms[space.key] = SuggestedTerms(
+                space.unit.rent, space.unit.charges or Decimal("0"), Decimal("0")
+            )
+    return terms
 
 
 def find_free_space(

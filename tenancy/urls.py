@@ -59,4 +59,9 @@ urlpatterns = [
     # Admission and exit
     path("menages/<uuid:household>/entree/", stays.household_admit, name="household_admit"),
     path("menages/<uuid:household>/sortie/", stays.household_exit, name="household_exit"),
+    path(
+        "menages/<uuid:household>/sortie/annuler/",
+        stays.household_exit_cancel,
+        name="household_exit_cancel",
+    ),
 ]

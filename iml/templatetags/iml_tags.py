@@ -26,3 +26,11 @@ def code_label(value, choices_name: str) -> str:
 def euros(value) -> str:
     """1234.5 → « 1 234,50 € » (``iml.formats.euros``)."""
     return formats.euros(value)
+
+
+@register.filter
+def resource_amounts(amounts: dict) -> str:
+    """« RSA 612,50 €/mois, AAH 971,37 €/mois » of a resources record's monthly amounts."""
+    return ", ".join(
+        f"{codes.Resource(code).label} {euros(value)}/mois" for code, value in amounts.items()
+    )

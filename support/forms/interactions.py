@@ -14,17 +14,35 @@ DURATIONS = [("", "—"), (15, "15 min"), (30, "30 min"), (45, "45 min"), (60, "
              (90, "1 h 30"), (120, "2 h"), (180, "3 h")]  # fmt: skip
 
 
+# The domains' short names, for buttons a thumb can tap on a phone (the report and the
+# timeline keep the full labels of ``SupportDomain``).
+SHORT_DOMAINS = {
+    SupportDomain.ADMINISTRATIF: "démarches, droits",
+    SupportDomain.BUDGET: "budget",
+    SupportDomain.LOGEMENT: "logement",
+    SupportDomain.SANTE: "santé",
+    SupportDomain.EMPLOI: "emploi, formation",
+    SupportDomain.LANGUE: "français",
+    SupportDomain.TITRE_SEJOUR: "séjour, OFPRA",
+    SupportDomain.FAMILLE: "famille, école",
+    SupportDomain.SOCIAL: "lien social",
+    SupportDomain.MOBILITE: "mobilité",
+}
+DOMAIN_PILLS = [(code, SHORT_DOMAINS.get(code, label)) for code, label in SupportDomain.choices]
+
+
 class InteractionForm(OnceMixin, forms.Form):
     date = forms.DateField(
         label="Date", initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )  # fmt: skip
+    # A list, not buttons: the frequent case (a home visit) is chosen already, and the form
+    # fits one phone screen.
     kind = forms.ChoiceField(
         label="Type", choices=InteractionType.choices, initial=InteractionType.VISITE_DOMICILE,
-        widget=forms.RadioSelect(attrs={"class": "toggle"}),
     )  # fmt: skip
     domains = forms.MultipleChoiceField(
-        label="Domaines abordés", choices=SupportDomain.choices, required=False,
+        label="Domaines abordés", choices=DOMAIN_PILLS, required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "toggle"}),
     )  # fmt: skip
     duration_minutes = forms.TypedChoiceField(
@@ -41,8 +59,8 @@ class InteractionForm(OnceMixin, forms.Form):
     )  # fmt: skip
     notes = forms.CharField(
         label="Notes confidentielles", required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Lues par les travailleurs sociaux et les chefs de service seulement.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Lues par l’équipe sociale seulement.",
     )  # fmt: skip
     next_appointment = forms.DateTimeField(
         label="Prochain rendez-vous", required=False,

@@ -28,6 +28,7 @@ from iml.codes import LedgerKind, PersonRole, RepaymentPlanStatus
 from iml.formats import euros
 from iml.forms import add_service_error, submit_form
 from iml.fragments import deferred
+from iml.listing import Column, Listing
 from iml.permissions import (
     ADMISSION_ROLES,
     MONEY_RECORDERS,
@@ -86,6 +87,23 @@ def _person(field: str) -> Subquery:
     )
 
 
+CONTRACT_COLUMNS = [
+    Column("contrat", "Contrat", lambda c: c.reference, ("reference",)),
+    Column("menage", "Ménage",
+           lambda c: " ".join(filter(None, [c.household.reference, c.head_last_name,
+                                            c.head_first_name])),
+           (F("head_last_name"), F("head_first_name"), "household__reference")),
+    Column("logement", "Logement",
+           lambda c: c.unit.reference + (f" — {c.room.label}" if c.room else ""),
+           ("unit__reference",)),
+    Column("debut", "Début", lambda c: c.start_date, (F("start_date"),)),
+    Column("fin", "Fin du terme", lambda c: c.current_end, (F("current_end"),)),
+    Column("loyer", "Loyer + charges", lambda c: c.rent + c.charges, (F("rent") + F("charges"),),
+           numeric=True),
+    Column("solde", "Solde", lambda c: c.balance, (F("balance"),), numeric=True),
+]  # fmt: skip
+
+
 @member_required(MONEY_VIEWERS)
 def contract_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("etat", "en_cours")
@@ -112,6 +130,10 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         )
     if debt_only or owing_only:
         contracts = contracts.order_by("-balance", "household__reference")
+    listing = Listing(request, CONTRACT_COLUMNS, name="contrats")
+    contracts = listing.order(contracts)
+    if (download := listing.export(lambda: contracts)) is not None:
+        return download
     page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
     total = contracts.aggregate(total=Sum("balance"))["total"] if owing_only else None
     return render(
@@ -124,6 +146,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             "debt_only": debt_only,
             "owing_only": owing_only,
             "owing_total": total,
+            "listing": listing,
         },
     )
 

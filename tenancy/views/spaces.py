@@ -11,6 +11,7 @@ from django.utils import timezone
 from iml.permissions import HOUSING_VIEWERS, member_required
 from tenancy.forms.spaces import FreeSpacesForm
 from tenancy.spaces import free_spaces as free_spaces_at
+from tenancy.spaces import planned_vacancies
 
 
 @member_required(HOUSING_VIEWERS)
@@ -31,5 +32,6 @@ def free_spaces(request: HttpRequest) -> HttpResponse:
             "at": at,
             "spaces": spaces,
             "places": sum(space.places for space in spaces),
+            "planned": planned_vacancies(since=timezone.localdate(), dispositif=dispositif),
         },
     )

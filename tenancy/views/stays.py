@@ -9,11 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from households.forms import AdmitForm, ExitForm
+from households.models import EventKind
 from households.selectors import household_or_404
+from households.services import household_plan_exit
+from households.views import cancel_page
 from iml.forms import submit_form
 from iml.permissions import ADMISSION_ROLES, HOUSEHOLD_MANAGERS, member_required
-from tenancy.services import ContractTerms, admit_with_contract, exit_with_contracts
-from tenancy.spaces import find_free_space, free_spaces
+from tenancy.services import ContractTerms, admit_with_contract, exit_cancel, exit_with_contracts
+from tenancy.spaces import find_free_space, free_spaces, suggested_terms
 
 
 @member_required(ADMISSION_ROLES)
@@ -23,7 +26,7 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
     obj = household_or_404(household)
     today = timezone.localdate()
     spaces = free_spaces(at=today, dispositif=obj.dispositif)
-    form = AdmitForm(request.POST or None, spaces=spaces)
+    form = AdmitForm(request.POST or None, spaces=spaces, terms=suggested_terms(spaces))
 
     def admit(data: dict):
         # The space must (still) be free on the entry date, which may differ from today.
@@ -64,23 +67,55 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def household_exit(request: HttpRequest, household: str) -> HttpResponse:
     obj = household_or_404(household)
-    return submit_form(
-        request,
-        ExitForm(request.POST or None),
-        lambda data: exit_with_contracts(
+
+    def record(data: dict) -> object:
+        if data["planned"]:
+            return household_plan_exit(
+                household=obj, planned_date=data["exit_date"], by=request.user
+            )
+        return exit_with_contracts(
             household=obj,
             exit_date=data["exit_date"],
             destination=data["destination"],
             bail_glissant=data["bail_glissant"],
             exit_support=data["exit_support"],
             by=request.user,
+        )
+
+    return submit_form(
+        request,
+        ExitForm(request.POST or None),
+        record,
+        lambda household: (
+            f"Sortie du ménage {obj.reference} prévue le "
+            f"{household.planned_exit_date:%d/%m/%Y} : elle sera à enregistrer ce jour-là."
+            if household.planned_exit_date
+            else f"Sortie du ménage {obj.reference} enregistrée."
         ),
-        f"Sortie du ménage {obj.reference} enregistrée.",
         obj.get_absolute_url(),
         "iml/form_page.html",
         {
             "household": obj,
             "cancel_url": obj.get_absolute_url(),
             "title": f"Sortie du ménage {obj.reference}",
+            "submit_label": "Enregistrer la sortie",
+            "confirm": f"Enregistrer la sortie du ménage {obj.reference} ? À une date passée ou "
+            "aujourd’hui, ses contrats prennent fin ; à une date future, la sortie est prévue.",
         },
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_exit_cancel(request: HttpRequest, household: str) -> HttpResponse:
+    obj = household_or_404(household)
+    return cancel_page(
+        request,
+        obj,
+        EventKind.EXITED,
+        lambda reason: exit_cancel(household=obj, reason=reason, by=request.user),
+        success=f"Sortie annulée : le ménage {obj.reference} est de nouveau présent.",
+        title="Annuler la sortie",
+        explanation=f"Le ménage {obj.reference} redevient présent : ses contrats terminés par "
+        "la sortie reprennent et les loyers des mois écoulés depuis sont appelés. Impossible "
+        "si le logement a été attribué ou rendu depuis. La sortie reste dans l’historique.",
     )

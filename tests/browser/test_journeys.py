@@ -30,13 +30,27 @@ def test_social_worker_logs_a_home_visit_from_a_phone(phone_journey, world):
     j.login("social_worker@alpha.example")
     j.goto("/accompagnement/mes-menages/")
     j.no_horizontal_scroll()
+    # The navigation folds behind « Menu » on a phone: one row, not five.
+    assert page.evaluate("document.querySelector('.site-header').offsetHeight") < 100
+    assert not page.is_visible("#menu-principal a:has-text('Ménages')")
+    page.click("button.nav-toggle")
+    assert page.is_visible("#menu-principal a:has-text('Ménages')")
+    assert page.get_attribute("button.nav-toggle", "aria-expanded") == "true"
+    page.click("button.nav-toggle")
     j.shot("mes menages")
     page.click("a:has-text('Noter un échange')")
     page.wait_for_selector("h1:has-text('Noter un échange')")
     j.no_horizontal_scroll()
-    page.click("label:has-text('visite à domicile')")
-    page.click("label:has-text('gestion budgétaire')")
-    page.click("label:has-text('apprentissage du français')")
+    assert page.input_value("select[name=kind]") == "visite_domicile"  # the frequent case
+    page.click("label:has-text('budget')")
+    page.click("label:has-text('français')")
+    # The frequent case fits one 812 px screen, header and save button included; the rest is
+    # one tap away.
+    submit = "main form button[type=submit]"
+    bottom = f"document.querySelector('{submit}').getBoundingClientRect().bottom"
+    assert page.evaluate(bottom) < 812
+    j.shot("formulaire court")
+    page.click("summary:has-text('Type, date')")
     page.select_option("select[name=duration_minutes]", "60")
     page.fill(
         "textarea[name=notes]", "Budget du mois revu avec Amina ; inscription au cours de français."
@@ -134,6 +148,10 @@ def test_an_overlapping_contract_is_refused_in_french(journey, world):
         "select[name=space]", "s => [...s.options].find(o => o.text.includes('Chambre 2')).value"
     )
     page.select_option("select[name=space]", room)
+    # Filled from what the room's household signs (400 € + 50 €, 250 € of housing benefit).
+    assert page.input_value("input[name=rent]") == "400,00"
+    assert page.input_value("input[name=charges]") == "50,00"
+    assert page.input_value("input[name=expected_housing_benefit]") == "250,00"
     page.fill("input[name=rent]", "300")
     j.shot("entree")
     with page.expect_navigation():

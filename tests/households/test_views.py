@@ -280,6 +280,22 @@ class TestForms:
         body = sw_client.get(url("household_detail", household)).content.decode()
         assert "prime d’activité, salaire" in body
 
+    def test_resources_start_from_the_current_ones_with_optional_monthly_amounts(
+        self, sw_client, household
+    ):
+        first = {"date": "2025-04-01", "resources": ["rsa"], "amount_rsa": "612,50"}
+        assert sw_client.post(url("resources_add", household), first).status_code == 302
+        form = sw_client.get(url("resources_add", household)).context["form"]
+        assert form.initial["resources"] == ["rsa"]
+        assert form.initial["amount_rsa"] == Decimal("612.50")
+        # An amount for a resource not checked is refused, and nothing is recorded.
+        wrong = {"date": "2025-05-01", "resources": ["rsa"], "amount_aah": "900"}
+        refused = sw_client.post(url("resources_add", household), wrong)
+        assert "ressource non cochée" in refused.content.decode()
+        assert ResourceRecord.all_organisations.filter(household=household).count() == 1
+        body = sw_client.get(url("household_detail", household)).content.decode()
+        assert "RSA 612,50\u00a0€/mois" in body
+
 
 WRITE_VIEWS = [
     ("household_edit", "household"),
@@ -394,3 +410,26 @@ def test_admission_into_a_space_that_is_not_free_on_the_entry_date_writes_nothin
     waiting.refresh_from_db()
     assert waiting.entry_date is None
     assert not SubleaseContract.all_organisations.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ([], "M2026-001"),
+        (["BPI-045", "BPI-047", "BPI-046"], "BPI-048"),
+        (["M2025-118"], "M2026-001"),
+        (["Famille Diallo"], "M2026-001"),
+        (["A-9", "A-10"], "A-11"),
+    ],
+)
+def test_orientation_suggests_the_organisation_s_own_pattern(
+    sw_client, org_a, dispositif_a, existing, expected
+):
+    for reference in existing:
+        HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference=reference)
+    with freeze_time("2026-03-10"):
+        form = sw_client.get(reverse("households:household_orient")).context["form"]
+    assert form.initial["reference"] == expected
+    # The only dispositif of the organisation is chosen already.
+    assert form.initial["dispositif"] == dispositif_a.pk

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -150,7 +151,11 @@ def test_page_shows_quality_first_then_narrative_then_sections(client, head, dis
 
 def test_page_shows_the_previous_period_beside_each_figure(client, head, dispositif, computed):
     response = client.get(PAGE, {"dispositif": dispositif.public_id, **QUERY})
-    sections = {s.key: s for s in response.context["sections"]}
+    # The sections come in two parts, around the narrative's form (« 2. »).
+    sections = {
+        s.key: s for context in response.context if "sections" in context
+        for s in context["sections"]
+    }  # fmt: skip
     summary = next(t for t in sections["present-at-end"].tables if t.key.endswith("summary"))
     households = summary.rows[0]
     assert (households.cells[0].value, households.previous.value) == (17, 11)
@@ -510,3 +515,9 @@ def test_drilldown_end_to_end_with_the_real_computation(client, head, org_a, dis
     body = client.get(drilldown_url(dispositif, "households.entered")).content.decode()
     assert "M-ENTREE" in body and "M-AVANT" not in body
     assert "Identité et activité — Activité de la période — Entrés (Ménages)" in body
+
+
+def test_the_page_numbers_its_sections_as_the_pdf_does(client, head, dispositif, computed):
+    body = client.get(PAGE, {"dispositif": dispositif.public_id, **QUERY}).content.decode()
+    numbers = [int(n) for n in re.findall(r'<h2 id="[\w-]+-title">(\d+)\. ', body)]
+    assert numbers == sorted(numbers) and numbers[:3] == [1, 2, 3]

@@ -14,7 +14,12 @@ from iml.rls import organisation_transaction
 from support.models import WorkshopFacilitator, WorkshopParticipant
 from tests.factories import MembershipFactory
 from tests.households.factories import HouseholdFactory, PersonFactory
-from tests.support.factories import PartnerFactory, ReferralFactory, WorkshopFactory
+from tests.support.factories import (
+    InteractionFactory,
+    PartnerFactory,
+    ReferralFactory,
+    WorkshopFactory,
+)
 
 
 def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
@@ -59,8 +64,12 @@ def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
         WorkshopParticipant.objects.create(
             organisation=organisation, workshop=workshop, person=person
         )
+    interaction = InteractionFactory(
+        organisation=organisation, household=household, notes="Visite IML-ALPHA"
+    )
     return {
         "partner": partner.public_id,
         "referral": referral.public_id,
         "workshop": workshop.public_id,
+        "interaction": interaction.public_id,
     }

@@ -269,3 +269,27 @@ def test_a_head_sees_every_present_household(client, org_a, dispositif_a, head_a
     login(client, head_a)
     assert "H-OF-SW" not in client.get(reverse("my_households")).content.decode()
     assert "H-OF-SW" in client.get(reverse("my_households"), {"tous": "1"}).content.decode()
+
+
+def test_my_households_shows_names_searches_and_sorts(client, org_a, dispositif_a, social_worker_a):
+    me = social_worker_a.user
+    for reference, last, first, entry in (
+        ("H-1", "Zerrouki", "Amina", D(2025, 1, 2)),
+        ("H-2", "Abebe", "Tesfaye", D(2025, 6, 1)),
+        ("H-3", "Martin", "Élodie", D(2025, 3, 1)),
+    ):
+        household = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, referent=me,
+                                     reference=reference, entry_date=entry,
+                                     orientation_date=D(2024, 12, 1))  # fmt: skip
+        PersonFactory(organisation=org_a, household=household, role=PersonRole.REFERENT,
+                      last_name=last, first_name=first)  # fmt: skip
+    login(client, social_worker_a)
+    url = reverse("my_households")
+    body = client.get(url).content.decode()
+    assert "H-1 — Zerrouki Amina" in body
+    by_name = client.get(url, {"tri": "nom"}).content.decode()
+    assert by_name.index("Abebe") < by_name.index("Martin") < by_name.index("Zerrouki")
+    found = client.get(url, {"q": "elodie"}).content.decode()
+    assert "Martin" in found and "Zerrouki" not in found and "Abebe" not in found
+    nothing = client.get(url, {"q": "personne"}).content.decode()
+    assert "Aucun ménage ne correspond" in nothing

@@ -353,3 +353,38 @@ def test_the_free_places_follow_the_stock_on_the_dashboard(client, members_a, or
     stock = labels.index("Logements en stock")
     assert labels[stock + 1] == "Places libres aujourd’hui"
     assert labels.index("Ménages en dette") > stock + 1
+
+
+@pytest.mark.django_db
+def test_an_admission_is_prefilled_with_what_the_space_s_last_household_signed(org_a, dispositif_a):
+    from decimal import Decimal
+
+    from tenancy.spaces import suggested_terms
+    from tests.tenancy.factories import SubleaseContractFactory
+
+    let_before = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a,
+                                    captation_date=datetime.date(2024, 1, 1))  # fmt: skip
+    for start, rent in (
+        (datetime.date(2024, 2, 1), "380.00"),
+        (datetime.date(2024, 9, 1), "395.00"),
+    ):
+        SubleaseContractFactory(organisation=org_a, unit=let_before, start_date=start,
+                                actual_end_date=start + datetime.timedelta(days=150),
+                                rent=Decimal(rent), charges=Decimal("30.00"),
+                                expected_housing_benefit=Decimal("210.00"))  # fmt: skip
+    never_let = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a,
+                                   rent=Decimal("520.00"), charges=Decimal("45.00"),
+                                   captation_date=datetime.date(2024, 1, 1))  # fmt: skip
+    shared = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a, shared=True,
+                                captation_date=datetime.date(2024, 1, 1))  # fmt: skip
+    RoomFactory(unit=shared, label="Chambre A")
+    with freeze_time("2025-06-01"):
+        free = spaces.free_spaces(at=datetime.date(2025, 6, 1), dispositif=dispositif_a)
+        terms = suggested_terms(free)
+    by_unit = {space.unit.pk: terms.get(space.key) for space in free}
+    assert (by_unit[let_before.pk].rent, by_unit[let_before.pk].charges,
+            by_unit[let_before.pk].expected_housing_benefit) == (
+        Decimal("395.00"), Decimal("30.00"), Decimal("210.00"))  # the latest contract  # fmt: skip
+    assert (by_unit[never_let.pk].rent, by_unit[never_let.pk].charges) == (
+        Decimal("520.00"), Decimal("45.00"))  # what the operator pays  # fmt: skip
+    assert by_unit[shared.pk] is None  # a room of a new shared flat: nothing to suggest
