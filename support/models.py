@@ -456,7 +456,7 @@ class CalendarFeed(OrganisationOwned):
         constraints = [
             public_id_unique("calendarfeed"),
             models.UniqueConstraint(fields=["organisation", "user"], name="calendarfeed_one"),
-            models.UniqueConstraint(fields=["key"], name="calendarfeed_key_unique"),
+            models.UniqueConstraint(fields=["organisation", "key"], name="calendarfeed_key_unique"),
         ]
 
     def __str__(self) -> str:

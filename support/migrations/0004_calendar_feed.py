@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 'abstract': False,
                 'base_manager_name': 'all_organisations',
                 'default_manager_name': 'objects',
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'public_id'), name='calendarfeed_public_id_unique'), models.UniqueConstraint(fields=('organisation', 'user'), name='calendarfeed_one'), models.UniqueConstraint(fields=('key',), name='calendarfeed_key_unique')],
+                'constraints': [models.UniqueConstraint(fields=('organisation', 'public_id'), name='calendarfeed_public_id_unique'), models.UniqueConstraint(fields=('organisation', 'user'), name='calendarfeed_one'), models.UniqueConstraint(fields=('organisation', 'key'), name='calendarfeed_key_unique')],
             },
             managers=[
                 ('objects', django.db.models.manager.Manager()),
