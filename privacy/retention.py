@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alerts.models import Alert
-from households.models import Household, HouseholdEvent, Person
+from households.models import Household, HouseholdEvent, Person, ResourceRecord
 from iml.codes import LedgerKind
 from iml.models import Organisation
 from iml.rls import organisation_transaction
@@ -106,6 +106,8 @@ KEPT_TEXT: dict[tuple[type[models.Model], str], str] = {
     (SupportContract, "ref"): "the row's identifier in the interchange workbook",
     (SupportContract, "referent_email"): "a member of staff, not the household",
     (Interaction, "staff_emails"): "members of staff, not the household",
+    (ResourceRecord, "monthly_amounts"): "amounts of resource codes ({code: euros}): no name, "
+    "no free text; they say nothing of who once the names are gone",
     (Workshop, "ref"): "the row's identifier in the interchange workbook",
 }
 

@@ -7,6 +7,7 @@ manager by public identifier: another organisation's version is a 404.
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from functools import partial
@@ -138,6 +139,27 @@ def _versions(dispositif: Dispositif) -> QuerySet[ReportVersion]:
     )
 
 
+def _chosen(
+    request: HttpRequest, selection: ReportSelectionForm
+) -> tuple[Dispositif, datetime.date, datetime.date] | None:
+    """The dispositif and period a valid selection names, else None. A page read (GET)
+    reads them from the cache under the data version: the form's check is a query."""
+
+    def check() -> tuple[Dispositif, datetime.date, datetime.date] | None:
+        if not selection.is_valid():
+            return None
+        data = selection.cleaned_data
+        return data["dispositif"], data["du"], data["au"]
+
+    if request.method != "GET":
+        return check()
+    return dataversion.cached(
+        get_current_organisation_id(), "report-chosen", check,
+        *(selection.data.get(name, "") for name in ("dispositif", "du", "au")),
+        timezone.localdate(),
+    )  # fmt: skip
+
+
 def _render_page(
     request: HttpRequest,
     selection: ReportSelectionForm,
@@ -150,10 +172,10 @@ def _render_page(
         "selection": selection,
         "has_dispositif": deferred(lambda: report_dispositifs().exists()),
     }
-    if not selection.is_valid():
+    chosen = _chosen(request, selection)
+    if chosen is None:
         return render(request, "reporting/report_page.html", context)
-    dispositif = selection.cleaned_data["dispositif"]
-    start, end = selection.cleaned_data["du"], selection.cleaned_data["au"]
+    dispositif, start, end = chosen
     figures = deferred(services.figures_for, dispositif, start, end)
     previous_start, previous_end = services.previous_period(start, end)
     narrative = deferred(services.narrative_get, dispositif, start, end)

@@ -217,17 +217,19 @@ def plan_break(*, plan: RepaymentPlan, on: datetime.date, reason: str, by: User)
     return plan
 
 
-# Live entries: neither reversals nor reversed (``LedgerEntryQuerySet.live``).
+# Live entries (neither reversals nor reversed: ``LedgerEntryQuerySet.live``) of the
+# contracts under an active plan only: the CTE is read three times, hence materialised, and
+# the organisation's whole ledger would be (measured: most of the alert job's time).
 _LIVE = """
     SELECT e.contract_id, e.date, e.kind, e.debit, e.credit FROM tenancy_ledgerentry e
     WHERE e.organisation_id = %(organisation)s AND e.date <= %(today)s
+      AND e.contract_id IN (SELECT contract_id FROM plans)
       AND e.kind <> 'annulation'
       AND NOT EXISTS (SELECT 1 FROM tenancy_ledgerentry r WHERE r.reverses_id = e.id)
 """
 
 _MISSED_SQL = f"""
-WITH live AS ({_LIVE}),
-plans AS (
+WITH plans AS (
     SELECT p.id AS plan_id, p.contract_id, p.debt, c.household_id,
            d.alert_instalment_grace_days AS grace
     FROM tenancy_repaymentplan p
@@ -236,6 +238,7 @@ plans AS (
     JOIN iml_dispositif d ON d.id = h.dispositif_id
     WHERE p.organisation_id = %(organisation)s AND p.status = 'actif'
 ),
+live AS ({_LIVE}),
 due AS (
     SELECT i.plan_id, i.number, i.due_date,
            plans.debt - sum(i.amount) OVER (PARTITION BY i.plan_id ORDER BY i.number) AS target,

@@ -32,7 +32,7 @@ NOT_SCOPED = {
     "two_factor_verify": "the user's own second factor, before any organisation",
     "two_factor_setup": "the user's own second factor, before any organisation",
     "logout_everywhere": "ends the user's own sessions only",
-    "agenda_feed": "signed token bound to one member's calendar link, read without login; "
+    "support:agenda_feed": "signed token bound to one member's calendar link, read without login; "
     "tested in tests/support/test_agenda.py (forged, revoked, another organisation's)",
 }
 # Django admin: platform superusers only, tested in tests/iml/test_auth_and_dashboard.py.

@@ -12,10 +12,12 @@ Without the right to create temporary tables, rows go through ``bulk_create``.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 
-from django.db import connection
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
 from django.utils import timezone
 
 BATCH = 2000
@@ -78,7 +80,8 @@ def insert_tuples(model, names: list[str], rows: list[tuple]) -> list[int]:
         model.objects.bulk_create(objs, batch_size=BATCH)
         return [obj.pk for obj in objs]
     table = model._meta.db_table
-    columns = {field.attname: field.column for field in _fields(model)}
+    fields_by_name = {field.attname: field for field in _fields(model)}
+    columns = {name: field.column for name, field in fields_by_name.items()}
     column_list = ", ".join(f'"{columns[name]}"' for name in names)
     with connection.cursor() as cursor:
         # Through Django's cursor first: the row-level security setting is applied.
@@ -88,8 +91,19 @@ def insert_tuples(model, names: list[str], rows: list[tuple]) -> list[int]:
             f'SELECT {column_list} FROM "{table}" WITH NO DATA'
         )
         raw = cursor.cursor  # psycopg's cursor, for COPY
+        # COPY's text format takes a JSON column as its JSON text.
+        json_columns = {
+            index for index, name in enumerate(names)
+            if isinstance(fields_by_name[name], models.JSONField)
+        }  # fmt: skip
         with raw.copy(f"COPY {TEMP_TABLE} ({column_list}) FROM STDIN") as copy:
             for row in rows:
+                if json_columns:
+                    row = tuple(
+                        json.dumps(value, cls=DjangoJSONEncoder) if index in json_columns
+                        else value
+                        for index, value in enumerate(row)
+                    )  # fmt: skip
                 copy.write_row(row)
         cursor.execute(
             f'INSERT INTO "{table}" ({column_list}) SELECT {column_list} FROM {TEMP_TABLE} '

@@ -22,6 +22,11 @@ FRAGMENT_TIMEOUT = 3600
 
 
 class VersionedNode(template.Node):
+    # Not searched for ``{% block %}`` tags: every page render walks its base template for
+    # them, and the navigation block holds none (a block inside ``versioned`` could not be
+    # overridden).
+    child_nodelists = ()
+
     def __init__(
         self, nodelist: template.NodeList, name: str, parts: list[Any], personal: bool
     ) -> None:

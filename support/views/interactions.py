@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from households.models import Household
 from households.timeline import TimelineKind, household_timeline
@@ -168,10 +169,9 @@ def interaction_edit(request: HttpRequest, interaction: str) -> HttpResponse:
     )
 
 
+@require_POST
 @member_required(SUPPORT_MANAGERS)
 def interaction_remove(request: HttpRequest, interaction: str) -> HttpResponse:
-    if request.method != "POST":
-        return redirect("support:interaction_edit", interaction=interaction)
     obj = get_object_or_404(Interaction.objects.select_related("household"), public_id=interaction)
     timeline = reverse("support:household_timeline", args=[obj.household.public_id])
     try:

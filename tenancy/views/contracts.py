@@ -198,16 +198,21 @@ def household_account(request: HttpRequest, household: str) -> HttpResponse:
     obj = household_for_page(household)
     record_access(request, object_type="account", object_id=obj.public_id,
                   household_id=obj.public_id)  # fmt: skip
-    entries = ledger_lines(LedgerEntry.objects.filter(contract__household=obj))
     return render(
         request,
         "tenancy/household_account.html",
         {
             "household": obj,
-            "contracts": obj.contracts.select_related("unit", "room").order_by("-start_date"),
-            # Read only when the account's block is not in the cache (``iml.fragments``).
+            # Built and read only when the account's block is not in the cache
+            # (``iml.fragments``).
+            "contracts": deferred(
+                lambda: obj.contracts.select_related("unit", "room").order_by("-start_date")
+            ),
             "page": deferred(
-                lambda: Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+                lambda: Paginator(
+                    ledger_lines(LedgerEntry.objects.filter(contract__household=obj)),
+                    LEDGER_PAGE_SIZE,
+                ).get_page(request.GET.get("page"))
             ),
             "balance": deferred(household_balance, obj),
         },

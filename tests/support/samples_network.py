@@ -11,7 +11,8 @@ from typing import Any
 from iml.codes import SupportDomain
 from iml.models import Role
 from iml.rls import organisation_transaction
-from support.models import WorkshopFacilitator, WorkshopParticipant
+from support.agenda import feed_token
+from support.models import CalendarFeed, WorkshopFacilitator, WorkshopParticipant
 from tests.factories import MembershipFactory
 from tests.households.factories import HouseholdFactory, PersonFactory
 from tests.support.factories import (
@@ -67,9 +68,12 @@ def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
     interaction = InteractionFactory(
         organisation=organisation, household=household, notes="Visite IML-ALPHA"
     )
+    with organisation_transaction(organisation):
+        feed = CalendarFeed.objects.create(organisation=organisation, user=facilitator)
     return {
         "partner": partner.public_id,
         "referral": referral.public_id,
         "workshop": workshop.public_id,
         "interaction": interaction.public_id,
+        "token": feed_token(feed),
     }

@@ -102,7 +102,7 @@ def test_quick_log_from_the_household_page(client, household, social_worker_a):
     url = reverse("support:interaction_create", args=[household.public_id])
     assert url in page
     form = client.get(url).content.decode()
-    assert 'type="radio"' in form and 'class="toggle"' in form and "Amina" in form
+    assert '<select name="kind"' in form and 'class="toggle"' in form and "Amina" in form
     amina, issa = household.persons.order_by("first_name")
     response = client.post(url, {
         "date": "2025-06-20", "kind": "visite_domicile", "domains": ["logement", "budget"],

@@ -177,8 +177,7 @@ def test_a_future_exit_date_plans_the_exit_and_the_day_raises_an_alert(
     household = _household(org_a, dispositif_a, "H-4")
     admit_with_contract(household=household, unit=unit, room=None, entry_date=D(2025, 1, 1),
                         terms=TERMS, by=social_worker_a.user)  # fmt: skip
-    household.referent = social_worker_a.user
-    household.save()
+    type(household).objects.filter(pk=household.pk).update(referent=social_worker_a.user)
     login(client, social_worker_a)
     url = reverse("tenancy:household_exit", args=[household.public_id])
     # No destination yet: it is chosen on the day.
