@@ -22,6 +22,12 @@ PAGES = {
         "/location/contrats/",
         "{contract}",
         "/alertes/",
+        "/accompagnement/agenda/",
+        "/accompagnement/agenda/?vue=mois",
+        "/location/menages/{keita_id}/sortie/",
+        "/menages/{keita_id}/ressources/ajouter/",
+        "/location/places-libres/",
+        "/menages/?tri=-nom",
     ],
     "regisseur@alpha.example": [
         "/",

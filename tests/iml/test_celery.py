@@ -26,13 +26,14 @@ def test_invitation_is_sent_by_a_real_worker_after_commit(worker, tmp_path, org_
             invited_by=admin.user,
         )
     # The worker writes the e-mail with the file backend of IML_TEST_EMAIL_DIR.
+    # The file appears before the worker has finished writing it: wait for its content.
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list(tmp_path.glob("*.log")):
+    text = ""
+    while time.monotonic() < deadline and "To:" not in text:
         assert worker.poll() is None, "the worker died"
         time.sleep(0.2)
-    messages = list(tmp_path.glob("*.log"))
-    assert messages, "no e-mail written by the worker within 60 s"
-    text = messages[0].read_text()
+        text = "".join(message.read_text() for message in tmp_path.glob("*.log"))
+    assert text, "no e-mail written by the worker within 60 s"
     assert "To: recrue@exemple.fr" in text
     assert "Association Alpha" in text
     assert membership.user.email == "recrue@exemple.fr"
