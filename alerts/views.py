@@ -17,6 +17,7 @@ from alerts.forms import AlertFilterForm
 from alerts.selectors import INBOX_ROLES, by_urgency, visible_alerts
 from alerts.services import alert_mark_seen as mark_seen
 from households.selectors import search, with_reference_person
+from iml.listing import Column, Listing
 from iml.models import Role
 from iml.permissions import SUPPORT_MANAGERS, member_required
 
@@ -26,13 +27,28 @@ PAGE_SIZE = 25
 @member_required(INBOX_ROLES)
 def alert_list(request: HttpRequest) -> HttpResponse:
     form = AlertFilterForm(request.GET)
-    alerts = by_urgency(form.filter(visible_alerts(request.membership)))
+    listing = Listing(request, ALERT_COLUMNS, name="alertes")
+    alerts = listing.order(by_urgency(form.filter(visible_alerts(request.membership))))
+    if (download := listing.export(lambda: alerts)) is not None:
+        return download
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "alerts/alert_list.html",
-        {"form": form, "page": page, "next": request.get_full_path()},
+        {"form": form, "page": page, "next": request.get_full_path(), "listing": listing},
     )
+
+
+ALERT_COLUMNS = [
+    Column("niveau", "Niveau", lambda a: a.get_level_display()),  # the default order: urgency
+    Column("alerte", "Alerte", lambda a: a.title, ("kind",)),
+    Column("menage", "Ménage", lambda a: a.household.reference, ("household__reference",)),
+    Column("echeance", "Échéance", lambda a: a.due_date, (F("due_date"),)),
+    Column("suivie", "Suivie par",
+           lambda a: str(a.assignee) if a.assignee else a.get_assignee_role_display(),
+           ("assignee__last_name", "assignee_role")),
+    Column("etat", "État", lambda a: a.get_status_display(), ("status",)),
+]  # fmt: skip
 
 
 def _back(request: HttpRequest) -> str:

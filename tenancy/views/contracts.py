@@ -488,14 +488,31 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     )
     if status in RepaymentPlanStatus.values:
         plan_rows = plan_rows.filter(status=status)
-    page = Paginator(plan_rows.order_by("-signed_on", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    listing = Listing(request, PLAN_COLUMNS, name="plans d’apurement")
+    plan_rows = listing.order(plan_rows.order_by("-signed_on", "-pk"))
+    if (download := listing.export(lambda: plan_rows)) is not None:
+        return download
+    page = Paginator(plan_rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "tenancy/plan_list.html",
-        {"page": page, "status": status, "statuses": RepaymentPlanStatus.choices},
-    )
+        {
+            "page": page, "status": status, "statuses": RepaymentPlanStatus.choices,
+            "listing": listing,
+        },
+    )  # fmt: skip
+
+
+PLAN_COLUMNS = [
+    Column("menage", "Ménage", lambda p: p.contract.household.reference,
+           ("contract__household__reference",)),
+    Column("contrat", "Contrat", lambda p: p.contract.reference, ("contract__reference",)),
+    Column("signature", "Signé le", lambda p: p.signed_on, (F("signed_on"),)),
+    Column("dette", "Dette", lambda p: p.debt, (F("debt"),), numeric=True),
+    Column("mensualite", "Mensualité", lambda p: p.instalment, (F("instalment"),), numeric=True),
+    Column("solde", "Solde actuel", lambda p: p.balance, (F("balance"),), numeric=True),
+    Column("etat", "État", lambda p: p.get_status_display(), ("status",)),
+]  # fmt: skip
 
 
 @member_required(MONEY_RECORDERS)

@@ -118,3 +118,23 @@ def test_the_waiting_list_and_the_stock_sort_and_export(client, head_a, org_a, d
     body = waiting.content.decode()
     assert body.index("W-0") < body.index("W-1") < body.index("W-2")
     assert "Exporter la liste" in body
+
+
+@pytest.mark.django_db
+def test_the_alert_and_plan_lists_sort_and_export(client, head_a, org_a, members_a):
+    from alerts.models import Alert
+
+    for number, due in enumerate((D(2025, 3, 1), D(2025, 1, 1), D(2025, 2, 1))):
+        household = HouseholdFactory(organisation=org_a, reference=f"A-{number}")
+        Alert.all_organisations.create(
+            organisation=org_a, household=household, kind="sans_contact", subject_id=number,
+            milestone=str(number), level="overdue", due_date=due, assignee_role=Role.HEAD,
+        )  # fmt: skip
+    login(client, head_a)
+    response = client.get(reverse("alert_list"), {"tri": "echeance", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[2] for row in rows[1:]] == ["A-1", "A-2", "A-0"]
+    assert rows[1][3] == "01/01/2025"
+    assert client.get(reverse("tenancy:plan_list"), {"tri": "-dette"}).status_code == 200
+    plans = client.get(reverse("tenancy:plan_list"), {"tri": "-dette", "export": "csv"})
+    assert plans.content.decode("utf-8-sig").startswith("Ménage;Contrat;Signé le;Dette")
