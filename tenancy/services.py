@@ -182,7 +182,9 @@ def exit_cancel(
             )
         contract.actual_end_date = None
         try:
-            contract.full_clean()
+            # The constraints only (the overlap above all): a field an import left empty is
+            # no reason to refuse the correction.
+            contract.validate_constraints()
         except ValidationError as error:
             if OVERLAP_MESSAGE in error.messages:
                 raise ValidationError(

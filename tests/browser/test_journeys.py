@@ -205,3 +205,49 @@ def test_head_logs_in_with_two_factors(journey, world):
         page.click("main button[type=submit]")
     assert "Tableau de bord" in page.inner_text("main")
     j.shot("tableau de bord")
+
+
+def test_an_exit_recorded_by_mistake_is_cancelled_and_a_list_sorted_and_exported(
+    audit_journey, world
+):
+    j, page = audit_journey, audit_journey.page
+    keita = world["keita"]
+    j.login("social_worker@alpha.example")
+    j.goto(keita.get_absolute_url())
+    # The exit sits with the household's path, away from the everyday actions.
+    assert not page.is_visible(".page-head a:has-text('Enregistrer la sortie')")
+    with page.expect_navigation():
+        page.click("a:has-text('Enregistrer la sortie')")
+    # No destination chosen: refused in French, nothing recorded.
+    page.on("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert "Choisissez la destination" in page.inner_text("main")
+    page.select_option("select[name=destination]", "logement_social")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert "Sortie du ménage M-KEITA enregistrée" in page.inner_text("main")
+    j.shot("sortie enregistree")
+    with page.expect_navigation():
+        page.click("a:has-text('Annuler la sortie')")
+    page.fill("textarea[name=reason]", "Saisie sur le mauvais ménage")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert "Sortie annulée" in page.inner_text("main")
+    assert j.accessibility_violations() == []
+    j.shot("sortie annulee")
+    with organisation_transaction(world["org"]):
+        keita.refresh_from_db()
+        assert keita.exit_date is None
+        assert SubleaseContract.objects.get(pk=world["contract"].pk).actual_end_date is None
+    # The household list, sorted by name, then downloaded as the filters show it.
+    j.goto("/menages/")
+    with page.expect_navigation():
+        page.click("th a:has-text('Personne de référence')")
+    assert page.get_attribute("th[aria-sort]", "aria-sort") == "ascending"
+    with page.expect_download() as download:
+        page.click("a:has-text('CSV')")
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("Référence;Personne de référence")
+    assert "M-KEITA" in text
+    j.shot("liste triee")
