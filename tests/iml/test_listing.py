@@ -138,3 +138,22 @@ def test_the_alert_and_plan_lists_sort_and_export(client, head_a, org_a, members
     assert client.get(reverse("tenancy:plan_list"), {"tri": "-dette"}).status_code == 200
     plans = client.get(reverse("tenancy:plan_list"), {"tri": "-dette", "export": "csv"})
     assert plans.content.decode("utf-8-sig").startswith("Ménage;Contrat;Signé le;Dette")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["nom", "-personnes", "referent", "-entree"])
+def test_a_sorted_list_costs_the_same_queries_whatever_its_size(
+    client, head_a, org_a, dispositif_a, sort, django_assert_max_num_queries
+):
+    def grow(count):
+        for _ in range(count):
+            household = HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
+            PersonFactory(organisation=org_a, household=household, role=PersonRole.REFERENT)
+
+    login(client, head_a)
+    grow(3)
+    with django_assert_max_num_queries(13):
+        client.get(LIST, {"tri": sort})
+    grow(40)
+    with django_assert_max_num_queries(13):
+        assert client.get(LIST, {"tri": sort}).status_code == 200
