@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import (
     Count,
@@ -41,25 +41,23 @@ def _referent_person(field: str) -> Subquery:
     )
 
 
-def with_reference_person(households: QuerySet[Household]) -> QuerySet[Household]:
+HouseholdsT = TypeVar("HouseholdsT", bound=QuerySet[Household])
+
+
+def with_reference_person(households: HouseholdsT) -> HouseholdsT:
     """``head_last_name`` and ``head_first_name``: what ``Household.heading`` shows."""
-    return households.annotate(
+    annotated: HouseholdsT = households.annotate(
         head_last_name=_referent_person("last_name"),
         head_first_name=_referent_person("first_name"),
     )
+    return annotated
 
 
 def households_for_list() -> HouseholdQuerySet:
     """Households with their reference person's name and the number of persons."""
-    households: HouseholdQuerySet = (
-        Household.objects.select_related("dispositif", "referent")
-        .with_status()
-        .annotate(
-            head_last_name=_referent_person("last_name"),
-            head_first_name=_referent_person("first_name"),
-            persons_count=_present_persons_count(),
-        )
-    )
+    households: HouseholdQuerySet = with_reference_person(
+        Household.objects.select_related("dispositif", "referent").with_status()
+    ).annotate(persons_count=_present_persons_count())
     return households
 
 
@@ -213,9 +211,6 @@ def household_or_404(public_id: object) -> Household:
     """The household of a page's URL, with what every household page shows (dispositif,
     referent); 404 when it is not the current organisation's."""
     return get_object_or_404(
-        Household.objects.select_related("dispositif", "referent").annotate(
-            head_last_name=_referent_person("last_name"),
-            head_first_name=_referent_person("first_name"),
-        ),
+        with_reference_person(Household.objects.select_related("dispositif", "referent")),
         public_id=public_id,
     )

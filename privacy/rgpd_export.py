@@ -431,6 +431,7 @@ def household_data(household: Household) -> dict:
                     "reinforced_support",
                     "entry_date",
                     "exit_date",
+                    "planned_exit_date",
                     "exit_destination",
                     "bail_glissant",
                     "exit_support",

@@ -110,3 +110,23 @@ def test_a_forged_or_orphaned_link_shows_nothing(client, social_worker_a, org_a,
     social_worker_a.is_active = False
     social_worker_a.save()
     assert Client().get(url).status_code == 404
+
+
+def test_the_agenda_costs_the_same_queries_whatever_the_number_of_appointments(
+    client, org_a, dispositif_a, social_worker_a, django_assert_max_num_queries
+):
+    me = social_worker_a.user
+
+    def grow(count, start):
+        for n in range(count):
+            household = _household(org_a, dispositif_a, f"M-{start + n}", "Nom", referent=me)
+            _log(household, me, D(2026, 3, 2), _at(D(2026, 3, 5), 9 + n % 8))
+
+    login(client, social_worker_a)
+    grow(2, 0)
+    with django_assert_max_num_queries(10):
+        client.get(reverse("support:agenda"))
+    grow(20, 100)
+    with django_assert_max_num_queries(10):
+        body = client.get(reverse("support:agenda")).content.decode()
+    assert body.count("Noter l’échange") == 22
