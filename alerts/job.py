@@ -135,6 +135,7 @@ RULES: dict[str, str] = {
 PROVIDED_RULES: dict[str, str] = {
     AlertKind.DEBT: "tenancy.money.debt_alert_candidates",
     AlertKind.INSTALMENT: "tenancy.plans.instalment_alert_candidates",
+    AlertKind.PAPER: "papers.watch.paper_alert_candidates",
 }
 COLUMNS = ("subject_id", "household_id", "milestone", "due_date", "level", "assignee_id",
            "assignee_role")  # fmt: skip

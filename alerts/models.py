@@ -20,6 +20,7 @@ class AlertKind(models.TextChoices):
     INSTALMENT = "plan_apurement", "échéance de plan d’apurement manquée"
     NO_CONTACT = "sans_contact", "pas de contact avec le ménage"
     PLANNED_EXIT = "sortie_prevue", "sortie prévue à enregistrer"
+    PAPER = "piece", "pièce qui expire"
 
 
 class AlertLevel(models.TextChoices):
@@ -103,4 +104,10 @@ class Alert(OrganisationOwned):
         if self.kind == AlertKind.PLANNED_EXIT:
             day = datetime.date.fromisoformat(self.milestone)
             return f"Sortie prévue le {day:%d/%m/%Y} : à enregistrer, ou à reporter"
+        if self.kind == AlertKind.PAPER:
+            from papers.models import Paper
+            from papers.watch import alert_title
+
+            paper = Paper.objects.filter(pk=self.subject_id).select_related("custom_type").first()
+            return alert_title(paper, datetime.date.fromisoformat(self.milestone))
         return str(self.get_kind_display()).capitalize()

@@ -443,6 +443,7 @@ class EventKind(models.TextChoices):
     EXIT_CANCELLED = "exit_cancelled", "Sortie annulée"
     EXIT_PLANNED = "exit_planned", "Sortie prévue"
     WITHDRAWAL_CANCELLED = "withdrawal_cancelled", "Retrait annulé"
+    ADMISSION_CANCELLED = "admission_cancelled", "Entrée annulée"
 
 
 class HouseholdEvent(OrganisationOwned):

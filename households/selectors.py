@@ -186,7 +186,11 @@ def dashboard_cards(*, membership: Membership) -> list[Card]:
 
 # The sections the apps above households add to the household page, in page order:
 # (household, membership) -> iml.selectors.Panel | None.
-HOUSEHOLD_PANELS = ["tenancy.panels.household_panel", "support.panels.household_panel"]
+HOUSEHOLD_PANELS = [
+    "tenancy.panels.household_panel",
+    "papers.panels.household_panel",
+    "support.panels.household_panel",
+]
 
 
 def household_panels(*, household: Household, membership: Membership) -> list[Panel]:

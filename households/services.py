@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from households.models import (
@@ -513,6 +514,31 @@ def household_exit_cancel(*, household: Household, reason: str, by: User) -> Hou
     )  # fmt: skip
     _trace(household, EventKind.EXIT_CANCELLED, timezone.localdate(),
            f"Sortie du {exit_date:%d/%m/%Y} annulée : {reason}", by)  # fmt: skip
+    return household
+
+
+@transaction.atomic
+def household_admission_cancel(*, household: Household, reason: str, by: User) -> Household:
+    """The entry was recorded by mistake: the household is back on the waiting list (the
+    tenancy app voids its contracts first, ``tenancy.services.admission_cancel``). Refused
+    once the stay has been built on: a person arrived or left since."""
+    reason = _reason(reason)
+    household = _lock(household)
+    _require_status(household, [HouseholdStatus.PRESENT], "annuler l’entrée")
+    if household.anonymised_at:
+        raise ValidationError("Ce ménage est anonymisé : son entrée ne peut plus être annulée.")
+    if household.persons.filter(Q(joined_date__isnull=False) | Q(left_date__isnull=False)).exists():
+        raise ValidationError(
+            "Une arrivée ou un départ de personne est enregistré depuis l’entrée : l’entrée ne "
+            "peut plus être annulée."
+        )
+    entry_date = cast(datetime.date, household.entry_date)
+    household.entry_date = None
+    household.planned_exit_date = None
+    household.full_clean()
+    household.save(update_fields=["entry_date", "planned_exit_date", "updated_at"])
+    _trace(household, EventKind.ADMISSION_CANCELLED, timezone.localdate(),
+           f"Entrée du {entry_date:%d/%m/%Y} annulée : {reason}", by)  # fmt: skip
     return household
 
 

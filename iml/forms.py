@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from iml.codes import PaperKind
 from iml.models import Dispositif, Organisation, Role, normalize_email
 from iml.submissions import REPLAYED, run_once
 
@@ -106,6 +107,7 @@ ALERT_FIELDS = [
     "alert_unpaid_calls",
     "alert_instalment_grace_days",
     "alert_no_contact_weeks",
+    "alert_paper_days",
 ]
 
 
@@ -121,6 +123,14 @@ class DispositifAlertsForm(forms.ModelForm):
 class DispositifForm(forms.ModelForm):
     """The alert thresholds may be left empty: the current value (the default for a new
     dispositif) is kept."""
+
+    required_papers = forms.MultipleChoiceField(
+        label="Pièces demandées à chaque ménage",
+        choices=PaperKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Le panneau « Pièces » de chaque ménage signale celles qui manquent.",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -157,6 +167,7 @@ class DispositifForm(forms.ModelForm):
             "report_start_month",
             "age_brackets",
             "is_active",
+            "required_papers",
             *ALERT_FIELDS,
         ]
         widgets = {

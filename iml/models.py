@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -17,6 +18,7 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from iml.codes import PaperKind, array_choice_constraint
 from iml.scoping import (
     OrganisationOwned,
     OrganisationScopedManager,
@@ -25,6 +27,12 @@ from iml.scoping import (
 )
 
 DEFAULT_AGE_BRACKETS = "0-17;18-24;25-39;40-59;60+"
+
+
+def default_required_papers() -> list[str]:
+    return [PaperKind.TITRE_SEJOUR.value, PaperKind.RIB.value, PaperKind.CAF.value]
+
+
 _BRACKET = re.compile(r"^(\d{1,3})-(\d{1,3})$|^(\d{1,3})\+$")
 
 
@@ -203,6 +211,18 @@ class Dispositif(OrganisationOwned):
     alert_no_contact_weeks = models.PositiveSmallIntegerField(
         "sans contact depuis (semaines)", default=6
     )
+    alert_paper_days = models.PositiveSmallIntegerField(
+        "alerte avant l’expiration d’une pièce (jours)",
+        default=30,
+        validators=[MaxValueValidator(365)],
+    )
+    # The papers asked of every household (the « Pièces » panel lists those missing).
+    required_papers = ArrayField(
+        models.CharField(max_length=30, choices=PaperKind.choices),
+        verbose_name="pièces demandées à chaque ménage",
+        default=default_required_papers,
+        blank=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(OrganisationOwned.Meta):
@@ -223,6 +243,7 @@ class Dispositif(OrganisationOwned):
                 condition=models.Q(category__in=DispositifCategory.values),
                 name="dispositif_category_valid",
             ),
+            array_choice_constraint("required_papers", PaperKind),
             models.CheckConstraint(
                 condition=models.Q(zone__in=Zone.values), name="dispositif_zone_valid"
             ),
@@ -467,6 +488,7 @@ class Invitation(OrganisationOwned):
 class AccessAction(models.TextChoices):
     VIEW = "view", "consultation"
     EXPORT = "export", "export"
+    DOWNLOAD = "download", "téléchargement d’une pièce"
 
 
 class AccessLog(OrganisationOwned):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "housing",
     "tenancy",
     "support",
+    "papers",
     "alerts",
     "reporting",
     "workbook",
@@ -325,7 +326,37 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside production, WhiteNoise serves straight from static/ (no collectstatic needed).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+# Papers (``papers``): never under a public URL, a view streams them after its checks. On the
+# filesystem under .var/ outside production, or in S3-compatible object storage when a bucket
+# is set (django-storages: credentials and endpoint from the AWS_* variables).
+PAPERS_BUCKET = env.str("IML_PAPERS_BUCKET", default="")
+if PAPERS_BUCKET:
+    PAPERS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PAPERS_BUCKET,
+            "endpoint_url": env.str("IML_PAPERS_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("IML_PAPERS_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    PAPERS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str(
+                "IML_PAPERS_DIR",
+                default=str(
+                    Path(env.str("IML_VAR_DIR", default=str(BASE_DIR / ".var"))) / "papers"
+                ),
+            ),
+            "base_url": None,
+        },
+    }
 STORAGES = {
+    "papers": PAPERS_STORAGE,
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (

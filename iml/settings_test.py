@@ -3,7 +3,7 @@
 import os
 
 from iml.settings import *  # noqa: F403
-from iml.settings import CACHES, DATABASES, env
+from iml.settings import BASE_DIR, CACHES, DATABASES, STORAGES, env
 
 DEBUG = False
 # Fast hashing: tests create many users; production hashers are exercised by Django itself.
@@ -38,3 +38,11 @@ if "IML_TEST_EMAIL_DIR" in env:
 # Parallel runs on one server (several checkouts, or helpers) each need a test database.
 if "IML_TEST_DB_NAME" in env:
     DATABASES["default"]["TEST"] = {"NAME": env.str("IML_TEST_DB_NAME")}
+# Papers written by the tests: under .var/ too, a folder per test process.
+if "location" in STORAGES["papers"].get("OPTIONS", {}):
+    STORAGES["papers"]["OPTIONS"]["location"] = str(
+        BASE_DIR / ".var" / "test-papers" / "-".join(
+            [env.str("IML_TEST_DB_NAME", default="db"),
+             os.environ.get("PYTEST_XDIST_WORKER", "main")]
+        )
+    )  # fmt: skip

@@ -100,6 +100,7 @@ urlpatterns = [
     path("logements/", include("housing.urls")),
     path("location/", include("tenancy.urls")),
     path("accompagnement/", include("support.urls")),
+    path("pieces/", include("papers.urls")),
     path("rapport/", include("reporting.urls")),
     path("classeur/", include("workbook.urls")),
     path("admin/", admin.site.urls),

@@ -25,6 +25,7 @@ from households.models import (
     Person,
     ResourceRecord,
 )
+from papers.models import Paper, PaperFile
 from support.models import (
     Interaction,
     InteractionPerson,
@@ -70,10 +71,13 @@ HOUSEHOLD_PATHS: dict[type[models.Model], str] = {
     InteractionStaff: "interaction__household",
     Referral: "household",
     WorkshopParticipant: "person__household",
+    Paper: "household",
+    PaperFile: "paper__household",
 }
 
 # Models of HOUSEHOLD_PATHS whose rows are not exported as such, and why.
 EXPORT_LEFT_OUT: dict[type[models.Model], str] = {
+    PaperFile: "the files are in the archive, listed under their paper (``papers``)",
     InteractionPerson: "link table: the persons present are listed in their interaction",
     InteractionStaff: "link table: the staff who took part are listed in their interaction",
     WorkshopParticipant: "link table: each workshop lists the household's persons who took part",

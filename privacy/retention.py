@@ -23,6 +23,8 @@ from households.models import Household, HouseholdEvent, Person, ResourceRecord
 from iml.codes import LedgerKind
 from iml.models import Organisation
 from iml.rls import organisation_transaction
+from papers.models import Paper, PaperFile
+from papers.services import paper_delete
 from privacy.names import person_tokens, remove_names
 from privacy.paths import (
     HOUSEHOLD_PATHS,
@@ -91,6 +93,12 @@ REWRITTEN: dict[type[models.Model], tuple[str, ...]] = {
     Person: ("last_name", "first_name", "search_name"),
     HouseholdEvent: ("summary",),
 }
+# Deleted with their files, whatever they say: a scan of an identity paper or a signed contract
+# has no use once the stay is closed and its retention over, and cannot be anonymised.
+DELETED: dict[type[models.Model], str] = {
+    Paper: "the household's papers (identity papers, contracts…): rows and files deleted",
+    PaperFile: "the files of those papers, removed from storage once the deletion is committed",
+}
 # Kept as they are, and why.
 KEPT_TEXT: dict[tuple[type[models.Model], str], str] = {
     (Household, "reference"): "the operator's key of the file: the accounts, kept longer, and "
@@ -144,6 +152,8 @@ def anonymise(household: Household) -> None:
         person.first_name = f"Personne {number}"
         person.birth_date = person.birth_date.replace(day=1)
         person.save()
+    for paper in Paper.objects.filter(household=household):
+        paper_delete(paper=paper, by=None)
     for event in HouseholdEvent.objects.filter(household=household):
         HouseholdEvent.objects.filter(pk=event.pk).update(summary=event.get_kind_display())
     for model, names in REPLACED_TEXT.items():

@@ -21,6 +21,7 @@ from households.models import (
 )
 from iml.models import AccessLog, User
 from iml.pdf import html_to_pdf
+from papers.models import Paper
 from privacy.names import name_tokens, person_tokens, remove_names
 from privacy.paths import HOUSEHOLD_PATHS, history_models, household_history
 from support.models import (
@@ -319,6 +320,38 @@ def _workshops(household: Household, others) -> list[dict]:
     ]
 
 
+def paper_file_name(paper, page) -> str:
+    """The name of a paper's file in the archive (``privacy.archive``): no personal data."""
+    extension = "pdf" if page.content_type == "application/pdf" else "jpg"
+    day = f"{paper.issued_on:%Y-%m-%d}"
+    return f"pieces/{day}-{paper.kind}-{paper.public_id}-p{page.position}.{extension}"
+
+
+def _papers(household: Household) -> list[dict]:
+    papers = (
+        Paper.objects.filter(household=household)
+        .select_related("custom_type", "person", "created_by")
+        .prefetch_related("files")
+        .order_by("issued_on", "pk")
+    )
+    return [
+        {
+            **_fields(paper, ["public_id", "kind", "issued_on", "valid_until", "note"]),
+            "label": paper.label,
+            "person": _person_ref(paper.person) if paper.person else None,
+            "added_by": str(paper.created_by) if paper.created_by else None,
+            "files": [
+                {
+                    **_fields(page, ["public_id", "position", "content_type", "size"]),
+                    "archive_name": paper_file_name(paper, page),
+                }
+                for page in paper.files.all()
+            ],
+        }
+        for paper in papers
+    ]
+
+
 def _alerts(household: Household) -> list[dict]:
     return [
         {
@@ -488,6 +521,7 @@ def household_data(household: Household) -> dict:
         "referrals": _referrals(household),
         "workshops": _workshops(household, others),
         "alerts": _alerts(household),
+        "papers": _papers(household),
         "history": _history(household),
         "accesses": [
             {**_fields(entry, ["at", "action", "object_type"]), "by": str(entry.user)}

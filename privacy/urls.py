@@ -14,6 +14,12 @@ urlpatterns = [
         name="household_export_json",
     ),
     path(
+        "<uuid:household>/donnees.zip",
+        views.household_export,
+        {"fmt": "zip"},
+        name="household_export_zip",
+    ),
+    path(
         "<uuid:household>/donnees.pdf",
         views.household_export,
         {"fmt": "pdf"},

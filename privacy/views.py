@@ -11,6 +11,7 @@ from iml.downloads import attachment
 from iml.models import AccessAction, Role
 from iml.permissions import member_required
 from privacy import rgpd_export
+from privacy.archive import household_archive
 
 
 @member_required((Role.HEAD,))
@@ -22,6 +23,8 @@ def household_export(request: HttpRequest, household: str, fmt: str) -> HttpResp
     filename = f"menage-{obj.reference}-donnees"
     if fmt == "pdf":
         response = HttpResponse(rgpd_export.household_pdf(obj), content_type="application/pdf")
+    elif fmt == "zip":
+        response = HttpResponse(household_archive(obj), content_type="application/zip")
     else:
         response = JsonResponse(rgpd_export.household_data(obj), json_dumps_params={"indent": 2,
                                 "ensure_ascii": False})  # fmt: skip

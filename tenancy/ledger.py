@@ -69,7 +69,16 @@ def next_receipt_number(organisation_id: int, year: int) -> str:
     return f"{year}-{last:05d}"
 
 
+def check_not_cancelled(contract: SubleaseContract) -> None:
+    if contract.cancelled_at is not None:
+        raise ValidationError(
+            f"Le contrat {contract.reference} est annulé (entrée saisie par erreur) : aucune "
+            "écriture ne peut y être enregistrée."
+        )
+
+
 def _check_date(contract: SubleaseContract, date: datetime.date, field: str = "date") -> None:
+    check_not_cancelled(contract)
     if date > timezone.localdate():
         raise ValidationError({field: "La date ne peut pas être dans le futur."})
     if date < contract.start_date:
@@ -274,6 +283,7 @@ def caf_confirm(
         )
     entries = []
     for contract in contracts:
+        check_not_cancelled(locked[contract.pk])
         amount = clean_amount(received[contract])
         entries.append(
             append_entry(

@@ -84,6 +84,9 @@ class SubleaseContract(OrganisationOwned):
     deposit = money_field("dépôt de garantie", default=0)
     expected_housing_benefit = money_field("aide au logement attendue (CAF)", default=0)
     towards_sliding_lease = models.BooleanField("en vue d’un bail glissant", default=False)
+    # An admission recorded by mistake, cancelled: the contract is kept (its ledger is
+    # append-only) but its period is empty, so it covers no day and owes nothing.
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -109,6 +112,11 @@ class SubleaseContract(OrganisationOwned):
                 condition=Q(actual_end_date__isnull=True) | Q(actual_end_date__gte=F("start_date")),
                 name="subleasecontract_end_after_start",
                 violation_error_message="La fin du contrat ne peut pas précéder son début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(actual_end_date=F("start_date")),
+                name="subleasecontract_cancelled_is_empty",
+                violation_error_message="Un contrat annulé ne couvre aucun jour.",
             ),
             models.CheckConstraint(
                 condition=Q(rent__gte=0, charges__gte=0, deposit__gte=0)

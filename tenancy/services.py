@@ -13,14 +13,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from households.models import Household
-from households.services import household_admit, household_exit, household_exit_cancel
+from households.services import (
+    household_admission_cancel,
+    household_admit,
+    household_exit,
+    household_exit_cancel,
+)
 from households.stays import RENEWAL, renew_by_amendment
 from housing.models import HousingUnit, Room
 from housing.services import unit_return
-from iml.codes import ExitDestination, Parc, UnitReturnReason
+from iml.codes import ExitDestination, LedgerKind, Parc, UnitReturnReason
 from iml.models import User
 from tenancy.calls import CallChanges, calls_resync, issue_calls_to_date
-from tenancy.models import Amendment, SubleaseContract
+from tenancy.models import Amendment, LedgerEntry, SubleaseContract
 from tenancy.plans import plans_follow
 
 INITIAL_TERM = relativedelta(months=6)
@@ -197,6 +202,55 @@ def exit_cancel(
                      today=today)  # fmt: skip
         plans_follow(contract=contract, on=today)
     return household
+
+
+@transaction.atomic
+def admission_cancel(
+    *, household: Household, reason: str, by: User, today: datetime.date | None = None
+) -> Household:
+    """An admission recorded by mistake, undone: the household is back on the waiting list and
+    its contract is voided (its period emptied, its rent calls reversed), so that it counts
+    nowhere: no occupied day, no rent, no entry. Refused once money or papers were recorded on
+    the contract (the régisseur reverses the payments first) or the stay went on elsewhere."""
+    today = today or timezone.localdate()
+    entry_date = Household.objects.select_for_update().get(pk=household.pk).entry_date
+    # The household first: its state is checked (and locked) before its contracts.
+    household = household_admission_cancel(household=household, reason=reason, by=by)
+    contracts = list(
+        SubleaseContract.objects.select_for_update()
+        .filter(household=household, cancelled_at__isnull=True)
+        .order_by("pk")
+    )
+    for contract in contracts:
+        _refuse_if_built_on(contract, entry_date)
+    note = f"Entrée annulée : {reason.strip()}"[:300]
+    for contract in contracts:
+        contract.actual_end_date = contract.start_date
+        contract.cancelled_at = timezone.now()
+        contract.save(update_fields=["actual_end_date", "cancelled_at"])
+        calls_resync(contract=contract, by=by, reason=note, today=today)
+    return household
+
+
+def _refuse_if_built_on(contract: SubleaseContract, entry_date: datetime.date | None) -> None:
+    def refuse(what: str) -> None:
+        raise ValidationError(f"Contrat {contract.reference} : {what} ; l’entrée ne peut pas "
+                              "être annulée.")  # fmt: skip
+
+    if contract.start_date != entry_date or contract.actual_end_date is not None:
+        refuse("le ménage a changé de logement depuis l’entrée")
+    money = LedgerEntry.objects.filter(contract=contract).live().exclude(kind=LedgerKind.APPEL)
+    if money.exists():
+        refuse(
+            f"{money.count()} écriture(s) autre(s) que les appels de loyer (paiement, aide, "
+            "régularisation…) y sont enregistrée(s) : le régisseur doit d’abord les annuler"
+        )
+    if contract.plans.exists():
+        refuse("un plan d’apurement y est enregistré")
+    if contract.inventories.exists():
+        refuse("un état des lieux y est enregistré")
+    if contract.amendments.exists():
+        refuse("un avenant y est enregistré")
 
 
 def exit_reason(exit_date: datetime.date, today: datetime.date) -> str:

@@ -64,4 +64,9 @@ urlpatterns = [
         stays.household_exit_cancel,
         name="household_exit_cancel",
     ),
+    path(
+        "menages/<uuid:household>/entree/annuler/",
+        stays.household_admission_cancel,
+        name="household_admission_cancel",
+    ),
 ]

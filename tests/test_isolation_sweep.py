@@ -61,6 +61,7 @@ SAMPLE_MODULES = [
     "tests.tenancy.samples_owners",
     "tests.support.samples_contracts",
     "tests.support.samples_network",
+    "tests.papers.samples",
     "tests.alerts.samples",
     "tests.reporting.samples",
     "tests.workbook.samples",

@@ -58,8 +58,11 @@ def _rows(organisation) -> Iterator[tuple[str, Iterator[list]]]:
     persons = {
         pk: _key(ref, pid) for pk, ref, pid in Person.objects.values_list("pk", "ref", "public_id")
     }
-    contracts = dict(SubleaseContract.objects.values_list("pk", "reference"))
-    contract_household = dict(SubleaseContract.objects.values_list("pk", "household_id"))
+    # A contract voided with its admission (``tenancy.services.admission_cancel``) counts
+    # nowhere: neither it nor its reversed calls are exported (its household may wait again).
+    kept = SubleaseContract.objects.filter(cancelled_at__isnull=True)
+    contracts = dict(kept.values_list("pk", "reference"))
+    contract_household = dict(kept.values_list("pk", "household_id"))
     supports = {
         pk: _key(ref, pid)
         for pk, ref, pid in SupportContract.objects.values_list("pk", "ref", "public_id")
@@ -112,7 +115,7 @@ def _rows(organisation) -> Iterator[tuple[str, Iterator[list]]]:
         [c.reference, households[c.household_id], units[c.unit_id],
          rooms[c.room_id] if c.room_id else "", c.start_date, c.initial_end_date, c.rent,
          c.charges, c.deposit, c.actual_end_date]
-        for c in SubleaseContract.objects.order_by("reference")
+        for c in kept.order_by("reference")
     )  # fmt: skip
     yield (
         "avenants",
@@ -179,6 +182,8 @@ def _entries(contracts: dict[int, str]) -> Iterator[list]:
         period,
         reverses,
     ) in rows.iterator(chunk_size=20000):
+        if contract_id not in contracts:
+            continue  # a voided contract's
         key = keys[pk] = _key(ref, public_id)
         if kind == LedgerKind.REGULARISATION:
             amount = debit if debit else -credit

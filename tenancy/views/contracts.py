@@ -228,6 +228,7 @@ def payable_contracts(text: str):
     households = search(Household.objects.all(), text)
     return (
         contracts_for_list()
+        .filter(cancelled_at__isnull=True)
         .filter(Q(household__in=households) | Q(reference__iexact=text.strip()))
         .order_by(F("actual_end_date").desc(nulls_first=True), "household__reference")
     )

@@ -15,7 +15,13 @@ from households.services import household_plan_exit
 from households.views import cancel_page
 from iml.forms import submit_form
 from iml.permissions import ADMISSION_ROLES, HOUSEHOLD_MANAGERS, member_required
-from tenancy.services import ContractTerms, admit_with_contract, exit_cancel, exit_with_contracts
+from tenancy.services import (
+    ContractTerms,
+    admission_cancel,
+    admit_with_contract,
+    exit_cancel,
+    exit_with_contracts,
+)
 from tenancy.spaces import find_free_space, free_spaces, suggested_terms
 
 
@@ -118,4 +124,23 @@ def household_exit_cancel(request: HttpRequest, household: str) -> HttpResponse:
         explanation=f"Le ménage {obj.reference} redevient présent : ses contrats terminés par "
         "la sortie reprennent et les loyers des mois écoulés depuis sont appelés. Impossible "
         "si le logement a été attribué ou rendu depuis. La sortie reste dans l’historique.",
+    )
+
+
+@member_required(HOUSEHOLD_MANAGERS)
+def household_admission_cancel(request: HttpRequest, household: str) -> HttpResponse:
+    obj = household_or_404(household)
+    return cancel_page(
+        request,
+        obj,
+        EventKind.ADMITTED,
+        lambda reason: admission_cancel(household=obj, reason=reason, by=request.user),
+        success=f"Entrée annulée : le ménage {obj.reference} est de nouveau en attente.",
+        title="Annuler l’entrée",
+        explanation=f"Le ménage {obj.reference} revient sur la liste d’attente. Son contrat est "
+        "annulé : le logement est libéré depuis l’entrée, les loyers appelés sont annulés et "
+        "rien n’est compté dans le rapport. Impossible si un paiement, un état des lieux, un "
+        "avenant ou un plan d’apurement a été enregistré sur le contrat (le régisseur annule "
+        "d’abord les paiements), ou si une personne est arrivée ou partie depuis. L’entrée "
+        "reste dans l’historique.",
     )

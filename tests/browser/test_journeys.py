@@ -72,6 +72,21 @@ def test_social_worker_logs_a_home_visit_from_a_phone(phone_journey, world):
     assert f"{appointment:%d/%m/%Y} à 10:30" in body
     j.no_horizontal_scroll()
     j.shot("historique")
+    # A typo in the notes: its author corrects it, from the same phone.
+    with page.expect_navigation():
+        page.click("a:has-text('Corriger ou supprimer')")
+    j.no_horizontal_scroll()
+    page.fill(
+        "textarea[name=notes]", "Budget du mois revu avec Amina ; inscrite au cours de français."
+    )
+    with page.expect_navigation():
+        page.click("button:has-text('Enregistrer la correction')")
+    assert "corrigé" in page.inner_text("main")
+    body = page.inner_text("main")
+    assert "inscrite au cours de français" in body and "inscription au cours" not in body
+    j.shot("echange corrige")
+    with organisation_transaction(world["org"]):
+        assert Interaction.objects.get().notes.endswith("inscrite au cours de français.")
     assert j.console_errors == []
 
 

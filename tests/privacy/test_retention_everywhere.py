@@ -41,7 +41,7 @@ from iml.rls import organisation_transaction
 from iml.scoping import organisation_context
 from privacy.names import NAME_REMOVED, name_tokens, remove_names
 from privacy.paths import HOUSEHOLD_PATHS, history_models
-from privacy.retention import KEPT_TEXT, NAMES_REMOVED, REPLACED_TEXT, REWRITTEN
+from privacy.retention import DELETED, KEPT_TEXT, NAMES_REMOVED, REPLACED_TEXT, REWRITTEN
 from reporting.compute import compute_report
 from support import contracts as support_contracts
 from support import network
@@ -233,6 +233,14 @@ def build_household(
             facilitators=list(workshop.facilitators.all()),
             participants=[*workshop.participants.all(), first], by=sw,
         )  # fmt: skip
+    # A paper: a scan of the titre de séjour, a note naming its holder.
+    from iml.codes import PaperKind
+    from papers.services import Owner
+    from tests.papers.helpers import add_paper
+
+    add_paper(Owner(household=household, person=first), PaperKind.TITRE_SEJOUR, sw,
+              issued_on=D(2022, 3, 1), valid_until=D(2023, 3, 1),
+              note=text("paper", f"Titre de {name}"))  # fmt: skip
     # The daily job's alerts of a running stay (renewal, support, debt…).
     sync_alerts(organisation, today=D(2023, 8, 25))
 
@@ -401,6 +409,8 @@ def test_every_text_field_of_a_household_s_rows_is_anonymised_or_kept_for_a_reas
         for model, names in table.items()
         for name in names
     } | set(KEPT_TEXT)
+    # Deleted rows keep nothing: every text field of them is ruled.
+    ruled |= {(model, name) for model in DELETED for name in _text_fields(model)}
     models_seen = set(HOUSEHOLD_PATHS) | set(NAMES_REMOVED)
     found = {(model, name) for model in models_seen for name in _text_fields(model)}
     missing = sorted(f"{model.__name__}.{name}" for model, name in found - ruled)

@@ -195,3 +195,44 @@ def test_without_temporary_tables_rows_go_through_bulk_create(
     monkeypatch.setattr(fastinsert, "_can_use_temp", lambda: False)
     run(org_a, tmp_path)
     assert exported(org_a) == expected()
+
+
+def test_a_voided_contract_is_not_exported_and_the_workbook_imports_back(
+    org_a, dispositif_a, staff_a, tmp_path
+):
+    """An admission cancelled then recorded again later: only the live contract crosses."""
+    from freezegun import freeze_time
+
+    from tenancy.services import ContractTerms, admission_cancel, admit_with_contract
+    from tests.housing.factories import HousingUnitFactory
+
+    day = datetime.date
+    household = HouseholdFactory(organisation=org_a, dispositif=dispositif_a,
+                                 reference="M-ANNUL", orientation_date=day(2025, 1, 6))  # fmt: skip
+    PersonFactory(organisation=org_a, household=household)
+    unit = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a, reference="L-ANNUL",
+                              captation_date=day(2024, 1, 1))  # fmt: skip
+    terms = ContractTerms(rent=Decimal("400"), charges=Decimal("30"))
+    with freeze_time("2025-11-15 10:00"):
+        with organisation_transaction(org_a):
+            first = admit_with_contract(household=household, unit=unit, room=None,
+                                        entry_date=day(2025, 3, 1), terms=terms,
+                                        by=staff_a.user)  # fmt: skip
+            admission_cancel(household=household, reason="Erreur de date", by=staff_a.user)
+            second = admit_with_contract(household=household, unit=unit, room=None,
+                                         entry_date=day(2025, 6, 1), terms=terms,
+                                         by=staff_a.user)  # fmt: skip
+        path = tmp_path / "a.xlsx"
+        call_command("export_workbook", str(path), organisation=org_a.slug)
+        rows = xlsx_rows(path)
+        references = [row[0] for row in rows["contrats"][1:]]
+        assert second.reference in references and first.reference not in references
+        assert all(row[1] != first.reference for row in rows["mouvements"][1:])
+        before = snapshot(org_a)
+        with organisation_transaction(org_a):
+            assert changed(import_workbook(read_path(path), org_a)) == 0
+        assert snapshot(org_a) == before
+        other = OrganisationFactory(name="Association Gamma", slug="gamma")
+        MembershipFactory(organisation=other, user=staff_a.user, role=staff_a.role)
+        with organisation_transaction(other):
+            import_workbook(read_path(path), other)

@@ -1,0 +1,32 @@
+"""The « Pièces » sections of a household's and a home's pages (registries in the lower
+apps: ``households.selectors.HOUSEHOLD_PANELS``, ``housing.selectors.UNIT_PANELS``)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from households.models import Household
+from housing.energy import letting_ban_warning
+from housing.models import HousingUnit
+from iml.models import Membership
+from iml.selectors import Panel
+from papers.access import READERS
+from papers.selectors import household_papers, owner_papers
+
+
+def household_panel(*, household: Household, membership: Membership) -> Panel | None:
+    if membership is None or membership.role not in READERS:
+        return None
+    papers = household_papers(household, membership, timezone.localdate())
+    return Panel("papers/household_panel.html", {"papers": papers, "household": household})
+
+
+def unit_panel(*, unit: HousingUnit, membership: Membership | None) -> Panel | None:
+    if membership is None or membership.role not in READERS:
+        return None
+    today = timezone.localdate()
+    rows = owner_papers(membership, today, unit.dispositif.alert_paper_days, unit=unit)
+    return Panel(
+        "papers/unit_panel.html",
+        {"rows": rows, "unit": unit, "ban": letting_ban_warning(unit.energy_class, today)},
+    )

@@ -1,0 +1,149 @@
+"""Papers: added from a phone, read (streamed after the organisation's scope and the role's
+audience are checked, each download in the access log), removed by a head or their author."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from households.selectors import household_or_404
+from housing.models import HousingUnit
+from iml.access_log import record_access
+from iml.forms import submit_form
+from iml.models import AccessAction
+from iml.permissions import HOUSING_MANAGERS, member_required
+from papers import services
+from papers.access import ADDERS, READERS, may_delete, may_read
+from papers.forms import PaperForm
+from papers.models import Paper, PaperFile
+from papers.selectors import expiring_papers
+
+FORM = "papers/paper_form.html"
+
+
+def _data(cleaned: dict) -> services.PaperData:
+    return services.PaperData(
+        kind=cleaned["kind"], issued_on=cleaned["issued_on"], valid_until=cleaned["valid_until"],
+        custom_type=cleaned["custom_type"], energy_class=cleaned.get("energy_class", ""),
+        note=cleaned.get("note", ""),
+    )  # fmt: skip
+
+
+@member_required(ADDERS)
+def household_add(request: HttpRequest, household: str) -> HttpResponse:
+    obj = household_or_404(household)
+    form = PaperForm(request.POST or None, request.FILES or None, membership=request.membership,
+                     household=obj)  # fmt: skip
+    return submit_form(
+        request,
+        form,
+        lambda data: services.paper_add(
+            owner=services.Owner(household=obj, person=data.get("person")),
+            data=_data(data),
+            uploads=data["uploads"],
+            by=request.user,
+        ),
+        lambda paper: f"Pièce « {paper.label} » ajoutée.",
+        obj.get_absolute_url() + "#pieces",
+        FORM,
+        {
+            "title": f"Ajouter une pièce — ménage {obj.heading}",
+            "cancel_url": obj.get_absolute_url(),
+            "household": obj,
+        },
+    )
+
+
+@member_required(HOUSING_MANAGERS)
+def unit_add(request: HttpRequest, unit: str) -> HttpResponse:
+    obj = get_object_or_404(HousingUnit.objects.select_related("dispositif"), public_id=unit)
+    form = PaperForm(request.POST or None, request.FILES or None, membership=request.membership)
+    url = reverse("housing:unit_detail", args=[obj.public_id])
+    return submit_form(
+        request,
+        form,
+        lambda data: services.paper_add(
+            owner=services.Owner(unit=obj),
+            data=_data(data),
+            uploads=data["uploads"],
+            by=request.user,
+        ),
+        lambda paper: f"Pièce « {paper.label} » ajoutée.",
+        url + "#pieces",
+        FORM,
+        {"title": f"Ajouter une pièce — logement {obj.reference}", "cancel_url": url},
+    )
+
+
+def _readable_file(request: HttpRequest, public_id: str) -> PaperFile:
+    """The file, if its paper is the organisation's (404 otherwise, as for any id of another
+    organisation) and its audience the member's (403)."""
+    page = get_object_or_404(
+        PaperFile.objects.select_related("paper", "paper__custom_type", "paper__household"),
+        public_id=public_id,
+    )
+    if not may_read(request.membership, page.paper):
+        raise PermissionDenied("Cette pièce relève du dossier social : elle ne vous est pas "
+                               "accessible.")  # fmt: skip
+    return page
+
+
+def _stream(name: str, storage, content_type: str, filename: str) -> FileResponse:
+    response = FileResponse(storage.open(name, "rb"), content_type=content_type,
+                            as_attachment=False, filename=filename)  # fmt: skip
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    # A PDF or an image shown by the browser, never run as a page of the site.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
+
+
+@member_required(READERS)
+def download(request: HttpRequest, page: str) -> FileResponse:
+    obj = _readable_file(request, page)
+    paper = obj.paper
+    record_access(request, object_type="paper", object_id=paper.public_id,
+                  household_id=paper.household.public_id if paper.household else None,
+                  action=AccessAction.DOWNLOAD)  # fmt: skip
+    # A name without personal data: the kind, the date and the page.
+    extension = "pdf" if obj.content_type == "application/pdf" else "jpg"
+    filename = f"{paper.kind}-{paper.issued_on:%Y-%m-%d}-p{obj.position}.{extension}"
+    return _stream(obj.file.name, obj.file.storage, obj.content_type, filename)
+
+
+@member_required(READERS)
+def thumbnail(request: HttpRequest, page: str) -> FileResponse:
+    obj = _readable_file(request, page)
+    if not obj.thumbnail:
+        raise PermissionDenied("Pas de vignette pour ce fichier.")
+    return _stream(obj.thumbnail.name, obj.thumbnail.storage, "image/jpeg", "vignette.jpg")
+
+
+@require_POST
+@member_required(READERS)
+def delete(request: HttpRequest, paper: str) -> HttpResponse:
+    obj = get_object_or_404(Paper.objects.select_related("custom_type", "household", "unit"),
+                            public_id=paper)  # fmt: skip
+    if not may_delete(request.membership, obj):
+        raise PermissionDenied(
+            "Seuls la ou le responsable et la personne qui a ajouté la pièce peuvent la supprimer."
+        )
+    back = (
+        obj.household.get_absolute_url() if obj.household
+        else reverse("housing:unit_detail", args=[obj.unit.public_id]) if obj.unit
+        else reverse("papers:expiring")
+    )  # fmt: skip
+    services.paper_delete(paper=obj, by=request.user)
+    messages.success(request, f"Pièce « {obj.label} » supprimée.")
+    return redirect(back + "#pieces")
+
+
+@member_required(READERS)
+def expiring(request: HttpRequest) -> HttpResponse:
+    rows = expiring_papers(request.membership, timezone.localdate())
+    return render(request, "papers/expiring.html", {"rows": rows})

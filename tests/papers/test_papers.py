@@ -1,0 +1,282 @@
+"""Papers: added from a phone (photos and PDFs checked from their content, HEIC converted,
+metadata dropped), read according to the role, removed with their files, watched before they
+expire, in the RGPD archive and gone with the retention purge."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.urls import reverse
+from freezegun import freeze_time
+from PIL import Image
+
+from alerts.job import sync_alerts
+from alerts.models import Alert, AlertKind, AlertStatus
+from iml.codes import PaperKind
+from iml.models import AccessAction, AccessLog, Role
+from papers.models import Paper, PaperFile
+from papers.services import Owner
+from tests.conftest import login
+from tests.factories import MembershipFactory
+from tests.households.factories import HouseholdFactory, PersonFactory
+from tests.housing.factories import HousingUnitFactory
+from tests.papers.helpers import add_paper, fake, pdf, photo
+
+D = datetime.date
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_today")]
+
+
+@pytest.fixture
+def _today():
+    with freeze_time("2025-11-15 10:00"):
+        yield
+
+
+@pytest.fixture
+def household(org_a, dispositif_a, social_worker_a):
+    household = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference="H-1",
+                                 present=True, referent=social_worker_a.user)  # fmt: skip
+    PersonFactory(organisation=org_a, household=household, first_name="Amina",
+                  last_name="Diallo")  # fmt: skip
+    return household
+
+
+def _stored(name: str) -> bool:
+    return storages["papers"].exists(name)
+
+
+def _post(client, household, **data):
+    url = reverse("papers:household_add", args=[household.public_id])
+    form = {"kind": PaperKind.TITRE_SEJOUR, "issued_on": "2025-06-01",
+            "valid_until": "2025-12-01", **data}  # fmt: skip
+    return client.post(url, form)
+
+
+def test_a_social_worker_photographs_a_titre_de_sejour_in_two_pages(
+    client, household, social_worker_a
+):
+    login(client, social_worker_a)
+    heic = photo("IMG_0001.HEIC", fmt="HEIF", size=(1200, 900))
+    response = _post(client, household, photo=[photo("amina-diallo.jpg", gps=True), heic])
+    assert response.status_code == 302
+    paper = Paper.objects.get()
+    assert (paper.kind, paper.valid_until, paper.created_by) == (
+        PaperKind.TITRE_SEJOUR,
+        D(2025, 12, 1),
+        social_worker_a.user,
+    )
+    pages = list(paper.files.order_by("position"))
+    assert [page.position for page in pages] == [1, 2]
+    for page in pages:
+        # Kept as JPEG (the HEIC converted), without the camera's metadata, with a thumbnail,
+        # under a name that says nothing of the person.
+        assert page.content_type == "image/jpeg"
+        with page.file.open("rb") as content:
+            image = Image.open(io.BytesIO(content.read()))
+            assert image.format == "JPEG" and not image.getexif()
+        assert page.thumbnail and _stored(page.thumbnail.name)
+        assert page.file.name.startswith(f"{household.organisation.public_id}/")
+        assert "amina" not in page.file.name.lower() and "img" not in page.file.name.lower()
+    # The household page: the paper, its state, what the dispositif still asks for.
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "Titre de séjour" in page and "expire le 01/12/2025" in page
+    assert "À demander au ménage :" in page and "RIB" in page
+    assert "titre de séjour," not in page.split("À demander au ménage :")[1].split("</p>")[0]
+
+
+def test_a_file_that_is_not_a_photo_nor_a_pdf_is_refused_and_nothing_kept(
+    client, household, social_worker_a
+):
+    login(client, social_worker_a)
+    before = set(_all_files())
+    response = _post(client, household, files=[pdf(), fake("titre.jpg")])
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "« titre.jpg »" in text and "seules les photos" in text and "Rien n’a été" in text
+    assert not Paper.objects.exists() and not PaperFile.objects.exists()
+    assert set(_all_files()) == before
+    assert "Ajoutez au moins un fichier" in _post(client, household).content.decode()
+
+
+def _all_files() -> list[str]:
+    storage = storages["papers"]
+    found = []
+    directories, files = storage.listdir("") if storage.exists("") else ([], [])
+    for directory in directories:
+        found += [f"{directory}/{name}" for name in storage.listdir(directory)[1]]
+    return found + files
+
+
+def test_a_pdf_is_kept_as_it_is(client, household, social_worker_a):
+    login(client, social_worker_a)
+    _post(client, household, kind=PaperKind.RIB, valid_until="", files=[pdf()])
+    page = PaperFile.objects.get()
+    assert page.content_type == "application/pdf" and not page.thumbnail
+    response = client.get(reverse("papers:download", args=[page.public_id]))
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert "rib-2025-06-01-p1.pdf" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_each_role_reads_its_papers_and_each_download_is_logged(
+    client, household, org_a, social_worker_a, members_a
+):
+    identity = add_paper(Owner(household=household), PaperKind.TITRE_SEJOUR,
+                         social_worker_a.user)  # fmt: skip
+    social = add_paper(Owner(household=household), PaperKind.NUR, social_worker_a.user,
+                       note="Demande déposée à Amiens")  # fmt: skip
+    identity_page, social_page = identity.files.get(), social.files.get()
+    regisseur = members_a[Role.REGISSEUR]
+    login(client, regisseur)
+    assert client.get(reverse("papers:download", args=[identity_page.public_id])).status_code == 200
+    assert client.get(reverse("papers:download", args=[social_page.public_id])).status_code == 403
+    assert client.get(reverse("papers:thumbnail", args=[social_page.public_id])).status_code == 403
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "Titre de séjour" in page and "Demande déposée" not in page
+    for role in (Role.SOCIAL_WORKER, Role.HEAD):
+        login(client, members_a[role])
+        assert client.get(reverse("papers:download", args=[social_page.public_id])).status_code \
+            == 200  # fmt: skip
+    # The administrator sees no household file.
+    login(client, members_a[Role.ADMIN])
+    assert client.get(reverse("papers:download", args=[identity_page.public_id])).status_code \
+        == 403  # fmt: skip
+    downloads = AccessLog.objects.filter(action=AccessAction.DOWNLOAD, object_type="paper")
+    assert downloads.count() == 3
+    assert set(downloads.values_list("household_id", flat=True)) == {household.public_id}
+
+
+def test_another_organisation_gets_a_404(client, household, social_worker_a, org_b):
+    paper = add_paper(Owner(household=household), PaperKind.RIB, social_worker_a.user)
+    stranger = MembershipFactory(organisation=org_b, role=Role.HEAD)
+    login(client, stranger)
+    page = paper.files.get()
+    for url in (reverse("papers:download", args=[page.public_id]),
+                reverse("papers:thumbnail", args=[page.public_id]),
+                reverse("papers:household_add", args=[household.public_id])):  # fmt: skip
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("papers:delete", args=[paper.public_id])).status_code == 404
+    assert Paper.objects.filter(pk=paper.pk).exists()
+
+
+def test_the_author_or_a_head_deletes_a_paper_and_its_files(
+    client, household, org_a, social_worker_a, head_a, django_capture_on_commit_callbacks
+):
+    paper = add_paper(Owner(household=household), PaperKind.RIB, social_worker_a.user)
+    page = paper.files.get()
+    names = [page.file.name, page.thumbnail.name]
+    url = reverse("papers:delete", args=[paper.public_id])
+    colleague = MembershipFactory(organisation=org_a, role=Role.SOCIAL_WORKER)
+    assert login(client, colleague).post(url).status_code == 403
+    login(client, social_worker_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url).status_code == 302
+    assert not Paper.objects.exists()
+    assert not any(_stored(name) for name in names)
+
+
+def test_a_paper_must_belong_to_its_household(household, org_a, dispositif_a, social_worker_a):
+    other = HouseholdFactory(organisation=org_a, dispositif=dispositif_a)
+    stranger = PersonFactory(organisation=org_a, household=other)
+    with pytest.raises(ValidationError):
+        add_paper(Owner(household=household, person=stranger), PaperKind.IDENTITE,
+                  social_worker_a.user)  # fmt: skip
+    with pytest.raises(ValidationError, match="future"):
+        add_paper(Owner(household=household), PaperKind.RIB, social_worker_a.user,
+                  issued_on=D(2025, 12, 1))  # fmt: skip
+
+
+def test_an_expiring_titre_de_sejour_raises_an_alert_until_it_is_renewed(
+    household, org_a, social_worker_a
+):
+    add_paper(Owner(household=household), PaperKind.TITRE_SEJOUR, social_worker_a.user,
+              valid_until=D(2025, 12, 31))  # fmt: skip
+    # 30 days ahead by default: nothing on 30 November, a warning on 1 December.
+    sync_alerts(org_a, today=D(2025, 11, 30))
+    assert not Alert.objects.filter(kind=AlertKind.PAPER).exists()
+    sync_alerts(org_a, today=D(2025, 12, 1))
+    alert = Alert.objects.get(kind=AlertKind.PAPER)
+    assert (alert.level, alert.due_date, alert.assignee) == (
+        "warning",
+        D(2025, 12, 31),
+        social_worker_a.user,
+    )
+    assert alert.title == (
+        "Titre de séjour : expire le 31/12/2025 : sans renouvellement transmis, la CAF "
+        "suspend l’aide au logement"
+    )
+    sync_alerts(org_a, today=D(2026, 1, 2))
+    alert.refresh_from_db()
+    assert alert.level == "overdue"
+    # The renewed titre arrives: the alert is resolved.
+    with freeze_time("2026-01-05"):
+        add_paper(Owner(household=household), PaperKind.TITRE_SEJOUR, social_worker_a.user,
+                  issued_on=D(2026, 1, 5), valid_until=D(2027, 1, 4))  # fmt: skip
+    sync_alerts(org_a, today=D(2026, 1, 5))
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.RESOLVED
+
+
+@pytest.mark.parametrize("day", [D(2025, 1, 1), D(2024, 2, 29), D(2024, 12, 31)])
+def test_the_expiry_warning_follows_the_dispositif(household, org_a, social_worker_a, day):
+    dispositif = household.dispositif
+    dispositif.alert_paper_days = 10
+    dispositif.save()
+    with freeze_time(day):
+        add_paper(Owner(household=household), PaperKind.RECEPISSE, social_worker_a.user,
+                  issued_on=day, valid_until=day + datetime.timedelta(days=20))  # fmt: skip
+    sync_alerts(org_a, today=day + datetime.timedelta(days=9))
+    assert not Alert.objects.filter(kind=AlertKind.PAPER).exists()
+    sync_alerts(org_a, today=day + datetime.timedelta(days=10))
+    assert Alert.objects.get(kind=AlertKind.PAPER).level == "warning"
+
+
+def test_a_dpe_of_class_g_flags_the_home(client, org_a, dispositif_a, members_a):
+    unit = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a, energy_class="D")
+    login(client, members_a[Role.REGISSEUR])
+    url = reverse("papers:unit_add", args=[unit.public_id])
+    response = client.post(url, {"kind": PaperKind.DPE, "issued_on": "2025-03-01",
+                                 "energy_class": "G", "files": [pdf()]})  # fmt: skip
+    assert response.status_code == 302
+    unit.refresh_from_db()
+    assert unit.energy_class == "G"
+    page = client.get(reverse("housing:unit_detail", args=[unit.public_id])).content.decode()
+    assert "Logement classé G au DPE" in page and "01/01/2025" in page
+    # A titre de séjour does not belong to a home.
+    refused = client.post(url, {"kind": PaperKind.TITRE_SEJOUR, "issued_on": "2025-03-01",
+                                "files": [pdf()]})  # fmt: skip
+    assert refused.status_code == 200
+
+
+def test_the_rgpd_archive_holds_the_files(client, household, head_a, social_worker_a):
+    paper = add_paper(Owner(household=household), PaperKind.RIB, social_worker_a.user,
+                      uploads=[pdf()])  # fmt: skip
+    login(client, head_a)
+    response = client.get(reverse("privacy:household_export_zip", args=[household.public_id]))
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = archive.namelist()
+    assert "donnees.json" in names and "donnees.pdf" in names
+    name = f"pieces/2025-01-10-rib-{paper.public_id}-p1.pdf"
+    assert name in names and archive.read(name).startswith(b"%PDF-")
+    assert name in archive.read("donnees.json").decode()
+
+
+def test_the_retention_purge_removes_the_papers_and_their_files(
+    household, social_worker_a, django_capture_on_commit_callbacks
+):
+    from privacy.retention import anonymise
+
+    paper = add_paper(Owner(household=household), PaperKind.TITRE_SEJOUR, social_worker_a.user)
+    page = paper.files.get()
+    names = [page.file.name, page.thumbnail.name]
+    assert all(_stored(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        anonymise(household)
+    assert not Paper.objects.exists() and not PaperFile.objects.exists()
+    assert not any(_stored(name) for name in names)
