@@ -136,28 +136,32 @@ PROVIDED_RULES: dict[str, str] = {
     AlertKind.DEBT: "tenancy.money.debt_alert_candidates",
     AlertKind.INSTALMENT: "tenancy.plans.instalment_alert_candidates",
     AlertKind.PAPER: "papers.watch.paper_alert_candidates",
+    AlertKind.HOME_PAPER: "papers.watch.home_paper_alert_candidates",
 }
-COLUMNS = ("subject_id", "household_id", "milestone", "due_date", "level", "assignee_id",
-           "assignee_role")  # fmt: skip
+# A provided row may leave out ``unit_id`` (an alert about a household).
+COLUMNS = ("subject_id", "household_id", "unit_id", "milestone", "due_date", "level",
+           "assignee_id", "assignee_role")  # fmt: skip
 # The provided candidates, passed as arrays.
 PROVIDED = """
 SELECT * FROM unnest(%(subject_id)s::bigint[], %(household_id)s::bigint[],
-                     %(milestone)s::text[], %(due_date)s::date[], %(level)s::text[],
-                     %(assignee_id)s::bigint[], %(assignee_role)s::text[])
-    AS provided(subject_id, household_id, milestone, due_date, level, assignee_id,
+                     %(unit_id)s::bigint[], %(milestone)s::text[], %(due_date)s::date[],
+                     %(level)s::text[], %(assignee_id)s::bigint[], %(assignee_role)s::text[])
+    AS provided(subject_id, household_id, unit_id, milestone, due_date, level, assignee_id,
                 assignee_role)
 """
+# The rules written in SQL are about households.
+ABOUT_HOUSEHOLDS = "SELECT rule.*, NULL::bigint AS unit_id FROM ({rule}) AS rule"
 
 # Inserts the new candidates, updates the moved ones (an escalation reopens it), resolves
 # the open alerts of this kind that are no longer candidates. One statement.
 _SYNC = """
 WITH candidates AS ({candidates}),
 upserted AS (
-    INSERT INTO iml_alert (public_id, organisation_id, household_id, kind, subject_id,
+    INSERT INTO iml_alert (public_id, organisation_id, household_id, unit_id, kind, subject_id,
                            milestone, level, due_date, assignee_id, assignee_role, status,
                            created_at, updated_at)
-    SELECT gen_random_uuid(), %(organisation)s, household_id, %(kind)s, subject_id, milestone,
-           level, due_date, assignee_id, assignee_role, 'ouverte', now(), now()
+    SELECT gen_random_uuid(), %(organisation)s, household_id, unit_id, %(kind)s, subject_id,
+           milestone, level, due_date, assignee_id, assignee_role, 'ouverte', now(), now()
     FROM candidates
     ON CONFLICT (organisation_id, kind, subject_id, milestone) DO UPDATE SET
         status = CASE WHEN iml_alert.status = 'resolue' OR iml_alert.level <> EXCLUDED.level
@@ -205,11 +209,11 @@ def sync_alerts(organisation: Organisation, today: datetime.date | None = None) 
     result = SyncResult()
     # (kind, candidates' SQL, extra parameters: the provided rows' columns as arrays)
     statements: list[tuple[str, str, dict[str, list[Any]]]] = [
-        (kind, candidates, {}) for kind, candidates in RULES.items()
+        (kind, ABOUT_HOUSEHOLDS.format(rule=candidates), {}) for kind, candidates in RULES.items()
     ]
     for kind, provider in PROVIDED_RULES.items():
         rows = import_string(provider)(today)
-        arrays = {column: [row[column] for row in rows] for column in COLUMNS}
+        arrays = {column: [row.get(column) for row in rows] for column in COLUMNS}
         statements.append((kind, PROVIDED, arrays))
     with connection.cursor() as cursor:
         for kind, candidates, extra in statements:

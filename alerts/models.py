@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
+from django.urls import reverse
 
 from households.stays import STAY_LIMIT_MONTHS
 from iml.models import Role, User
@@ -21,6 +22,7 @@ class AlertKind(models.TextChoices):
     NO_CONTACT = "sans_contact", "pas de contact avec le ménage"
     PLANNED_EXIT = "sortie_prevue", "sortie prévue à enregistrer"
     PAPER = "piece", "pièce qui expire"
+    HOME_PAPER = "piece_logement", "pièce d’un logement qui expire"
 
 
 class AlertLevel(models.TextChoices):
@@ -39,12 +41,25 @@ class Alert(OrganisationOwned):
     """Something that needs doing about a household, raised and cleared by the daily job
     (``alerts.job``): one row per subject (contract, plan, household), kind and milestone."""
 
+    # A household's, or (the papers of a home: its main lease's end…) a home's.
     household = models.ForeignKey(
-        "households.Household", on_delete=models.CASCADE, related_name="alerts"
+        "households.Household",
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        null=True,
+        blank=True,
+    )
+    unit = models.ForeignKey(
+        "housing.HousingUnit",
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        null=True,
+        blank=True,
+        verbose_name="logement",
     )
     kind = models.CharField("nature", max_length=30, choices=AlertKind.choices)
     subject_id = models.BigIntegerField("objet")
-    milestone = models.CharField("jalon", max_length=20)
+    milestone = models.CharField("jalon", max_length=50)
     level = models.CharField("niveau", max_length=10, choices=AlertLevel.choices)
     due_date = models.DateField("échéance")
     # A person (the household's referent) or, when empty, everyone of ``assignee_role``.
@@ -81,6 +96,10 @@ class Alert(OrganisationOwned):
                 condition=models.Q(kind__in=AlertKind.values), name="alert_kind_valid"
             ),
             models.CheckConstraint(
+                condition=models.Q(household__isnull=False) | models.Q(unit__isnull=False),
+                name="alert_about_household_or_unit",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(level__in=AlertLevel.values), name="alert_level_valid"
             ),
             models.CheckConstraint(
@@ -90,6 +109,19 @@ class Alert(OrganisationOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.due_date:%d/%m/%Y}"
+
+    @property
+    def about_label(self) -> str:
+        """What the alert is about: the household's reference, or the home's."""
+        if self.household_id is not None:
+            return f"ménage {self.household.reference}"
+        return f"logement {self.unit.reference}"
+
+    @property
+    def about_url(self) -> str:
+        if self.household_id is not None:
+            return str(self.household.get_absolute_url())
+        return reverse("housing:unit_detail", args=[self.unit.public_id]) + "#pieces"
 
     @property
     def title(self) -> str:
@@ -104,10 +136,8 @@ class Alert(OrganisationOwned):
         if self.kind == AlertKind.PLANNED_EXIT:
             day = datetime.date.fromisoformat(self.milestone)
             return f"Sortie prévue le {day:%d/%m/%Y} : à enregistrer, ou à reporter"
-        if self.kind == AlertKind.PAPER:
-            from papers.models import Paper
+        if self.kind in (AlertKind.PAPER, AlertKind.HOME_PAPER):
             from papers.watch import alert_title
 
-            paper = Paper.objects.filter(pk=self.subject_id).select_related("custom_type").first()
-            return alert_title(paper, datetime.date.fromisoformat(self.milestone))
+            return alert_title(self.milestone)
         return str(self.get_kind_display()).capitalize()

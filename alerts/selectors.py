@@ -54,7 +54,7 @@ def by_urgency(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     """Overdue first, then due today, then coming; the nearest due date first in each (and
     resolved ones after all the others, when listed); with what a row shows (household,
     assignee) in the same query."""
-    return alerts.select_related("household", "assignee").order_by(
+    return alerts.select_related("household", "unit", "assignee").order_by(
         _RESOLVED_LAST, _LEVEL_RANK, "due_date", "pk"
     )
 

@@ -42,7 +42,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 ALERT_COLUMNS = [
     Column("niveau", "Niveau", lambda a: a.get_level_display()),  # the default order: urgency
     Column("alerte", "Alerte", lambda a: a.title, ("kind",)),
-    Column("menage", "Ménage", lambda a: a.household.reference, ("household__reference",)),
+    Column("menage", "Concerne", lambda a: a.about_label,
+           ("household__reference", "unit__reference")),
     Column("echeance", "Échéance", lambda a: a.due_date, (F("due_date"),)),
     Column("suivie", "Suivie par",
            lambda a: str(a.assignee) if a.assignee else a.get_assignee_role_display(),

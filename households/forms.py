@@ -184,6 +184,12 @@ class AdmitForm(forms.Form):
     towards_sliding_lease = forms.BooleanField(
         label="Sous-location en vue d’un bail glissant", required=False
     )
+    energy_confirmed = forms.BooleanField(
+        label="Je confirme la sous-location malgré le classement énergétique (DPE) du logement",
+        required=False,
+        help_text="Demandé seulement pour un logement que la loi Climat et résilience interdit "
+        "de louer (classe G depuis 2025, F en 2028, E en 2034).",
+    )
 
     def __init__(self, *args, spaces, terms=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -153,10 +153,11 @@ def dashboard_cards(*, membership: Membership) -> list[Card]:
 # --- Unit page ------------------------------------------------------------------------------
 
 # Blocks that apps above housing add to a unit's page, in this order, without housing importing
-# them: (unit, membership) -> Panel | None (None: nothing to show for that unit).
+# them: (unit) -> Panel | None (None: nothing to show for that unit). The page is for the
+# housing viewers, who all read what a provider shows.
 UNIT_PANELS = ["tenancy.inventories.unit_panel", "papers.panels.unit_panel"]
 
 
-def unit_panels(unit: HousingUnit, membership: Membership | None) -> list[Panel]:
-    panels = [import_string(provider)(unit=unit, membership=membership) for provider in UNIT_PANELS]
+def unit_panels(unit: HousingUnit) -> list[Panel]:
+    panels = [import_string(provider)(unit=unit) for provider in UNIT_PANELS]
     return [panel for panel in panels if panel is not None]

@@ -111,7 +111,7 @@ def unit_detail(request: HttpRequest, unit: str) -> HttpResponse:
             "unit": housing_unit,
             "rooms": selectors.unit_rooms(housing_unit),
             "leases": selectors.unit_leases(housing_unit),
-            "panels": selectors.unit_panels(housing_unit, request.membership),
+            "panels": selectors.unit_panels(housing_unit),
             "today": timezone.localdate(),
         },
     )

@@ -114,6 +114,21 @@ ALERT_FIELDS = [
 class DispositifAlertsForm(forms.ModelForm):
     """The alert thresholds alone: the head of service tunes what the daily job watches."""
 
+    # Added after the others: left out of a post (a form opened before), it keeps its value.
+    OPTIONAL = ("alert_paper_days",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.OPTIONAL:
+            self.fields[name].required = False
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in self.OPTIONAL:
+            if cleaned.get(name) is None:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
     class Meta:
         model = Dispositif
         fields = ALERT_FIELDS

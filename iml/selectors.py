@@ -82,4 +82,5 @@ DASHBOARD_PROVIDERS = [
     "housing.selectors.dashboard_cards",
     "tenancy.spaces.dashboard_cards",
     "tenancy.selectors.dashboard_cards",
+    "papers.selectors.dashboard_cards",
 ]

@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workbook.tasks.purge_uploads",
         "schedule": crontab(minute="*/15"),
     },
+    "sweep-orphan-paper-files": {
+        "task": "papers.tasks.sweep_orphan_files",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "apply-retention": {
         "task": "privacy.tasks.apply_retention_nightly",
         "schedule": crontab(hour=4, minute=0),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from iml.models import Membership, Role
+from iml.permissions import HOUSING_VIEWERS
 from papers.kinds import AUDIENCE, Audience
 from papers.models import Paper
 
@@ -26,6 +27,9 @@ def audiences(membership: Membership | None) -> frozenset[str]:
 
 
 def may_read(membership: Membership | None, paper: Paper) -> bool:
+    """A household's paper by its audience; a home's or a landlord's is a housing paper."""
+    if paper.household_id is None:
+        return membership is not None and membership.role in HOUSING_VIEWERS
     return paper.audience in audiences(membership)
 
 
@@ -39,10 +43,13 @@ def visible(membership: Membership | None) -> QuerySet[Paper]:
     other organisations' out)."""
     allowed = audiences(membership)
     standard = [kind for kind, audience in AUDIENCE.items() if audience in allowed]
-    return Paper.objects.filter(
-        Q(custom_type__isnull=True, kind__in=standard)
-        | Q(custom_type__isnull=False, custom_type__audience__in=list(allowed))
+    of_households = Q(custom_type__isnull=True, kind__in=standard) | Q(
+        custom_type__isnull=False, custom_type__audience__in=list(allowed)
     )
+    if membership is not None and membership.role in HOUSING_VIEWERS:
+        of_households |= Q(household__isnull=True)
+    papers: QuerySet[Paper] = Paper.objects.filter(of_households)
+    return papers
 
 
 def may_delete(membership: Membership | None, paper: Paper) -> bool:

@@ -8,7 +8,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
-import filetype
+import filetype  # type: ignore[import-untyped]
 import pillow_heif
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -31,8 +31,8 @@ PDF = "application/pdf"
 
 @dataclass(frozen=True)
 class Prepared:
-    content: ContentFile
-    thumbnail: ContentFile | None
+    content: ContentFile[bytes]
+    thumbnail: ContentFile[bytes] | None
     content_type: str
     size: int
     sha256: str
@@ -42,7 +42,7 @@ def _refuse(name: str, why: str) -> ValidationError:
     return ValidationError({"files": f"« {name} » : {why} Rien n’a été enregistré."})
 
 
-def prepare(upload: UploadedFile) -> Prepared:
+def prepare(upload: UploadedFile[bytes]) -> Prepared:
     """The file to keep, or a French ``ValidationError`` naming it."""
     name = upload.name or "fichier"
     if upload.size is not None and upload.size > MAX_BYTES:
@@ -94,7 +94,12 @@ def _prepared(data: bytes, content_type: str, extension: str, thumb: bytes | Non
     )
 
 
-def prepare_all(uploads: list[UploadedFile]) -> list[Prepared]:
+def pdf_prepared(data: bytes) -> Prepared:
+    """A PDF the software produced itself."""
+    return _prepared(data, PDF, "pdf", None)
+
+
+def prepare_all(uploads: list[UploadedFile[bytes]]) -> list[Prepared]:
     """Every file checked before any is kept: one bad page refuses the whole paper."""
     if not uploads:
         raise ValidationError({"files": "Ajoutez au moins un fichier (photo ou PDF)."})

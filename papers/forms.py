@@ -7,7 +7,7 @@ from django import forms
 from households.models import Household
 from iml.codes import PaperKind
 from iml.models import Membership
-from iml.submissions import OnceForm
+from iml.submissions import OnceForm, OnceMixin
 from papers.access import audiences, kinds_for
 from papers.files import MAX_FILES
 from papers.kinds import HOME_KINDS
@@ -99,7 +99,7 @@ class PaperForm(OnceForm):
         return cleaned
 
 
-class PaperTypeForm(forms.ModelForm):
+class PaperTypeForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = PaperType
         fields = ["label", "audience", "watched"]

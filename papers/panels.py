@@ -21,11 +21,10 @@ def household_panel(*, household: Household, membership: Membership) -> Panel | 
     return Panel("papers/household_panel.html", {"papers": papers, "household": household})
 
 
-def unit_panel(*, unit: HousingUnit, membership: Membership | None) -> Panel | None:
-    if membership is None or membership.role not in READERS:
-        return None
+def unit_panel(*, unit: HousingUnit) -> Panel:
+    """The papers of a home are housing papers: every reader of the unit page reads them."""
     today = timezone.localdate()
-    rows = owner_papers(membership, today, unit.dispositif.alert_paper_days, unit=unit)
+    rows = owner_papers(today, unit.dispositif.alert_paper_days, unit=unit)
     return Panel(
         "papers/unit_panel.html",
         {"rows": rows, "unit": unit, "ban": letting_ban_warning(unit.energy_class, today)},

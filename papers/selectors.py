@@ -7,11 +7,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from households.models import Household
 from iml.codes import PaperKind
 from iml.models import Membership
-from papers.access import audiences, may_delete, visible
+from iml.selectors import Card
+from papers.access import READERS, audiences, visible
 from papers.kinds import AUDIENCE
 from papers.models import Paper
 
@@ -24,7 +26,6 @@ STANDS_FOR: dict[str, set[str]] = {PaperKind.TITRE_SEJOUR: {PaperKind.RECEPISSE}
 class PaperRow:
     paper: Paper
     state: str  # "valide", "bientot", "expiree", "" (no end of validity)
-    deletable: bool
 
     @property
     def state_label(self) -> str:
@@ -64,7 +65,7 @@ def household_papers(
 ) -> HouseholdPapers:
     warning = household.dispositif.alert_paper_days
     papers = list(with_files(visible(membership).filter(household=household)))
-    rows = [PaperRow(p, state(p, today, warning), may_delete(membership, p)) for p in papers]
+    rows = [PaperRow(p, state(p, today, warning)) for p in papers]
     held = {row.paper.kind for row in rows if row.state != "expiree"}
     allowed = audiences(membership)
     missing = [
@@ -76,20 +77,21 @@ def household_papers(
     return HouseholdPapers(rows, missing, expiring)
 
 
-def owner_papers(membership: Membership, today: datetime.date, warning_days: int,
-                 **owner: object) -> list[PaperRow]:  # fmt: skip
-    """The papers of a home or a landlord."""
-    papers = with_files(visible(membership).filter(**owner))
-    return [PaperRow(p, state(p, today, warning_days), may_delete(membership, p)) for p in papers]
+def owner_papers(today: datetime.date, warning_days: int, **owner: object) -> list[PaperRow]:
+    """The papers of a home or a landlord: housing papers, whatever their kind."""
+    papers = with_files(Paper.objects.filter(household__isnull=True, **owner))
+    return [PaperRow(p, state(p, today, warning_days)) for p in papers]
 
 
-def expiring_papers(membership: Membership, today: datetime.date) -> list[PaperRow]:
+def expiring_papers(
+    membership: Membership, today: datetime.date, *, files: bool = True
+) -> list[PaperRow]:
     """Papers under watch whose validity ends within their dispositif's warning, or is past:
     the « Pièces à renouveler » list, soonest first. The papers of a household that left, or
     of a home returned to its landlord, are no longer watched."""
     horizon = today + datetime.timedelta(days=MAX_WARNING_DAYS)
     papers = (
-        with_files(visible(membership))
+        (with_files(visible(membership)) if files else visible(membership))
         .filter(valid_until__isnull=False, valid_until__lte=horizon)
         .exclude(household__exit_date__isnull=False)
         .exclude(household__withdrawal_date__isnull=False)
@@ -103,7 +105,7 @@ def expiring_papers(membership: Membership, today: datetime.date) -> list[PaperR
             continue
         dispositif = (paper.household or paper.unit or _NoOwner).dispositif
         days = dispositif.alert_paper_days if dispositif else DEFAULT_WARNING_DAYS
-        row = PaperRow(paper, state(paper, today, days), may_delete(membership, paper))
+        row = PaperRow(paper, state(paper, today, days))
         if row.state in ("bientot", "expiree"):
             rows.append(row)
     return rows
@@ -116,3 +118,12 @@ class _NoOwner:
 DEFAULT_WARNING_DAYS = 30
 # The longest warning a dispositif may set (PositiveSmallIntegerField), bounded for the query.
 MAX_WARNING_DAYS = 366
+
+
+def dashboard_cards(*, membership: Membership) -> list[Card]:
+    """« Pièces à renouveler », for those who read papers (a provider of
+    ``iml.selectors.DASHBOARD_PROVIDERS``)."""
+    if membership.role not in READERS:
+        return []
+    rows = expiring_papers(membership, timezone.localdate(), files=False)
+    return [Card("Pièces à renouveler", len(rows), "papers:expiring")]

@@ -72,7 +72,9 @@ def _check(owner: Owner, data: PaperData) -> None:
 
 
 @transaction.atomic
-def paper_add(*, owner: Owner, data: PaperData, uploads: list[UploadedFile], by: User) -> Paper:
+def paper_add(
+    *, owner: Owner, data: PaperData, uploads: list[UploadedFile[bytes]], by: User
+) -> Paper:
     """A paper and its files (pages), all checked from their content first."""
     prepared = prepare_all(uploads)
     return paper_add_prepared(owner=owner, data=data, prepared=prepared, by=by)
@@ -117,11 +119,22 @@ def paper_add_prepared(
     return paper
 
 
-def _remove_files(*names: str) -> None:
+def _remove_files(*names: str | None) -> None:
     storage = PaperFile._meta.get_field("file").storage
     for name in names:
         if name:
             storage.delete(name)
+
+
+@transaction.atomic
+def paper_type_save(paper_type: PaperType) -> PaperType:
+    """A kind of paper of the organisation, new or changed (its label unique in it)."""
+    paper_type.label = paper_type.label.strip()
+    if paper_type.label.casefold() in {str(kind.label).casefold() for kind in PaperKind}:
+        raise ValidationError({"label": "Ce type existe déjà parmi les types habituels."})
+    paper_type.full_clean()
+    paper_type.save()
+    return paper_type
 
 
 @transaction.atomic

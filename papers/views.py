@@ -4,7 +4,8 @@ audience are checked, each download in the access log), removed by a head or the
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,16 +15,21 @@ from django.views.decorators.http import require_POST
 from households.selectors import household_or_404
 from housing.models import HousingUnit
 from iml.access_log import record_access
-from iml.forms import submit_form
+from iml.forms import add_service_error, submit_form
 from iml.models import AccessAction
-from iml.permissions import HOUSING_MANAGERS, member_required
+from iml.permissions import HOUSING_MANAGERS, MANAGERS, MONEY_VIEWERS, member_required
+from iml.submissions import REPLAYED, run_once
+from papers import generated as generated_module
 from papers import services
 from papers.access import ADDERS, READERS, may_delete, may_read
-from papers.forms import PaperForm
-from papers.models import Paper, PaperFile
+from papers.forms import PaperForm, PaperTypeForm
+from papers.models import Paper, PaperFile, PaperType
 from papers.selectors import expiring_papers
 
 FORM = "papers/paper_form.html"
+# Who files a document the software produced: those who read the contracts and the ledger.
+FILERS = MONEY_VIEWERS
+HIDDEN = "Cette pièce relève du dossier social : elle ne vous est pas accessible."
 
 
 def _data(cleaned: dict) -> services.PaperData:
@@ -88,8 +94,7 @@ def _readable_file(request: HttpRequest, public_id: str) -> PaperFile:
         public_id=public_id,
     )
     if not may_read(request.membership, page.paper):
-        raise PermissionDenied("Cette pièce relève du dossier social : elle ne vous est pas "
-                               "accessible.")  # fmt: skip
+        raise PermissionDenied(HIDDEN)
     return page
 
 
@@ -124,20 +129,27 @@ def thumbnail(request: HttpRequest, page: str) -> FileResponse:
     return _stream(obj.thumbnail.name, obj.thumbnail.storage, "image/jpeg", "vignette.jpg")
 
 
-@require_POST
 @member_required(READERS)
 def delete(request: HttpRequest, paper: str) -> HttpResponse:
-    obj = get_object_or_404(Paper.objects.select_related("custom_type", "household", "unit"),
-                            public_id=paper)  # fmt: skip
+    """A confirmation page, then the deletion. The lists link here for every reader (a page
+    cached per role cannot tell the author): the permission is checked here."""
+    obj = get_object_or_404(
+        Paper.objects.select_related("custom_type", "household", "unit"), public_id=paper
+    )
+    if not may_read(request.membership, obj):
+        raise PermissionDenied(HIDDEN)
     if not may_delete(request.membership, obj):
         raise PermissionDenied(
             "Seuls la ou le responsable et la personne qui a ajouté la pièce peuvent la supprimer."
         )
-    back = (
-        obj.household.get_absolute_url() if obj.household
-        else reverse("housing:unit_detail", args=[obj.unit.public_id]) if obj.unit
-        else reverse("papers:expiring")
-    )  # fmt: skip
+    if obj.household is not None:
+        back = obj.household.get_absolute_url()
+    elif obj.unit is not None:
+        back = reverse("housing:unit_detail", args=[obj.unit.public_id])
+    else:
+        back = reverse("papers:expiring")
+    if request.method != "POST":
+        return render(request, "papers/paper_delete.html", {"paper": obj, "back": back})
     services.paper_delete(paper=obj, by=request.user)
     messages.success(request, f"Pièce « {obj.label} » supprimée.")
     return redirect(back + "#pieces")
@@ -147,3 +159,72 @@ def delete(request: HttpRequest, paper: str) -> HttpResponse:
 def expiring(request: HttpRequest) -> HttpResponse:
     rows = expiring_papers(request.membership, timezone.localdate())
     return render(request, "papers/expiring.html", {"rows": rows})
+
+
+def _file(request: HttpRequest, load, public_id: str) -> HttpResponse:
+    generated = load(public_id)
+    paper, filed = generated_module.file_generated(generated, request.user)
+    if filed:
+        messages.success(request, f"{generated.name} classé dans les pièces du ménage.")
+    else:
+        messages.info(request, f"{generated.name} était déjà classé dans les pièces du ménage.")
+    return redirect(paper.household.get_absolute_url() + "#pieces")
+
+
+@require_POST
+@member_required(FILERS)
+def file_contract(request: HttpRequest, contract: str) -> HttpResponse:
+    return _file(request, generated_module.contract, contract)
+
+
+@require_POST
+@member_required(FILERS)
+def file_amendment(request: HttpRequest, amendment: str) -> HttpResponse:
+    return _file(request, generated_module.amendment, amendment)
+
+
+@require_POST
+@member_required(FILERS)
+def file_receipt(request: HttpRequest, entry: str) -> HttpResponse:
+    return _file(request, generated_module.receipt, entry)
+
+
+@require_POST
+@member_required(FILERS)
+def file_inventory(request: HttpRequest, inventory: str) -> HttpResponse:
+    return _file(request, generated_module.inventory, inventory)
+
+
+@member_required(MANAGERS)
+def types(request: HttpRequest) -> HttpResponse:
+    """The kinds of paper the organisation adds to the usual ones (heads and administrators)."""
+    form = PaperTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = run_once(
+                key=form.cleaned_data.get("submission_key"),
+                action=lambda: services.paper_type_save(form.instance),
+                url_of=lambda _type: reverse("papers:types"),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            if outcome.replayed:
+                messages.info(request, REPLAYED)
+            else:
+                messages.success(request, f"Type « {outcome.result.label} » ajouté.")
+            return redirect(outcome.url)
+    listed = PaperType.objects.annotate(used=Count("papers")).order_by("label")
+    return render(request, "papers/types.html", {"form": form, "types": listed})
+
+
+@member_required(MANAGERS)
+def type_edit(request: HttpRequest, paper_type: str) -> HttpResponse:
+    obj = get_object_or_404(PaperType, public_id=paper_type)
+    form = PaperTypeForm(request.POST or None, instance=obj)
+    return submit_form(
+        request, form, lambda data: services.paper_type_save(form.instance),
+        lambda saved: f"Type « {saved.label} » enregistré.", reverse("papers:types"),
+        "iml/form_page.html",
+        {"title": f"Type de pièce « {obj.label} »", "cancel_url": reverse("papers:types")},
+    )  # fmt: skip

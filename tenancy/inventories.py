@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from housing.models import HousingUnit
 from iml.codes import LedgerKind
-from iml.models import Membership, User
+from iml.models import User
 from iml.pdf import html_to_pdf
 from iml.selectors import Panel
 from iml.validators import text_problem
@@ -415,7 +415,7 @@ def unit_incidents(unit: HousingUnit) -> list[Incident]:
     )
 
 
-def unit_panel(*, unit: HousingUnit, membership: Membership | None = None) -> Panel:
+def unit_panel(*, unit: HousingUnit) -> Panel:
     """The incidents block of the unit's page, shown even when empty to invite a report (a
     provider of ``housing.selectors.UNIT_PANELS``, one query)."""
     return Panel("tenancy/unit_incidents_panel.html", {"incidents": unit_incidents(unit)})

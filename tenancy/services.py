@@ -20,6 +20,7 @@ from households.services import (
     household_exit_cancel,
 )
 from households.stays import RENEWAL, renew_by_amendment
+from housing.energy import letting_ban_warning
 from housing.models import HousingUnit, Room
 from housing.services import unit_return
 from iml.codes import ExitDestination, LedgerKind, Parc, UnitReturnReason
@@ -29,6 +30,7 @@ from tenancy.models import Amendment, LedgerEntry, SubleaseContract
 from tenancy.plans import plans_follow
 
 INITIAL_TERM = relativedelta(months=6)
+NEEDS_ENERGY_CONFIRMATION = "needs_energy_confirmation"
 OVERLAP = "subleasecontract_no_overlap"
 # The constraint's own message, a str (the stubs type it as optional).
 OVERLAP_MESSAGE = cast(
@@ -71,10 +73,17 @@ def contract_create(
     terms: ContractTerms,
     by: User,
     today: datetime.date | None = None,
+    energy_confirmed: bool = False,
 ) -> SubleaseContract:
     """A contract on a whole unit or one room of a shared flat, for the initial six months.
-    ``today``: the day it is recorded (the months begun by then are called)."""
+    ``today``: the day it is recorded (the months begun by then are called). A home the
+    climate law forbids letting (its DPE class) is let only ``energy_confirmed``."""
     unit = HousingUnit.objects.select_for_update().get(pk=unit.pk)
+    if not energy_confirmed and (warning := letting_ban_warning(unit.energy_class, start_date)):
+        raise ValidationError(
+            {"energy_confirmed": f"{warning} Cochez la confirmation pour sous-louer quand même."},
+            code=NEEDS_ENERGY_CONFIRMATION,
+        )
     if room is not None and room.unit_id != unit.pk:
         raise ValidationError({"room": "Cette chambre n’appartient pas à ce logement."})
     if unit.dispositif_id != household.dispositif_id:
@@ -120,6 +129,7 @@ def admit_with_contract(
     terms: ContractTerms,
     by: User,
     today: datetime.date | None = None,
+    energy_confirmed: bool = False,
 ) -> SubleaseContract:
     """The household enters its home: admitted if and only if its contract is created."""
     household = household_admit(household=household, entry_date=entry_date, by=by)
@@ -131,6 +141,7 @@ def admit_with_contract(
         terms=terms,
         by=by,
         today=today,
+        energy_confirmed=energy_confirmed,
     )
 
 

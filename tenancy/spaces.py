@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from housing.energy import letting_banned
 from housing.models import HousingUnit, Room
 from housing.selectors import units_in_stock
 from iml.models import Dispositif, Membership
@@ -57,7 +58,10 @@ class FreeSpace:
     def label(self) -> str:
         space = self.room.label if self.room is not None else "logement entier"
         plural = "s" if self.places > 1 else ""
-        return f"{self.unit.reference} — {space} ({self.places} place{plural}) — {self.address}"
+        label = f"{self.unit.reference} — {space} ({self.places} place{plural}) — {self.address}"
+        if letting_banned(self.unit.energy_class, timezone.localdate()):
+            label += f" — DPE {self.unit.energy_class} : location interdite"
+        return label
 
 
 def _covered_spaces(*, at: datetime.date, units: list[HousingUnit]) -> set[tuple[int, int | None]]:

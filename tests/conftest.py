@@ -18,6 +18,17 @@ from iml.scoping import organisation_context
 from tests.factories import DispositifFactory, MembershipFactory, OrganisationFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_papers_storage():
+    """The papers the tests write go to a folder of this test process (iml/settings_test.py):
+    emptied at the start, so that a run never sees the files of an earlier one."""
+    import shutil
+
+    location = settings.STORAGES["papers"].get("OPTIONS", {}).get("location", "")
+    if "test-papers" in location:
+        shutil.rmtree(location, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request,

@@ -49,7 +49,8 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
         )
         return admit_with_contract(household=obj, unit=space.unit, room=space.room,
                                    entry_date=data["entry_date"], terms=terms,
-                                   by=request.user)  # fmt: skip
+                                   by=request.user,
+                                   energy_confirmed=data["energy_confirmed"])  # fmt: skip
 
     return submit_form(
         request,

@@ -28,6 +28,8 @@ PAGES = {
         "/menages/{keita_id}/ressources/ajouter/",
         "/location/places-libres/",
         "/menages/?tri=-nom",
+        "/pieces/menages/{keita_id}/ajouter/",
+        "/pieces/a-renouveler/",
     ],
     "regisseur@alpha.example": [
         "/",

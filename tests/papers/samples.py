@@ -20,4 +20,8 @@ def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
     by = Membership.objects.get(public_id=base["membership"]).user
     paper = add_paper(Owner(household=household), PaperKind.TITRE_SEJOUR, by, note="IML-ALPHA")
     add_paper(Owner(unit=unit), PaperKind.BAIL, by)
-    return {"paper": paper.public_id, "page": paper.files.get().public_id}
+    from papers.models import PaperType
+
+    paper_type = PaperType.objects.create(organisation=organisation, label="IML-ALPHA attestation")
+    return {"paper": paper.public_id, "page": paper.files.get().public_id,
+            "paper_type": paper_type.public_id}  # fmt: skip

@@ -280,3 +280,149 @@ def test_the_retention_purge_removes_the_papers_and_their_files(
         anonymise(household)
     assert not Paper.objects.exists() and not PaperFile.objects.exists()
     assert not any(_stored(name) for name in names)
+
+
+def test_letting_a_home_the_climate_law_forbids_needs_a_confirmation(
+    client, org_a, dispositif_a, household, social_worker_a
+):
+    from households.models import HouseholdStatus
+
+    waiting = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference="H-2",
+                               orientation_date=D(2025, 10, 1))  # fmt: skip
+    PersonFactory(organisation=org_a, household=waiting)
+    unit = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a, energy_class="G",
+                              captation_date=D(2024, 1, 1))  # fmt: skip
+    login(client, social_worker_a)
+    url = reverse("tenancy:household_admit", args=[waiting.public_id])
+    page = client.get(url).content.decode()
+    assert "DPE G : location interdite" in page
+    form = {"entry_date": "2025-11-15", "space": str(unit.public_id), "rent": "400",
+            "charges": "0", "deposit": "0", "expected_housing_benefit": "0"}  # fmt: skip
+    refused = client.post(url, form).content.decode()
+    assert "Logement classé G au DPE" in refused and "Cochez la confirmation" in refused
+    waiting.refresh_from_db()
+    assert waiting.status == HouseholdStatus.ORIENTED
+    assert client.post(url, {**form, "energy_confirmed": "on"}).status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == HouseholdStatus.PRESENT
+
+
+def test_a_generated_contract_is_filed_in_one_click_and_only_once(
+    client, org_a, dispositif_a, household, members_a
+):
+    from tests.tenancy.factories import SubleaseContractFactory
+
+    contract = SubleaseContractFactory(organisation=org_a, household=household,
+                                       start_date=D(2025, 3, 1))  # fmt: skip
+    login(client, members_a[Role.REGISSEUR])
+    url = reverse("papers:file_contract", args=[contract.public_id])
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    paper = Paper.objects.get()
+    assert (paper.kind, paper.contract, paper.household, paper.issued_on) == (
+        PaperKind.SOUS_LOCATION,
+        contract,
+        household,
+        D(2025, 3, 1),
+    )
+    with paper.files.get().file.open("rb") as content:
+        assert content.read(5) == b"%PDF-"
+    again = client.post(url, follow=True).content.decode()
+    assert "était déjà classé" in again
+    assert Paper.objects.count() == 1
+
+
+def test_an_organisation_adds_its_own_kind_of_paper(client, household, head_a, members_a):
+    login(client, head_a)
+    url = reverse("papers:types")
+    page = client.get(url).content.decode()
+    assert "Aucun type propre" in page
+    response = client.post(url, {"label": "Attestation Pôle santé", "audience": "identite",
+                                 "watched": "on"})  # fmt: skip
+    assert response.status_code == 302
+    refused = client.post(url, {"label": "RIB", "audience": "identite"}).content.decode()
+    assert "types habituels" in refused
+    assert login(client, members_a[Role.SOCIAL_WORKER]).get(url).status_code == 403
+    # The new kind is offered when adding a paper, and read by the régisseur (« identité »).
+    form = client.get(reverse("papers:household_add", args=[household.public_id]))
+    assert "Attestation Pôle santé" in form.content.decode()
+    from papers.models import PaperType
+
+    kind = PaperType.objects.get()
+    client.post(reverse("papers:household_add", args=[household.public_id]), {
+        "kind": f"type-{kind.public_id}", "issued_on": "2025-06-01",
+        "valid_until": "2025-12-01", "files": [pdf()]})  # fmt: skip
+    paper = Paper.objects.get()
+    assert (paper.kind, paper.custom_type, paper.label) == ("autre", kind, "Attestation Pôle santé")
+    assert paper.watched
+    login(client, members_a[Role.REGISSEUR])
+    download = reverse("papers:download", args=[paper.files.get().public_id])
+    assert client.get(download).status_code == 200
+
+
+def test_the_dashboard_counts_the_papers_to_renew(client, household, social_worker_a):
+    add_paper(Owner(household=household), PaperKind.RECEPISSE, social_worker_a.user,
+              valid_until=D(2025, 11, 20))  # fmt: skip
+    add_paper(Owner(household=household), PaperKind.RIB, social_worker_a.user,
+              valid_until=D(2025, 11, 20))  # not watched  # fmt: skip
+    login(client, social_worker_a)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "Pièces à renouveler" in page
+    listed = client.get(reverse("papers:expiring")).content.decode()
+    assert "Récépissé" in listed and "expire le 20/11/2025" in listed and "RIB" not in listed
+
+
+def test_a_main_lease_that_ends_raises_an_alert_about_the_home(client, org_a, dispositif_a,
+                                                               members_a):  # fmt: skip
+    unit = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a, reference="LOG-9",
+                              captation_date=D(2024, 1, 1))  # fmt: skip
+    regisseur = members_a[Role.REGISSEUR]
+    add_paper(Owner(unit=unit), PaperKind.BAIL, regisseur.user, valid_until=D(2025, 12, 10),
+              uploads=[pdf()])  # fmt: skip
+    sync_alerts(org_a, today=D(2025, 11, 15))
+    alert = Alert.objects.get(kind=AlertKind.HOME_PAPER)
+    assert (alert.household, alert.unit, alert.assignee_role) == (None, unit, Role.REGISSEUR)
+    assert alert.title == "Bail principal : expire le 10/12/2025 : fin du bail principal"
+    login(client, regisseur)
+    listed = client.get(reverse("alert_list")).content.decode()
+    assert "logement LOG-9" in listed and "Bail principal : expire le 10/12/2025" in listed
+    # A home given back to its landlord is no longer watched.
+    unit.return_date, unit.return_reason = D(2025, 11, 30), "fin_convention"
+    unit.save()
+    sync_alerts(org_a, today=D(2025, 12, 1))
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.RESOLVED
+
+
+def test_files_no_paper_names_are_swept_after_a_day(household, social_worker_a, org_a):
+    from django.core.files.base import ContentFile
+
+    from papers.tasks import sweep_orphans
+
+    paper = add_paper(Owner(household=household), PaperKind.RIB, social_worker_a.user)
+    kept = paper.files.get().file.name
+    storage = storages["papers"]
+    orphan = storage.save(f"{org_a.public_id}/orphelin.jpg", ContentFile(b"x"))
+    written = storage.get_modified_time(orphan)  # the real clock's, not the frozen one
+    # Too recent: an upload may be running.
+    assert sweep_orphans(now=written + datetime.timedelta(hours=1)) == 0
+    assert sweep_orphans(now=written + datetime.timedelta(days=2)) == 1
+    assert not storage.exists(orphan) and storage.exists(kept)
+
+
+def test_the_checklist_is_the_dispositif_s(client, household, members_a, head_a):
+    from tests.iml.test_dispositifs import VALID
+
+    dispositif = household.dispositif
+    assert dispositif.required_papers == ["titre_sejour", "rib", "attestation_caf"]
+    login(client, members_a[Role.ADMIN])
+    url = reverse("dispositif_edit", args=[dispositif.public_id])
+    page = client.get(url).content.decode()
+    assert 'name="required_papers"' in page and "Pièces demandées" in page
+    client.post(url, {**VALID, "code": dispositif.code, "required_papers": ["rib", "assurance"]})
+    dispositif.refresh_from_db()
+    assert dispositif.required_papers == ["rib", "assurance"]
+    login(client, head_a)
+    missing = client.get(household.get_absolute_url()).content.decode()
+    line = missing.split("À demander au ménage :")[1].split("</p>")[0]
+    assert "RIB" in line and "assurance" in line and "titre" not in line
