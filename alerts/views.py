@@ -42,7 +42,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 ALERT_COLUMNS = [
     Column("niveau", "Niveau", lambda a: a.get_level_display()),  # the default order: urgency
     Column("alerte", "Alerte", lambda a: a.title, ("kind",)),
-    Column("menage", "Concerne", lambda a: a.about_label,
+    # The household's reference; an alert about a home says « logement … ».
+    Column("menage", "Ménage", lambda a: a.household.reference if a.household else a.about_label,
            ("household__reference", "unit__reference")),
     Column("echeance", "Échéance", lambda a: a.due_date, (F("due_date"),)),
     Column("suivie", "Suivie par",

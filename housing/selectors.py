@@ -158,6 +158,15 @@ def dashboard_cards(*, membership: Membership) -> list[Card]:
 UNIT_PANELS = ["tenancy.inventories.unit_panel", "papers.panels.unit_panel"]
 
 
+# The same for a landlord's page: (landlord) -> Panel | None.
+LANDLORD_PANELS = ["papers.panels.landlord_panel"]
+
+
+def landlord_panels(landlord: Landlord) -> list[Panel]:
+    panels = [import_string(provider)(landlord=landlord) for provider in LANDLORD_PANELS]
+    return [panel for panel in panels if panel is not None]
+
+
 def unit_panels(unit: HousingUnit) -> list[Panel]:
     panels = [import_string(provider)(unit=unit) for provider in UNIT_PANELS]
     return [panel for panel in panels if panel is not None]

@@ -341,11 +341,16 @@ def _landlord_form(request: HttpRequest, instance: Landlord) -> HttpResponse:
                 done = "ajouté" if creating else "mis à jour"
                 messages.success(request, f"Bailleur {done} : {outcome.result.name}.")
             return redirect(outcome.url)
-    return _form_page(
+    return render(
         request,
-        form,
-        title="Nouveau bailleur" if creating else f"Modifier {form.initial.get('name', '')}",
-        cancel_url=reverse("housing:landlord_list"),
+        "housing/landlord_form.html",
+        {
+            "form": form,
+            "title": "Nouveau bailleur" if creating else f"Modifier {form.initial.get('name', '')}",
+            "cancel_url": reverse("housing:landlord_list"),
+            "landlord": instance,
+            "panels": [] if creating else selectors.landlord_panels(instance),
+        },
     )
 
 

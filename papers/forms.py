@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from households.models import Household
+from housing.models import HousingUnit
 from iml.codes import PaperKind
 from iml.models import Membership
 from iml.submissions import OnceForm, OnceMixin
@@ -41,6 +42,15 @@ class PaperForm(OnceForm):
         label="Personne concernée", queryset=None, required=False,
         empty_label="le ménage entier",
     )  # fmt: skip
+    contract = forms.ModelChoiceField(
+        label="Contrat de sous-location", queryset=None, required=False, empty_label="—",
+    )  # fmt: skip
+    support_contract = forms.ModelChoiceField(
+        label="Contrat d’accompagnement", queryset=None, required=False, empty_label="—",
+    )  # fmt: skip
+    lease = forms.ModelChoiceField(
+        label="Bail principal", queryset=None, required=False, empty_label="—",
+    )  # fmt: skip
     issued_on = forms.DateField(
         label="Date du document", widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Date de délivrance ou de signature.",
@@ -68,11 +78,15 @@ class PaperForm(OnceForm):
     )  # fmt: skip
 
     def __init__(self, *args, membership: Membership, household: Household | None = None,
-                 **kwargs) -> None:  # fmt: skip
+                 unit: HousingUnit | None = None, **kwargs) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
-        allowed = set(kinds_for(membership))
-        kinds = [k for k in PaperKind if k in allowed and (household or k in HOME_KINDS)]
-        custom = PaperType.objects.filter(audience__in=list(audiences(membership)))
+        if household is not None:  # the household's papers its reader may read
+            allowed = set(kinds_for(membership))
+            kinds = [k for k in PaperKind if k in allowed]
+            custom = PaperType.objects.filter(audience__in=list(audiences(membership)))
+        else:  # a home's papers are housing papers, whatever their kind
+            kinds = [k for k in PaperKind if k in HOME_KINDS]
+            custom = PaperType.objects.all()
         self.custom_types = {f"type-{t.public_id}": t for t in custom}
         self.fields["kind"].choices = [
             ("", "Choisissez"),
@@ -80,10 +94,22 @@ class PaperForm(OnceForm):
             *[(key, t.label) for key, t in self.custom_types.items()],
             *([(PaperKind.AUTRE.value, PaperKind.AUTRE.label)] if PaperKind.AUTRE in kinds else []),
         ]
+        # What the paper may be about, beyond its owner (a field with no choice is left out).
+        choices = {
+            "person": household.persons.order_by("pk") if household else None,
+            "contract": household.contracts.filter(cancelled_at__isnull=True).order_by(
+                "-start_date") if household else None,
+            "support_contract": household.support_contracts.order_by("-signed_on")
+            if household else None,
+            "lease": unit.leases.order_by("-start_date") if unit else None,
+        }  # fmt: skip
+        for name, queryset in choices.items():
+            if queryset is None or not queryset.exists():
+                del self.fields[name]
+            else:
+                self.fields[name].queryset = queryset
         if household is not None:
-            self.fields["person"].queryset = household.persons.order_by("pk")
-        else:
-            del self.fields["person"]
+            del self.fields["energy_class"]
 
     def clean(self) -> dict:
         cleaned = super().clean()

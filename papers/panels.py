@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from households.models import Household
 from housing.energy import letting_ban_warning
-from housing.models import HousingUnit
+from housing.models import HousingUnit, Landlord
 from iml.models import Membership
 from iml.selectors import Panel
 from papers.access import READERS
-from papers.selectors import household_papers, owner_papers
+from papers.selectors import DEFAULT_WARNING_DAYS, household_papers, owner_papers
 
 
 def household_panel(*, household: Household, membership: Membership) -> Panel | None:
@@ -29,3 +29,9 @@ def unit_panel(*, unit: HousingUnit) -> Panel:
         "papers/unit_panel.html",
         {"rows": rows, "unit": unit, "ban": letting_ban_warning(unit.energy_class, today)},
     )
+
+
+def landlord_panel(*, landlord: Landlord) -> Panel:
+    """A landlord's papers (a management mandate, a guarantee, letters): housing papers."""
+    rows = owner_papers(timezone.localdate(), DEFAULT_WARNING_DAYS, landlord=landlord)
+    return Panel("papers/landlord_panel.html", {"rows": rows, "landlord": landlord})

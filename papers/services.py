@@ -4,7 +4,7 @@ the rows roll back and the files already written are removed."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -47,7 +47,6 @@ class PaperData:
     custom_type: PaperType | None = None
     energy_class: str = ""
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _check(owner: Owner, data: PaperData) -> None:
@@ -115,7 +114,9 @@ def paper_add_prepared(
     # nightly sweep removes them (``papers.tasks.sweep_orphans``).
     if data.kind == PaperKind.DPE and data.energy_class and owner.unit is not None:
         # The latest DPE gives the home its class (the climate law's letting ban reads it).
-        HousingUnit.objects.filter(pk=owner.unit.pk).update(energy_class=data.energy_class)
+        later = Paper.objects.filter(unit=owner.unit, kind=PaperKind.DPE).exclude(energy_class="")
+        if not later.filter(issued_on__gt=data.issued_on).exists():
+            HousingUnit.objects.filter(pk=owner.unit.pk).update(energy_class=data.energy_class)
     return paper
 
 

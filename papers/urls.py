@@ -7,6 +7,7 @@ app_name = "papers"
 urlpatterns = [
     path("menages/<uuid:household>/ajouter/", views.household_add, name="household_add"),
     path("logements/<uuid:unit>/ajouter/", views.unit_add, name="unit_add"),
+    path("bailleurs/<uuid:landlord>/ajouter/", views.landlord_add, name="landlord_add"),
     path("fichiers/<uuid:page>/", views.download, name="download"),
     path("fichiers/<uuid:page>/vignette/", views.thumbnail, name="thumbnail"),
     path("<uuid:paper>/supprimer/", views.delete, name="delete"),

@@ -4,7 +4,7 @@ audience are checked, each download in the access log), removed by a head or the
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,12 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from households.selectors import household_or_404
-from housing.models import HousingUnit
+from housing.models import HousingUnit, Landlord
 from iml.access_log import record_access
-from iml.forms import add_service_error, submit_form
+from iml.forms import submit_form
 from iml.models import AccessAction
 from iml.permissions import HOUSING_MANAGERS, MANAGERS, MONEY_VIEWERS, member_required
-from iml.submissions import REPLAYED, run_once
 from papers import generated as generated_module
 from papers import services
 from papers.access import ADDERS, READERS, may_delete, may_read
@@ -49,7 +48,12 @@ def household_add(request: HttpRequest, household: str) -> HttpResponse:
         request,
         form,
         lambda data: services.paper_add(
-            owner=services.Owner(household=obj, person=data.get("person")),
+            owner=services.Owner(
+                household=obj,
+                person=data.get("person"),
+                contract=data.get("contract"),
+                support_contract=data.get("support_contract"),
+            ),
             data=_data(data),
             uploads=data["uploads"],
             by=request.user,
@@ -68,13 +72,14 @@ def household_add(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSING_MANAGERS)
 def unit_add(request: HttpRequest, unit: str) -> HttpResponse:
     obj = get_object_or_404(HousingUnit.objects.select_related("dispositif"), public_id=unit)
-    form = PaperForm(request.POST or None, request.FILES or None, membership=request.membership)
+    form = PaperForm(request.POST or None, request.FILES or None, membership=request.membership,
+                     unit=obj)  # fmt: skip
     url = reverse("housing:unit_detail", args=[obj.public_id])
     return submit_form(
         request,
         form,
         lambda data: services.paper_add(
-            owner=services.Owner(unit=obj),
+            owner=services.Owner(unit=obj, lease=data.get("lease")),
             data=_data(data),
             uploads=data["uploads"],
             by=request.user,
@@ -83,6 +88,27 @@ def unit_add(request: HttpRequest, unit: str) -> HttpResponse:
         url + "#pieces",
         FORM,
         {"title": f"Ajouter une pièce — logement {obj.reference}", "cancel_url": url},
+    )
+
+
+@member_required(HOUSING_MANAGERS)
+def landlord_add(request: HttpRequest, landlord: str) -> HttpResponse:
+    obj = get_object_or_404(Landlord, public_id=landlord)
+    form = PaperForm(request.POST or None, request.FILES or None, membership=request.membership)
+    url = reverse("housing:landlord_edit", args=[obj.public_id])
+    return submit_form(
+        request,
+        form,
+        lambda data: services.paper_add(
+            owner=services.Owner(landlord=obj),
+            data=_data(data),
+            uploads=data["uploads"],
+            by=request.user,
+        ),
+        lambda paper: f"Pièce « {paper.label} » ajoutée.",
+        url + "#pieces",
+        FORM,
+        {"title": f"Ajouter une pièce — bailleur {obj.name}", "cancel_url": url},
     )
 
 
@@ -134,7 +160,8 @@ def delete(request: HttpRequest, paper: str) -> HttpResponse:
     """A confirmation page, then the deletion. The lists link here for every reader (a page
     cached per role cannot tell the author): the permission is checked here."""
     obj = get_object_or_404(
-        Paper.objects.select_related("custom_type", "household", "unit"), public_id=paper
+        Paper.objects.select_related("custom_type", "household", "unit", "landlord"),
+        public_id=paper,
     )
     if not may_read(request.membership, obj):
         raise PermissionDenied(HIDDEN)
@@ -147,7 +174,7 @@ def delete(request: HttpRequest, paper: str) -> HttpResponse:
     elif obj.unit is not None:
         back = reverse("housing:unit_detail", args=[obj.unit.public_id])
     else:
-        back = reverse("papers:expiring")
+        back = reverse("housing:landlord_edit", args=[obj.landlord.public_id])
     if request.method != "POST":
         return render(request, "papers/paper_delete.html", {"paper": obj, "back": back})
     services.paper_delete(paper=obj, by=request.user)
@@ -199,23 +226,12 @@ def file_inventory(request: HttpRequest, inventory: str) -> HttpResponse:
 def types(request: HttpRequest) -> HttpResponse:
     """The kinds of paper the organisation adds to the usual ones (heads and administrators)."""
     form = PaperTypeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outcome = run_once(
-                key=form.cleaned_data.get("submission_key"),
-                action=lambda: services.paper_type_save(form.instance),
-                url_of=lambda _type: reverse("papers:types"),
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            if outcome.replayed:
-                messages.info(request, REPLAYED)
-            else:
-                messages.success(request, f"Type « {outcome.result.label} » ajouté.")
-            return redirect(outcome.url)
     listed = PaperType.objects.annotate(used=Count("papers")).order_by("label")
-    return render(request, "papers/types.html", {"form": form, "types": listed})
+    return submit_form(
+        request, form, lambda data: services.paper_type_save(form.instance),
+        lambda saved: f"Type « {saved.label} » ajouté.", reverse("papers:types"),
+        "papers/types.html", {"types": listed},
+    )  # fmt: skip
 
 
 @member_required(MANAGERS)

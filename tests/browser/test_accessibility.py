@@ -91,7 +91,7 @@ def test_main_pages_fit_a_phone(phone_journey, world, email):
 @pytest.mark.parametrize(
     ("role", "paths"),
     [
-        ("head", ["/rapport/", "/alertes/", "/location/plans/", "/dispositifs/"]),
+        ("head", ["/rapport/", "/alertes/", "/location/plans/", "/dispositifs/", "/pieces/types/"]),
         ("admin", ["/classeur/", "/equipe/", "/dispositifs/", "/organisation/parametres/"]),
     ],
 )

@@ -426,3 +426,58 @@ def test_the_checklist_is_the_dispositif_s(client, household, members_a, head_a)
     missing = client.get(household.get_absolute_url()).content.decode()
     line = missing.split("À demander au ménage :")[1].split("</p>")[0]
     assert "RIB" in line and "assurance" in line and "titre" not in line
+
+
+def test_no_address_serves_a_stored_file(client, household, social_worker_a, org_b):
+    """Files are reached by a file's public id through the checks, never by a path: the
+    storage's names (``<organisation>/<random>``) lead nowhere, whoever asks."""
+    from django.urls import get_resolver
+
+    paper = add_paper(Owner(household=household), PaperKind.RIB, social_worker_a.user)
+    name = paper.files.get().file.name
+    login(client, social_worker_a)
+    for path in (f"/{name}", f"/media/{name}", f"/pieces/{name}", f"/static/{name}",
+                 f"/pieces/fichiers/{name}/"):  # fmt: skip
+        assert client.get(path).status_code == 404, path
+    papers_patterns = [p for p in get_resolver().url_patterns if "pieces" in str(p.pattern)]
+    for resolver in papers_patterns:
+        for pattern in resolver.url_patterns:
+            assert "<path:" not in str(pattern.pattern) and "<str:" not in str(pattern.pattern)
+
+
+def test_a_paper_of_a_contract_of_a_lease_and_of_a_landlord(
+    client, org_a, dispositif_a, household, members_a
+):
+    from housing.models import MainLease
+    from tests.housing.factories import LandlordFactory
+    from tests.tenancy.factories import SubleaseContractFactory
+
+    contract = SubleaseContractFactory(organisation=org_a, household=household,
+                                       start_date=D(2025, 3, 1))  # fmt: skip
+    regisseur = members_a[Role.REGISSEUR]
+    login(client, regisseur)
+    url = reverse("papers:household_add", args=[household.public_id])
+    assert 'name="contract"' in client.get(url).content.decode()
+    client.post(url, {"kind": PaperKind.SOUS_LOCATION, "issued_on": "2025-03-01",
+                      "contract": contract.pk, "files": [pdf()]})  # fmt: skip
+    assert Paper.objects.get(kind=PaperKind.SOUS_LOCATION).contract == contract
+    landlord = LandlordFactory(organisation=org_a)
+    unit = contract.unit
+    lease = MainLease.objects.create(organisation=org_a, unit=unit, landlord=landlord,
+                                     management_mode=unit.management_mode,
+                                     start_date=D(2024, 1, 1), rent=500)  # fmt: skip
+    url = reverse("papers:unit_add", args=[unit.public_id])
+    assert 'name="lease"' in client.get(url).content.decode()
+    client.post(url, {"kind": PaperKind.BAIL, "issued_on": "2024-01-01", "lease": lease.pk,
+                      "valid_until": "2027-01-01", "files": [pdf()]})  # fmt: skip
+    assert Paper.objects.get(kind=PaperKind.BAIL).lease == lease
+    url = reverse("papers:landlord_add", args=[landlord.public_id])
+    assert client.post(url, {"kind": PaperKind.MANDAT, "issued_on": "2024-01-01",
+                             "files": [pdf()]}).status_code == 302  # fmt: skip
+    page = client.get(reverse("housing:landlord_edit", args=[landlord.public_id]))
+    assert "Pièces du bailleur" in page.content.decode()
+    assert "Mandat de gestion" in page.content.decode()
+    # A social worker reads a home's papers too (housing papers), not a contract of another.
+    login(client, members_a[Role.SOCIAL_WORKER])
+    mandate = Paper.objects.get(kind=PaperKind.MANDAT).files.get()
+    assert client.get(reverse("papers:download", args=[mandate.public_id])).status_code == 200
