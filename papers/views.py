@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -125,8 +125,13 @@ def _readable_file(request: HttpRequest, public_id: str) -> PaperFile:
 
 
 def _stream(name: str, storage, content_type: str, filename: str) -> FileResponse:
-    response = FileResponse(storage.open(name, "rb"), content_type=content_type,
-                            as_attachment=False, filename=filename)  # fmt: skip
+    try:
+        content = storage.open(name, "rb")
+    except (FileNotFoundError, OSError) as error:
+        # A database restored without its storage: the row is there, not the file.
+        raise Http404("Le fichier de cette pièce est introuvable dans le stockage.") from error
+    response = FileResponse(content, content_type=content_type, as_attachment=False,
+                            filename=filename)  # fmt: skip
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     # A PDF or an image shown by the browser, never run as a page of the site.

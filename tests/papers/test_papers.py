@@ -481,3 +481,11 @@ def test_a_paper_of_a_contract_of_a_lease_and_of_a_landlord(
     login(client, members_a[Role.SOCIAL_WORKER])
     mandate = Paper.objects.get(kind=PaperKind.MANDAT).files.get()
     assert client.get(reverse("papers:download", args=[mandate.public_id])).status_code == 200
+
+
+def test_a_file_missing_from_the_storage_is_a_404(client, household, social_worker_a):
+    paper = add_paper(Owner(household=household), PaperKind.RIB, social_worker_a.user)
+    page = paper.files.get()
+    storages["papers"].delete(page.file.name)
+    login(client, social_worker_a)
+    assert client.get(reverse("papers:download", args=[page.public_id])).status_code == 404
