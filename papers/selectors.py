@@ -91,7 +91,11 @@ def expiring_papers(
     of a home returned to its landlord, are no longer watched."""
     horizon = today + datetime.timedelta(days=MAX_WARNING_DAYS)
     papers = (
-        (with_files(visible(membership)) if files else visible(membership))
+        (
+            with_files(visible(membership))
+            if files
+            else visible(membership).select_related("custom_type", "person")
+        )
         .filter(valid_until__isnull=False, valid_until__lte=horizon)
         .exclude(household__exit_date__isnull=False)
         .exclude(household__withdrawal_date__isnull=False)

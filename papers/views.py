@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +27,7 @@ from papers.models import Paper, PaperFile, PaperType
 from papers.selectors import expiring_papers
 
 FORM = "papers/paper_form.html"
+PAGE_SIZE = 50
 # Who files a document the software produced: those who read the contracts and the ledger.
 FILERS = MONEY_VIEWERS
 HIDDEN = "Cette pièce relève du dossier social : elle ne vous est pas accessible."
@@ -189,8 +191,9 @@ def delete(request: HttpRequest, paper: str) -> HttpResponse:
 
 @member_required(READERS)
 def expiring(request: HttpRequest) -> HttpResponse:
-    rows = expiring_papers(request.membership, timezone.localdate())
-    return render(request, "papers/expiring.html", {"rows": rows})
+    rows = expiring_papers(request.membership, timezone.localdate(), files=False)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "papers/expiring.html", {"rows": page.object_list, "page": page})
 
 
 def _file(request: HttpRequest, load, public_id: str) -> HttpResponse:

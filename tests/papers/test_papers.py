@@ -489,3 +489,28 @@ def test_a_file_missing_from_the_storage_is_a_404(client, household, social_work
     storages["papers"].delete(page.file.name)
     login(client, social_worker_a)
     assert client.get(reverse("papers:download", args=[page.public_id])).status_code == 404
+
+
+def test_the_papers_to_renew_cost_the_same_queries_whatever_their_number(
+    client, household, social_worker_a, django_assert_max_num_queries
+):
+    from iml.codes import PersonRole
+    from tests.households.factories import PersonFactory as Persons
+
+    login(client, social_worker_a)
+    url = reverse("papers:expiring")
+
+    def grow(count):
+        for _ in range(count):
+            person = Persons(organisation=household.organisation, household=household,
+                             role=PersonRole.ENFANT)
+            add_paper(Owner(household=household, person=person), PaperKind.RECEPISSE,
+                      social_worker_a.user, valid_until=D(2025, 12, 1))  # fmt: skip
+
+    grow(2)
+    client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    grow(5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).content.decode().count("Récépissé") == 7
