@@ -137,6 +137,7 @@ PROVIDED_RULES: dict[str, str] = {
     AlertKind.INSTALMENT: "tenancy.plans.instalment_alert_candidates",
     AlertKind.PAPER: "papers.watch.paper_alert_candidates",
     AlertKind.HOME_PAPER: "papers.watch.home_paper_alert_candidates",
+    AlertKind.DEMAND_RENEWAL: "rehousing.watch.demand_alert_candidates",
 }
 # A provided row may leave out ``unit_id`` (an alert about a household).
 COLUMNS = ("subject_id", "household_id", "unit_id", "milestone", "due_date", "level",

@@ -23,6 +23,7 @@ class AlertKind(models.TextChoices):
     PLANNED_EXIT = "sortie_prevue", "sortie prévue à enregistrer"
     PAPER = "piece", "pièce qui expire"
     HOME_PAPER = "piece_logement", "pièce d’un logement qui expire"
+    DEMAND_RENEWAL = "demande_logement", "demande de logement social à renouveler"
 
 
 class AlertLevel(models.TextChoices):
@@ -136,6 +137,9 @@ class Alert(OrganisationOwned):
         if self.kind == AlertKind.PLANNED_EXIT:
             day = datetime.date.fromisoformat(self.milestone)
             return f"Sortie prévue le {day:%d/%m/%Y} : à enregistrer, ou à reporter"
+        if self.kind == AlertKind.DEMAND_RENEWAL:
+            day = datetime.date.fromisoformat(self.milestone)
+            return f"Demande de logement social à renouveler avant le {day:%d/%m/%Y} (sinon radiée)"
         if self.kind in (AlertKind.PAPER, AlertKind.HOME_PAPER):
             from papers.watch import alert_title
 

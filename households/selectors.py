@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db.models import (
     Count,
@@ -189,8 +189,22 @@ def dashboard_cards(*, membership: Membership) -> list[Card]:
 HOUSEHOLD_PANELS = [
     "tenancy.panels.household_panel",
     "papers.panels.household_panel",
+    "rehousing.panels.household_panel",
     "support.panels.household_panel",
 ]
+
+
+# Apps above households that know where a household goes (an accepted proposal): (household) ->
+# {"initial": exit form values, "note": what the exit page says} | None. The first one wins.
+EXIT_PREFILL = ["rehousing.selectors.exit_prefill"]
+
+
+def exit_prefill(household: Household) -> dict[str, Any] | None:
+    for provider in EXIT_PREFILL:
+        prefill = import_string(provider)(household=household)
+        if prefill is not None:
+            return cast(dict[str, Any], prefill)
+    return None
 
 
 def household_panels(*, household: Household, membership: Membership) -> list[Panel]:

@@ -276,3 +276,28 @@ class PaperKind(models.TextChoices):
     RECU = "quittance", "reçu ou quittance"
     COURRIER = "courrier", "courrier"
     AUTRE = "autre", "autre"
+
+
+# The road to housing of one's own (``rehousing``): proposals of a home and what became of them.
+class CalDecision(models.TextChoices):
+    EN_ATTENTE = "en_attente", "en attente de la commission"
+    ATTRIBUEE = "attribuee", "attribuée (rang 1)"
+    ATTRIBUEE_RANG = "attribuee_rang", "attribuée en rang 2 ou suivant"
+    AJOURNEE = "ajournee", "ajournée"
+    REFUSEE = "refusee", "refusée"
+
+
+class ProposalAnswer(models.TextChoices):
+    EN_ATTENTE = "en_attente", "réponse attendue"
+    ACCEPTEE = "acceptee", "acceptée par le ménage"
+    REFUSEE = "refusee", "refusée par le ménage"
+
+
+class RefusalReason(models.TextChoices):
+    TROP_LOIN = "trop_loin", "trop loin (travail, école, attaches)"
+    TROP_CHER = "trop_cher", "trop cher"
+    TYPOLOGIE = "typologie", "typologie inadaptée"
+    ETAT = "etat", "état du logement"
+    SANTE = "sante", "santé, accessibilité"
+    SCOLARITE = "scolarite", "scolarité des enfants"
+    AUTRE = "autre", "autre"

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tenancy",
     "support",
     "papers",
+    "rehousing",
     "alerts",
     "reporting",
     "workbook",

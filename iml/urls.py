@@ -101,6 +101,7 @@ urlpatterns = [
     path("location/", include("tenancy.urls")),
     path("accompagnement/", include("support.urls")),
     path("pieces/", include("papers.urls")),
+    path("relogement/", include("rehousing.urls")),
     path("rapport/", include("reporting.urls")),
     path("classeur/", include("workbook.urls")),
     path("admin/", admin.site.urls),

@@ -26,6 +26,7 @@ from households.models import (
     ResourceRecord,
 )
 from papers.models import Paper, PaperFile
+from rehousing.models import HousingDemand, Proposal
 from support.models import (
     Interaction,
     InteractionPerson,
@@ -73,6 +74,8 @@ HOUSEHOLD_PATHS: dict[type[models.Model], str] = {
     WorkshopParticipant: "person__household",
     Paper: "household",
     PaperFile: "paper__household",
+    HousingDemand: "household",
+    Proposal: "household",
 }
 
 # Models of HOUSEHOLD_PATHS whose rows are not exported as such, and why.

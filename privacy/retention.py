@@ -33,6 +33,7 @@ from privacy.paths import (
     household_rows,
     shared_rows,
 )
+from rehousing.models import HousingDemand, Proposal
 from support.models import (
     Interaction,
     Referral,
@@ -71,6 +72,10 @@ REPLACED_TEXT: dict[type[models.Model], tuple[str, ...]] = {
     SupportAmendment: ("justification",),
     Interaction: ("notes",),
     Referral: ("reason", "outcome_notes"),
+    # The demand's number identifies the household at the landlords; a proposal's address is
+    # where it went to live.
+    HousingDemand: ("number", "communes", "note"),
+    Proposal: ("address", "note"),
 }
 # Texts of REPLACED_TEXT the application wrote itself, naming no one, which it still looks for.
 WRITTEN_BY_THE_APPLICATION: dict[tuple[type[models.Model], str], Q] = {
@@ -117,6 +122,8 @@ KEPT_TEXT: dict[tuple[type[models.Model], str], str] = {
     (ResourceRecord, "monthly_amounts"): "amounts of resource codes ({code: euros}): no name, "
     "no free text; they say nothing of who once the names are gone",
     (Workshop, "ref"): "the row's identifier in the interchange workbook",
+    (Proposal, "landlord"): "a landlord (OPAC, Habellis…), not a person",
+    (Proposal, "city"): "a commune: what the figures of rehousing count, not an address",
 }
 
 

@@ -24,6 +24,7 @@ from iml.pdf import html_to_pdf
 from papers.models import Paper
 from privacy.names import name_tokens, person_tokens, remove_names
 from privacy.paths import HOUSEHOLD_PATHS, history_models, household_history
+from rehousing.models import HousingDemand, Proposal
 from support.models import (
     Interaction,
     Referral,
@@ -352,6 +353,29 @@ def _papers(household: Household) -> list[dict]:
     ]
 
 
+def _demand(household: Household) -> dict | None:
+    demand = HousingDemand.objects.filter(household=household).first()
+    if demand is None:
+        return None
+    return _fields(
+        demand,
+        [
+            "public_id",
+            "number",
+            "filed_on",
+            "renewed_on",
+            "communes",
+            "typologies",
+            "syplo_on",
+            "dalo_on",
+            "accord_collectif",
+            "contingent_prefectoral",
+            "closed_on",
+            "note",
+        ],
+    )
+
+
 def _alerts(household: Household) -> list[dict]:
     return [
         {
@@ -522,6 +546,30 @@ def household_data(household: Household) -> dict:
         "workshops": _workshops(household, others),
         "alerts": _alerts(household),
         "papers": _papers(household),
+        "housing_demand": _demand(household),
+        "proposals": [
+            _fields(
+                p,
+                [
+                    "public_id",
+                    "landlord",
+                    "parc",
+                    "address",
+                    "city",
+                    "typology",
+                    "rent",
+                    "received_on",
+                    "cal_on",
+                    "cal_decision",
+                    "answer",
+                    "answered_on",
+                    "refusal_reason",
+                    "move_in_on",
+                    "note",
+                ],
+            )
+            for p in Proposal.objects.filter(household=household).order_by("received_on", "pk")
+        ],
         "history": _history(household),
         "accesses": [
             {**_fields(entry, ["at", "action", "object_type"]), "by": str(entry.user)}

@@ -62,6 +62,7 @@ SAMPLE_MODULES = [
     "tests.support.samples_contracts",
     "tests.support.samples_network",
     "tests.papers.samples",
+    "tests.rehousing.samples",
     "tests.alerts.samples",
     "tests.reporting.samples",
     "tests.workbook.samples",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from households.forms import AdmitForm, ExitForm
 from households.models import EventKind
-from households.selectors import household_or_404
+from households.selectors import exit_prefill, household_or_404
 from households.services import household_plan_exit
 from households.views import cancel_page
 from iml.forms import submit_form
@@ -74,6 +74,8 @@ def household_admit(request: HttpRequest, household: str) -> HttpResponse:
 @member_required(HOUSEHOLD_MANAGERS)
 def household_exit(request: HttpRequest, household: str) -> HttpResponse:
     obj = household_or_404(household)
+    # Where the household goes, when an accepted proposal says it (``rehousing``).
+    prefill = exit_prefill(obj) or {}
 
     def record(data: dict) -> object:
         if data["planned"]:
@@ -91,7 +93,7 @@ def household_exit(request: HttpRequest, household: str) -> HttpResponse:
 
     return submit_form(
         request,
-        ExitForm(request.POST or None),
+        ExitForm(request.POST or None, initial=prefill.get("initial")),
         record,
         lambda household: (
             f"Sortie du ménage {obj.reference} prévue le "
@@ -105,6 +107,7 @@ def household_exit(request: HttpRequest, household: str) -> HttpResponse:
             "household": obj,
             "cancel_url": obj.get_absolute_url(),
             "title": f"Sortie du ménage {obj.reference}",
+            "intro": prefill.get("note", ""),
             "submit_label": "Enregistrer la sortie",
             "confirm": f"Enregistrer la sortie du ménage {obj.reference} ? À une date passée ou "
             "aujourd’hui, ses contrats prennent fin ; à une date future, la sortie est prévue.",

@@ -502,8 +502,9 @@ def test_the_papers_to_renew_cost_the_same_queries_whatever_their_number(
 
     def grow(count):
         for _ in range(count):
-            person = Persons(organisation=household.organisation, household=household,
-                             role=PersonRole.ENFANT)
+            person = Persons(
+                organisation=household.organisation, household=household, role=PersonRole.ENFANT
+            )
             add_paper(Owner(household=household, person=person), PaperKind.RECEPISSE,
                       social_worker_a.user, valid_until=D(2025, 12, 1))  # fmt: skip
 

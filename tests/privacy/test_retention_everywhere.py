@@ -241,6 +241,18 @@ def build_household(
     add_paper(Owner(household=household, person=first), PaperKind.TITRE_SEJOUR, sw,
               issued_on=D(2022, 3, 1), valid_until=D(2023, 3, 1),
               note=text("paper", f"Titre de {name}"))  # fmt: skip
+    # The road out: the demand and a proposal the household refused.
+    from rehousing.models import Proposal
+    from rehousing.services import demand_save, proposal_save
+
+    demand_save(household=household, by=sw, number="0802203000123" + str(len(last_name)),
+                filed_on=D(2022, 3, 10),
+                note=text("demand", f"{adult} souhaite Amiens"))  # fmt: skip
+    proposal_save(proposal=Proposal(
+        household=household, landlord="OPAC", address=text("proposal", f"Chez {name}, 3 rue X"),
+        city="Amiens", typology="t3", received_on=D(2023, 5, 2), answer="refusee",
+        answered_on=D(2023, 5, 9), refusal_reason="trop_loin",
+        note=f"{adult} refuse"), by=sw)  # fmt: skip
     # The daily job's alerts of a running stay (renewal, support, debt…).
     sync_alerts(organisation, today=D(2023, 8, 25))
 

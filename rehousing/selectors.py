@@ -1,0 +1,53 @@
+"""What the pages show of the road out, and the exit an accepted proposal leads to."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from households.models import Household
+from iml.codes import ExitDestination, Parc
+from rehousing.models import HousingDemand, Proposal
+
+
+@dataclass(frozen=True)
+class Rehousing:
+    demand: HousingDemand | None
+    demand_active: bool
+    proposals: list[Proposal]
+
+
+def household_rehousing(household: Household, today: datetime.date) -> Rehousing:
+    demand = HousingDemand.objects.filter(household=household).first()
+    proposals = list(Proposal.objects.filter(household=household).order_by("-received_on", "-pk"))
+    return Rehousing(demand, bool(demand and demand.is_active(today)), proposals)
+
+
+def accepted_proposal(household: Household) -> Proposal | None:
+    """The latest proposal the household accepted and the commission attributed."""
+    proposals: list[Proposal] = list(
+        Proposal.objects.filter(household=household).order_by("-received_on", "-pk")
+    )
+    return next((proposal for proposal in proposals if proposal.accepted), None)
+
+
+def exit_prefill(*, household: Household) -> dict[str, Any] | None:
+    """The exit form's starting values from an accepted proposal (a provider of
+    ``households.selectors.EXIT_PREFILL``): destination, date, and what to tell the user."""
+    proposal = accepted_proposal(household)
+    if proposal is None:
+        return None
+    destination = (
+        ExitDestination.LOGEMENT_SOCIAL if proposal.parc == Parc.PUBLIC
+        else ExitDestination.LOGEMENT_PRIVE
+    )  # fmt: skip
+    initial: dict[str, Any] = {"destination": destination.value}
+    if proposal.move_in_on:
+        initial["exit_date"] = proposal.move_in_on
+    when = f", entrée prévue le {proposal.move_in_on:%d/%m/%Y}" if proposal.move_in_on else ""
+    return {
+        "initial": initial,
+        "note": f"Proposition acceptée : {proposal.get_typology_display()} {proposal.landlord}, "
+        f"{proposal.address}, {proposal.city}{when}.",
+    }

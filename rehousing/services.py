@@ -1,0 +1,77 @@
+"""Recording the road out: the demand (filed, renewed, closed) and the proposals (the
+commission's decision, the household's answer). Checked here and by the database."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from households.models import Household, HouseholdStatus
+from iml.codes import CalDecision, ProposalAnswer
+from iml.models import User
+from rehousing.models import HousingDemand, Proposal
+
+FOLLOWED = (HouseholdStatus.ORIENTED, HouseholdStatus.PRESENT)
+
+
+def _past(day: datetime.date | None, field: str, label: str) -> None:
+    if day is not None and day > timezone.localdate():
+        raise ValidationError({field: f"La date {label} ne peut pas être future."})
+
+
+def _followed(household: Household) -> None:
+    if household.status not in FOLLOWED:
+        raise ValidationError(
+            f"Le ménage est « {household.get_status_display()} » : sa demande et ses "
+            "propositions ne se modifient plus."
+        )
+
+
+@transaction.atomic
+def demand_save(*, household: Household, by: User, **fields: Any) -> HousingDemand:
+    """The household's demand, recorded or corrected (one per household)."""
+    _followed(household)
+    demand = HousingDemand.objects.filter(household=household).select_for_update().first()
+    demand = demand or HousingDemand(household=household, organisation_id=household.organisation_id)
+    for name, value in fields.items():
+        setattr(demand, name, value.strip() if isinstance(value, str) else value)
+    _past(demand.filed_on, "filed_on", "de dépôt")
+    _past(demand.renewed_on, "renewed_on", "de renouvellement")
+    _past(demand.closed_on, "closed_on", "de clôture")
+    _past(demand.syplo_on, "syplo_on", "d’inscription au SYPLO")
+    _past(demand.dalo_on, "dalo_on", "de reconnaissance DALO")
+    demand.updated_by = by
+    demand.full_clean()
+    demand.save()
+    return demand
+
+
+@transaction.atomic
+def proposal_save(*, proposal: Proposal, by: User) -> Proposal:
+    """A proposal, new or brought up to date (the commission, the household's answer)."""
+    _followed(proposal.household)
+    _past(proposal.received_on, "received_on", "de la proposition")
+    _past(proposal.answered_on, "answered_on", "de la réponse")
+    not_sat = proposal.cal_on is not None and proposal.cal_on > timezone.localdate()
+    if not_sat and proposal.cal_decision != CalDecision.EN_ATTENTE:
+        raise ValidationError(
+            {"cal_decision": "La commission n’a pas encore siégé : sa décision est "
+                             "« en attente »."}
+        )  # fmt: skip
+    if proposal.answer == ProposalAnswer.EN_ATTENTE:
+        proposal.answered_on = None
+    elif proposal.answered_on is None:
+        proposal.answered_on = timezone.localdate()
+    if proposal.answer != ProposalAnswer.REFUSEE:
+        proposal.refusal_reason = ""
+    elif not proposal.refusal_reason:
+        raise ValidationError({"refusal_reason": "Indiquez pourquoi le ménage refuse."})
+    if proposal.pk is None:
+        proposal.created_by = by
+    proposal.full_clean()
+    proposal.save()
+    return proposal

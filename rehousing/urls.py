@@ -1,0 +1,12 @@
+from django.urls import path
+
+from rehousing import views
+
+app_name = "rehousing"
+
+urlpatterns = [
+    path("menages/<uuid:household>/demande/", views.demand_edit, name="demand_edit"),
+    path("menages/<uuid:household>/propositions/nouvelle/", views.proposal_create,
+         name="proposal_create"),
+    path("propositions/<uuid:proposal>/", views.proposal_edit, name="proposal_edit"),
+]  # fmt: skip

@@ -1,0 +1,74 @@
+"""The demand and the proposals of a household: social workers and heads."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from households.selectors import household_or_404
+from iml.forms import submit_form
+from iml.permissions import SUPPORT_MANAGERS, member_required
+from rehousing import services
+from rehousing.forms import DemandForm, ProposalForm
+from rehousing.models import HousingDemand, Proposal
+
+FORM = "iml/form_page.html"
+
+
+@member_required(SUPPORT_MANAGERS)
+def demand_edit(request: HttpRequest, household: str) -> HttpResponse:
+    obj = household_or_404(household)
+    demand = HousingDemand.objects.filter(household=obj).first()
+    form = DemandForm(request.POST or None, instance=demand)
+    url = obj.get_absolute_url() + "#relogement"
+    return submit_form(
+        request,
+        form,
+        lambda data: services.demand_save(household=obj, by=request.user, **data),
+        "Demande de logement social enregistrée.",
+        url,
+        FORM,
+        {
+            "household": obj,
+            "title": f"Demande de logement social — ménage {obj.heading}",
+            "intro": "La demande vit un an à compter de son dépôt ou de son dernier "
+            "renouvellement : une alerte prévient avant qu’elle ne soit radiée.",
+            "cancel_url": url,
+        },
+    )
+
+
+@member_required(SUPPORT_MANAGERS)
+def proposal_create(request: HttpRequest, household: str) -> HttpResponse:
+    obj = household_or_404(household)
+    form = ProposalForm(request.POST or None, instance=Proposal(household=obj))
+    url = obj.get_absolute_url() + "#relogement"
+    return submit_form(
+        request,
+        form,
+        lambda data: services.proposal_save(proposal=form.instance, by=request.user),
+        "Proposition de logement enregistrée.",
+        url,
+        FORM,
+        {"household": obj, "title": f"Proposition de logement — ménage {obj.heading}",
+         "cancel_url": url},
+    )  # fmt: skip
+
+
+@member_required(SUPPORT_MANAGERS)
+def proposal_edit(request: HttpRequest, proposal: str) -> HttpResponse:
+    obj = get_object_or_404(Proposal.objects.select_related("household"), public_id=proposal)
+    form = ProposalForm(request.POST or None, instance=obj)
+    url = obj.household.get_absolute_url() + "#relogement"
+    return submit_form(
+        request,
+        form,
+        lambda data: services.proposal_save(proposal=form.instance, by=request.user),
+        lambda saved: (
+            "Proposition acceptée : la sortie du ménage est pré-remplie."
+            if saved.accepted else "Proposition mise à jour."
+        ),
+        url,
+        FORM,
+        {"household": obj.household, "title": f"Proposition : {obj}", "cancel_url": url},
+    )  # fmt: skip

@@ -1,0 +1,151 @@
+"""The road out, first part: the social-housing demand (its yearly renewal watched), the
+proposals (the commission, the household's answer and why it refused), and the exit an
+accepted proposal pre-fills."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from freezegun import freeze_time
+
+from alerts.job import sync_alerts
+from alerts.models import Alert, AlertKind, AlertStatus
+from households.models import HouseholdStatus
+from iml.models import Role
+from rehousing.models import HousingDemand, Proposal
+from tenancy.services import ContractTerms, admit_with_contract
+from tests.conftest import login
+from tests.households.factories import HouseholdFactory, PersonFactory
+from tests.housing.factories import HousingUnitFactory
+
+D = datetime.date
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_today")]
+
+
+@pytest.fixture
+def _today():
+    with freeze_time("2025-11-15 10:00"):
+        yield
+
+
+@pytest.fixture
+def household(org_a, dispositif_a, social_worker_a):
+    household = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference="H-1",
+                                 orientation_date=D(2024, 12, 1),
+                                 referent=social_worker_a.user)  # fmt: skip
+    PersonFactory(organisation=org_a, household=household)
+    unit = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a,
+                              captation_date=D(2024, 1, 1))  # fmt: skip
+    admit_with_contract(household=household, unit=unit, room=None, entry_date=D(2025, 1, 6),
+                        terms=ContractTerms(rent=400, charges=40),
+                        by=social_worker_a.user)  # fmt: skip
+    household.refresh_from_db()
+    return household
+
+
+DEMAND = {"number": "080 25 01 00012345", "filed_on": "2025-01-20", "communes": "Amiens",
+          "typologies": ["t2", "t3"], "syplo_on": "2025-03-01"}  # fmt: skip
+
+
+def test_the_demand_is_recorded_and_its_renewal_shown(client, household, social_worker_a):
+    login(client, social_worker_a)
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "Aucune demande de logement social" in page
+    url = reverse("rehousing:demand_edit", args=[household.public_id])
+    refused = client.post(url, {**DEMAND, "number": "12"}).content.decode()
+    assert "de 10 à 30 chiffres" in refused
+    assert not HousingDemand.objects.exists()
+    assert client.post(url, DEMAND).status_code == 302
+    demand = HousingDemand.objects.get()
+    assert demand.renewal_due == D(2026, 1, 20) and demand.typologies == ["t2", "t3"]
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "à renouveler avant le 20/01/2026" in page and "SYPLO (01/03/2025)" in page
+    # Renewed: a new year from the renewal.
+    client.post(url, {**DEMAND, "renewed_on": "2025-11-10"})
+    demand.refresh_from_db()
+    assert demand.renewal_due == D(2026, 11, 10)
+
+
+@pytest.mark.parametrize(("filed", "due"), [(D(2024, 2, 29), D(2025, 2, 28)),
+                                            (D(2024, 12, 31), D(2025, 12, 31)),
+                                            (D(2025, 1, 1), D(2026, 1, 1))])  # fmt: skip
+def test_a_demand_that_lapses_raises_an_alert_ahead(household, org_a, social_worker_a, filed, due):
+    HousingDemand.objects.create(organisation=org_a, household=household,
+                                 number="0802501000123", filed_on=filed)  # fmt: skip
+    ahead = due - datetime.timedelta(days=household.dispositif.alert_warning_days)
+    sync_alerts(org_a, today=ahead - datetime.timedelta(days=1))
+    assert not Alert.objects.filter(kind=AlertKind.DEMAND_RENEWAL).exists()
+    sync_alerts(org_a, today=ahead)
+    alert = Alert.objects.get(kind=AlertKind.DEMAND_RENEWAL)
+    assert (alert.level, alert.due_date, alert.assignee) == ("warning", due,
+                                                            social_worker_a.user)  # fmt: skip
+    assert alert.title == (
+        f"Demande de logement social à renouveler avant le {due:%d/%m/%Y} (sinon radiée)"
+    )
+    # Renewed on the day: the alert is resolved, the next one is a year later.
+    HousingDemand.objects.update(renewed_on=due)
+    sync_alerts(org_a, today=due)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.RESOLVED
+
+
+def test_a_refusal_has_its_reason(client, household, social_worker_a):
+    login(client, social_worker_a)
+    url = reverse("rehousing:proposal_create", args=[household.public_id])
+    form = {"landlord": "OPAC", "parc": "public", "address": "3 rue des Lilas",
+            "city": "Amiens", "typology": "t3", "rent": "480,50", "received_on": "2025-10-02",
+            "cal_decision": "en_attente", "answer": "refusee"}  # fmt: skip
+    refused = client.post(url, form).content.decode()
+    assert "Indiquez pourquoi le ménage refuse" in refused
+    assert not Proposal.objects.exists()
+    assert client.post(url, {**form, "refusal_reason": "trop_loin"}).status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.answered_on == D(2025, 11, 15) and str(proposal.rent) == "480.50"
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "refusée par le ménage : trop loin" in page
+
+
+def test_a_commission_that_has_not_sat_has_no_decision(client, household, social_worker_a):
+    login(client, social_worker_a)
+    url = reverse("rehousing:proposal_create", args=[household.public_id])
+    response = client.post(url, {
+        "landlord": "OPAC", "parc": "public", "address": "3 rue des Lilas", "city": "Amiens",
+        "typology": "t3", "received_on": "2025-11-02", "cal_on": "2025-12-01",
+        "cal_decision": "attribuee", "answer": "en_attente"})  # fmt: skip
+    assert "n’a pas encore siégé" in response.content.decode()
+
+
+def test_an_accepted_proposal_prefills_the_exit(client, household, social_worker_a):
+    proposal = Proposal.objects.create(
+        organisation=household.organisation, household=household, landlord="Habellis",
+        address="12 avenue de la Paix", city="Reims", typology="t3",
+        received_on=D(2025, 10, 1),
+    )  # fmt: skip
+    login(client, social_worker_a)
+    url = reverse("rehousing:proposal_edit", args=[proposal.public_id])
+    response = client.post(url, {
+        "landlord": "Habellis", "parc": "public", "address": "12 avenue de la Paix",
+        "city": "Reims", "typology": "t3", "received_on": "2025-10-01",
+        "cal_on": "2025-10-20", "cal_decision": "attribuee", "answer": "acceptee",
+        "answered_on": "2025-10-25", "move_in_on": "2025-11-10"}, follow=True)  # fmt: skip
+    assert "la sortie du ménage est pré-remplie" in response.content.decode()
+    exit_url = reverse("tenancy:household_exit", args=[household.public_id])
+    page = client.get(exit_url).content.decode()
+    assert "Proposition acceptée : T3 Habellis, 12 avenue de la Paix, Reims" in page
+    assert '<option value="logement_social" selected>' in page
+    assert 'value="2025-11-10"' in page
+    client.post(exit_url, {"exit_date": "2025-11-10", "destination": "logement_social"})
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.EXITED
+    assert (household.exit_date, household.exit_destination) == (D(2025, 11, 10),
+                                                                "logement_social")  # fmt: skip
+
+
+def test_the_social_file_s_road_out_is_not_the_regisseur_s(client, household, members_a):
+    login(client, members_a[Role.REGISSEUR])
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "Relogement" not in page
+    url = reverse("rehousing:demand_edit", args=[household.public_id])
+    assert client.get(url).status_code == 403
