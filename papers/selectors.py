@@ -77,6 +77,24 @@ def household_papers(
     return HouseholdPapers(rows, missing, expiring)
 
 
+def paper_gaps(household: Household, today: datetime.date) -> tuple[list[str], list[str]]:
+    """What a household lacks, whoever asks: its watched papers that expired (and were not
+    renewed), and the dispositif's papers it does not hold. For the ready-to-leave check."""
+    papers = list(Paper.objects.filter(household=household).select_related("custom_type"))
+    valid = {p.kind for p in papers if p.valid_until is None or p.valid_until >= today}
+    expired = sorted({
+        p.label for p in papers
+        if p.watched and p.valid_until is not None and p.valid_until < today
+        and p.kind not in valid
+    })  # fmt: skip
+    missing = [
+        str(PaperKind(kind).label)
+        for kind in household.dispositif.required_papers
+        if not ({kind} | STANDS_FOR.get(kind, set())) & valid
+    ]
+    return expired, missing
+
+
 def owner_papers(today: datetime.date, warning_days: int, **owner: object) -> list[PaperRow]:
     """The papers of a home or a landlord: housing papers, whatever their kind."""
     papers = with_files(Paper.objects.filter(household__isnull=True, **owner))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from households.models import Household
+from households.models import Household, HouseholdStatus
 from iml.models import Membership
 from iml.permissions import SUPPORT_MANAGERS, has_role
 from iml.selectors import Panel
+from rehousing.readiness import readiness
 from rehousing.selectors import household_rehousing
 
 
@@ -16,8 +17,9 @@ def household_panel(*, household: Household, membership: Membership) -> Panel | 
     if not has_role(membership, SUPPORT_MANAGERS):
         return None
     today = timezone.localdate()
+    checks = readiness(household, today) if household.status == HouseholdStatus.PRESENT else []
     return Panel(
         "rehousing/household_panel.html",
         {"household": household, "rehousing": household_rehousing(household, today),
-         "today": today},
+         "checks": checks, "today": today},
     )  # fmt: skip

@@ -5,6 +5,7 @@ from rehousing import views
 app_name = "rehousing"
 
 urlpatterns = [
+    path("", views.overview, name="overview"),
     path("menages/<uuid:household>/demande/", views.demand_edit, name="demand_edit"),
     path("menages/<uuid:household>/propositions/nouvelle/", views.proposal_create,
          name="proposal_create"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from households.selectors import household_or_404
 from iml.forms import submit_form
 from iml.permissions import SUPPORT_MANAGERS, member_required
-from rehousing import services
+from rehousing import lists, services
 from rehousing.forms import DemandForm, ProposalForm
 from rehousing.models import HousingDemand, Proposal
 
@@ -72,3 +73,10 @@ def proposal_edit(request: HttpRequest, proposal: str) -> HttpResponse:
         FORM,
         {"household": obj.household, "title": f"Proposition : {obj}", "cancel_url": url},
     )  # fmt: skip
+
+
+@member_required(SUPPORT_MANAGERS)
+def overview(request: HttpRequest) -> HttpResponse:
+    """The road out across the organisation (the head's list; social workers see it too)."""
+    today = timezone.localdate()
+    return render(request, "rehousing/overview.html", {"o": lists.overview(today), "today": today})

@@ -30,6 +30,8 @@ PAGES = {
         "/menages/?tri=-nom",
         "/pieces/menages/{keita_id}/ajouter/",
         "/pieces/a-renouveler/",
+        "/relogement/",
+        "/relogement/menages/{keita_id}/demande/",
     ],
     "regisseur@alpha.example": [
         "/",

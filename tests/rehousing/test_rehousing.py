@@ -149,3 +149,83 @@ def test_the_social_file_s_road_out_is_not_the_regisseur_s(client, household, me
     assert "Relogement" not in page
     url = reverse("rehousing:demand_edit", args=[household.public_id])
     assert client.get(url).status_code == 403
+
+
+def test_ready_to_leave_says_what_is_missing_then_what_is_done(
+    client, household, social_worker_a, members_a
+):
+    from decimal import Decimal
+
+    from iml.codes import PaperKind, PaymentMethod
+    from papers.services import Owner
+    from support.contracts import objective_close, support_contract_sign
+    from support.models import SupportObjective
+    from tenancy.ledger import payment_record
+    from tenancy.money import household_balance
+    from tests.papers.helpers import add_paper
+
+    login(client, social_worker_a)
+    page = client.get(household.get_absolute_url()).content.decode()
+    checks = page.split("Prêt à sortir ?")[1].split("</ul>")[0]
+    # Entered 6 January at 400 + 40 a month: January prorated (26 days of 31), then February
+    # to November, nothing paid.
+    owed = (Decimal(400) * 26 / 31).quantize(Decimal("0.01")) + (
+        Decimal(40) * 26 / 31).quantize(Decimal("0.01")) + 10 * Decimal(440)  # fmt: skip
+    assert household_balance(household) == owed
+    assert "aucune demande enregistrée" in checks
+    assert f"dette de {owed:,.2f}".replace(",", "\u202f").replace(".", ",") in checks
+    assert "aucun objectif fixé" in checks and "manque : titre de séjour" in checks
+    # Everything done: a live demand, the debt paid, the objective reached, the papers, a
+    # proposal accepted.
+    HousingDemand.objects.create(organisation=household.organisation, household=household,
+                                 number="0802501000123", filed_on=D(2025, 2, 1))  # fmt: skip
+    payment_record(contract=household.contracts.get(), date=D(2025, 11, 15), amount=owed,
+                   method=PaymentMethod.VIREMENT, by=members_a[Role.REGISSEUR].user)  # fmt: skip
+    support = support_contract_sign(household=household, signed_on=D(2025, 1, 20),
+                                    referent=social_worker_a.user, by=social_worker_a.user,
+                                    objectives=[("logement", "Accéder au logement social")])  # fmt: skip
+    objective_close(objective=SupportObjective.objects.get(contract=support), status="atteint",
+                    closed_on=D(2025, 11, 1), by=social_worker_a.user)  # fmt: skip
+    for kind in (PaperKind.TITRE_SEJOUR, PaperKind.RIB, PaperKind.CAF):
+        add_paper(Owner(household=household), kind, social_worker_a.user,
+                  valid_until=D(2026, 6, 1))  # fmt: skip
+    Proposal.objects.create(organisation=household.organisation, household=household,
+                            landlord="OPAC", address="1 rue", city="Amiens", typology="t3",
+                            received_on=D(2025, 11, 1))  # fmt: skip
+    page = client.get(household.get_absolute_url()).content.decode()
+    checks = page.split("Prêt à sortir ?")[1].split("</ul>")[0]
+    assert checks.count("check-ok") == 5, checks
+
+
+def test_the_head_s_list_of_the_road_out(client, household, org_a, dispositif_a, head_a,
+                                         django_assert_max_num_queries):  # fmt: skip
+    from tenancy.models import Amendment, SubleaseContract
+
+    old = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference="OLD-1",
+                           orientation_date=D(2023, 1, 1), entry_date=D(2024, 2, 1))  # fmt: skip
+    PersonFactory(organisation=org_a, household=old)
+    contract = SubleaseContract.objects.create(
+        organisation=org_a, household=old, unit=HousingUnitFactory(
+            organisation=org_a, dispositif=dispositif_a, captation_date=D(2023, 1, 1)),
+        reference="C-OLD", start_date=D(2024, 2, 1), initial_end_date=D(2024, 8, 1), rent=400)  # fmt: skip
+    Amendment.objects.create(organisation=org_a, contract=contract, number=1,
+                             signed_on=D(2025, 7, 20), new_end_date=D(2026, 2, 1),
+                             beyond_limit=True, justification="Attend un T4 à Amiens")  # fmt: skip
+    Proposal.objects.create(organisation=org_a, household=household, landlord="OPAC",
+                            address="1 rue", city="Amiens", typology="t3",
+                            received_on=D(2025, 11, 1))  # fmt: skip
+    Proposal.objects.create(organisation=org_a, household=old, landlord="Habellis",
+                            address="2 rue", city="Reims", typology="t2",
+                            received_on=D(2025, 6, 1), answer="refusee",
+                            answered_on=D(2025, 6, 10), refusal_reason="trop_cher")  # fmt: skip
+    login(client, head_a)
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("rehousing:overview")).content.decode()
+    without = page.split("sans demande de logement social active")[1].split("</section>")[0]
+    assert "OLD-1" in without and "H-1" not in without  # H-1 entered this year
+    waiting = page.split("en attente de la réponse")[1].split("</section>")[0]
+    assert "H-1" in waiting and "OPAC" in waiting
+    refused = page.split("Refus des douze")[1].split("</section>")[0]
+    assert "OLD-1" in refused and "trop cher" in refused
+    long_stays = page.split("au-delà de 18 mois</h2>")[1].split("</section>")[0]
+    assert "OLD-1" in long_stays and "Attend un T4 à Amiens" in long_stays
