@@ -181,9 +181,10 @@ def test_ready_to_leave_says_what_is_missing_then_what_is_done(
                                  number="0802501000123", filed_on=D(2025, 2, 1))  # fmt: skip
     payment_record(contract=household.contracts.get(), date=D(2025, 11, 15), amount=owed,
                    method=PaymentMethod.VIREMENT, by=members_a[Role.REGISSEUR].user)  # fmt: skip
+    goal = [("logement", "Accéder au logement social")]
     support = support_contract_sign(household=household, signed_on=D(2025, 1, 20),
                                     referent=social_worker_a.user, by=social_worker_a.user,
-                                    objectives=[("logement", "Accéder au logement social")])  # fmt: skip
+                                    objectives=goal)  # fmt: skip
     objective_close(objective=SupportObjective.objects.get(contract=support), status="atteint",
                     closed_on=D(2025, 11, 1), by=social_worker_a.user)  # fmt: skip
     for kind in (PaperKind.TITRE_SEJOUR, PaperKind.RIB, PaperKind.CAF):
@@ -204,10 +205,17 @@ def test_the_head_s_list_of_the_road_out(client, household, org_a, dispositif_a,
     old = HouseholdFactory(organisation=org_a, dispositif=dispositif_a, reference="OLD-1",
                            orientation_date=D(2023, 1, 1), entry_date=D(2024, 2, 1))  # fmt: skip
     PersonFactory(organisation=org_a, household=old)
+    home = HousingUnitFactory(organisation=org_a, dispositif=dispositif_a,
+                              captation_date=D(2023, 1, 1))  # fmt: skip
     contract = SubleaseContract.objects.create(
-        organisation=org_a, household=old, unit=HousingUnitFactory(
-            organisation=org_a, dispositif=dispositif_a, captation_date=D(2023, 1, 1)),
-        reference="C-OLD", start_date=D(2024, 2, 1), initial_end_date=D(2024, 8, 1), rent=400)  # fmt: skip
+        organisation=org_a,
+        household=old,
+        unit=home,
+        reference="C-OLD",
+        start_date=D(2024, 2, 1),
+        initial_end_date=D(2024, 8, 1),
+        rent=400,
+    )
     Amendment.objects.create(organisation=org_a, contract=contract, number=1,
                              signed_on=D(2025, 7, 20), new_end_date=D(2026, 2, 1),
                              beyond_limit=True, justification="Attend un T4 à Amiens")  # fmt: skip
