@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from households.models import Household, HouseholdStatus
+from households.models import Household
 from iml.models import Membership
 from iml.permissions import SUPPORT_MANAGERS, has_role
 from iml.selectors import Panel
-from rehousing.readiness import readiness
 from rehousing.selectors import household_rehousing
 
 
@@ -17,9 +16,8 @@ def household_panel(*, household: Household, membership: Membership) -> Panel | 
     if not has_role(membership, SUPPORT_MANAGERS):
         return None
     today = timezone.localdate()
-    checks = readiness(household, today) if household.status == HouseholdStatus.PRESENT else []
     return Panel(
         "rehousing/household_panel.html",
         {"household": household, "rehousing": household_rehousing(household, today),
-         "checks": checks, "today": today},
+         "today": today},
     )  # fmt: skip

@@ -7,6 +7,7 @@ app_name = "rehousing"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("menages/<uuid:household>/demande/", views.demand_edit, name="demand_edit"),
+    path("menages/<uuid:household>/pret-a-sortir/", views.readiness_page, name="readiness"),
     path("menages/<uuid:household>/propositions/nouvelle/", views.proposal_create,
          name="proposal_create"),
     path("propositions/<uuid:proposal>/", views.proposal_edit, name="proposal_edit"),

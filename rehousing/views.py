@@ -12,6 +12,7 @@ from iml.permissions import SUPPORT_MANAGERS, member_required
 from rehousing import lists, services
 from rehousing.forms import DemandForm, ProposalForm
 from rehousing.models import HousingDemand, Proposal
+from rehousing.readiness import readiness
 
 FORM = "iml/form_page.html"
 
@@ -80,3 +81,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     """The road out across the organisation (the head's list; social workers see it too)."""
     today = timezone.localdate()
     return render(request, "rehousing/overview.html", {"o": lists.overview(today), "today": today})
+
+
+@member_required(SUPPORT_MANAGERS)
+def readiness_page(request: HttpRequest, household: str) -> HttpResponse:
+    """« Prêt à sortir ? »: the checklist the social worker and the head go through together."""
+    obj = household_or_404(household)
+    today = timezone.localdate()
+    return render(
+        request,
+        "rehousing/readiness.html",
+        {"household": obj, "checks": readiness(obj, today), "today": today},
+    )

@@ -32,6 +32,7 @@ PAGES = {
         "/pieces/a-renouveler/",
         "/relogement/",
         "/relogement/menages/{keita_id}/demande/",
+        "/relogement/menages/{keita_id}/pret-a-sortir/",
     ],
     "regisseur@alpha.example": [
         "/",

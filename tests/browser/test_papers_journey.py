@@ -42,7 +42,11 @@ def test_a_titre_de_sejour_photographed_from_a_phone(phone_journey, world, tmp_p
     assert "Titre de séjour — Amina Keïta" in panel
     assert f"expire le {expiry:%d/%m/%Y}" in panel
     # The thumbnail is served (through the role check) and drawn.
-    page.wait_for_function("document.querySelector('.paper-thumb img').naturalWidth > 0")
+    # (``evaluate``, not ``wait_for_function``: the site's CSP forbids evaluating strings.)
+    width = page.locator(".paper-thumb img").evaluate(
+        "async img => { await img.decode(); return img.naturalWidth; }"
+    )
+    assert width > 0
     j.no_horizontal_scroll()
     j.shot("piece sur la fiche")
     with organisation_transaction(world["org"]):

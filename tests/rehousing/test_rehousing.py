@@ -165,8 +165,9 @@ def test_ready_to_leave_says_what_is_missing_then_what_is_done(
     from tests.papers.helpers import add_paper
 
     login(client, social_worker_a)
-    page = client.get(household.get_absolute_url()).content.decode()
-    checks = page.split("Prêt à sortir ?")[1].split("</ul>")[0]
+    assert "Prêt à sortir ?" in client.get(household.get_absolute_url()).content.decode()
+    url = reverse("rehousing:readiness", args=[household.public_id])
+    checks = client.get(url).content.decode().split("</h1>")[1].split("</ul>")[0]
     # Entered 6 January at 400 + 40 a month: January prorated (26 days of 31), then February
     # to November, nothing paid.
     owed = (Decimal(400) * 26 / 31).quantize(Decimal("0.01")) + (
@@ -193,8 +194,7 @@ def test_ready_to_leave_says_what_is_missing_then_what_is_done(
     Proposal.objects.create(organisation=household.organisation, household=household,
                             landlord="OPAC", address="1 rue", city="Amiens", typology="t3",
                             received_on=D(2025, 11, 1))  # fmt: skip
-    page = client.get(household.get_absolute_url()).content.decode()
-    checks = page.split("Prêt à sortir ?")[1].split("</ul>")[0]
+    checks = client.get(url).content.decode().split("</h1>")[1].split("</ul>")[0]
     assert checks.count("check-ok") == 5, checks
 
 
