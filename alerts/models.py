@@ -24,6 +24,7 @@ class AlertKind(models.TextChoices):
     PAPER = "piece", "pièce qui expire"
     HOME_PAPER = "piece_logement", "pièce d’un logement qui expire"
     DEMAND_RENEWAL = "demande_logement", "demande de logement social à renouveler"
+    FOLLOW_UP = "suivi_sortie", "suivi après la sortie"
 
 
 class AlertLevel(models.TextChoices):
@@ -137,6 +138,10 @@ class Alert(OrganisationOwned):
         if self.kind == AlertKind.PLANNED_EXIT:
             day = datetime.date.fromisoformat(self.milestone)
             return f"Sortie prévue le {day:%d/%m/%Y} : à enregistrer, ou à reporter"
+        if self.kind == AlertKind.FOLLOW_UP:
+            return (
+                f"Suivi à {self.milestone} mois de la sortie : le ménage garde-t-il son logement ?"
+            )
         if self.kind == AlertKind.DEMAND_RENEWAL:
             day = datetime.date.fromisoformat(self.milestone)
             return f"Demande de logement social à renouveler avant le {day:%d/%m/%Y} (sinon radiée)"

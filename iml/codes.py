@@ -301,3 +301,19 @@ class RefusalReason(models.TextChoices):
     SANTE = "sante", "santé, accessibilité"
     SCOLARITE = "scolarite", "scolarité des enfants"
     AUTRE = "autre", "autre"
+
+
+class MeasureKind(models.TextChoices):
+    """A support measure during or after the stay (``rehousing.models.Measure``)."""
+
+    AGIR = "agir", "AGIR (accompagnement global des réfugiés)"
+    ASLL = "asll", "ASLL (accompagnement social lié au logement)"
+    AVDL = "avdl", "AVDL (accompagnement vers et dans le logement)"
+    FSL = "fsl", "FSL (fonds de solidarité logement)"
+    IML = "iml", "autre mesure d’IML"
+    CHRS_HORS_LES_MURS = "chrs_hors_les_murs", "CHRS hors les murs"
+    AUTRE = "autre", "autre"
+
+
+# The follow-ups after an exit, in months: does the household keep its home?
+FOLLOW_UP_MONTHS = (1, 3, 6)

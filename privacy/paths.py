@@ -26,7 +26,7 @@ from households.models import (
     ResourceRecord,
 )
 from papers.models import Paper, PaperFile
-from rehousing.models import HousingDemand, Proposal
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
 from support.models import (
     Interaction,
     InteractionPerson,
@@ -76,6 +76,8 @@ HOUSEHOLD_PATHS: dict[type[models.Model], str] = {
     PaperFile: "paper__household",
     HousingDemand: "household",
     Proposal: "household",
+    Measure: "household",
+    FollowUp: "household",
 }
 
 # Models of HOUSEHOLD_PATHS whose rows are not exported as such, and why.

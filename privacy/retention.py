@@ -33,7 +33,7 @@ from privacy.paths import (
     household_rows,
     shared_rows,
 )
-from rehousing.models import HousingDemand, Proposal
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
 from support.models import (
     Interaction,
     Referral,
@@ -76,6 +76,8 @@ REPLACED_TEXT: dict[type[models.Model], tuple[str, ...]] = {
     # where it went to live.
     HousingDemand: ("number", "communes", "note"),
     Proposal: ("address", "note"),
+    Measure: ("handover_to", "note"),
+    FollowUp: ("needs",),
 }
 # Texts of REPLACED_TEXT the application wrote itself, naming no one, which it still looks for.
 WRITTEN_BY_THE_APPLICATION: dict[tuple[type[models.Model], str], Q] = {
@@ -124,6 +126,7 @@ KEPT_TEXT: dict[tuple[type[models.Model], str], str] = {
     (Workshop, "ref"): "the row's identifier in the interchange workbook",
     (Proposal, "landlord"): "a landlord (OPAC, Habellis…), not a person",
     (Proposal, "city"): "a commune: what the figures of rehousing count, not an address",
+    (Measure, "funder"): "an institution (conseil départemental, DDETS…), not a person",
 }
 
 

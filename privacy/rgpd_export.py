@@ -24,7 +24,7 @@ from iml.pdf import html_to_pdf
 from papers.models import Paper
 from privacy.names import name_tokens, person_tokens, remove_names
 from privacy.paths import HOUSEHOLD_PATHS, history_models, household_history
-from rehousing.models import HousingDemand, Proposal
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
 from support.models import (
     Interaction,
     Referral,
@@ -569,6 +569,31 @@ def household_data(household: Household) -> dict:
                 ],
             )
             for p in Proposal.objects.filter(household=household).order_by("received_on", "pk")
+        ],
+        "measures": [
+            {
+                **_fields(
+                    m,
+                    [
+                        "public_id",
+                        "kind",
+                        "funder",
+                        "start_on",
+                        "end_on",
+                        "handover_on",
+                        "handover_to",
+                        "note",
+                    ],
+                ),
+                "partner": m.partner.name if m.partner else None,
+            }
+            for m in Measure.objects.filter(household=household)
+            .select_related("partner")
+            .order_by("start_on", "pk")
+        ],
+        "follow_ups": [
+            _fields(f, ["public_id", "months", "contacted_on", "housed", "debts", "needs"])
+            for f in FollowUp.objects.filter(household=household).order_by("months")
         ],
         "history": _history(household),
         "accesses": [

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from iml.codes import ProposalAnswer, Typology
 from iml.submissions import OnceMixin
-from rehousing.models import HousingDemand, Proposal
+from rehousing.models import HousingDemand, Measure, Proposal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -52,3 +52,32 @@ class ProposalForm(OnceMixin, forms.ModelForm):
                   "move_in_on", "note"]  # fmt: skip
         widgets = dict.fromkeys(("received_on", "cal_on", "answered_on", "move_in_on"), DATE)
         localized_fields = ["rent"]
+
+
+class MeasureForm(OnceMixin, forms.ModelForm):
+    # Its queryset is the organisation's, set by the view (none exists at import time).
+    partner = forms.ModelChoiceField(
+        label="Partenaire qui la porte", queryset=None, required=False, empty_label="—"
+    )
+
+    class Meta:
+        model = Measure
+        fields = ["kind", "funder", "partner", "start_on", "end_on", "handover_on",
+                  "handover_to", "note"]  # fmt: skip
+        widgets = dict.fromkeys(("start_on", "end_on", "handover_on"), DATE)
+
+
+YES_NO_UNKNOWN = [("", "ne sait pas"), ("true", "oui"), ("false", "non")]
+
+
+class FollowUpForm(forms.Form):
+    contacted_on = forms.DateField(label="Contact le", widget=DATE)
+    housed = forms.TypedChoiceField(
+        label="Toujours dans son logement", choices=YES_NO_UNKNOWN, required=False,
+        coerce=lambda value: value == "true", empty_value=None,
+    )  # fmt: skip
+    debts = forms.TypedChoiceField(
+        label="Des dettes de loyer", choices=YES_NO_UNKNOWN, required=False,
+        coerce=lambda value: value == "true", empty_value=None,
+    )  # fmt: skip
+    needs = forms.CharField(label="Besoins", max_length=300, required=False)

@@ -20,7 +20,9 @@ from django.db.models import F, Q
 
 from housing.models import money_field
 from iml.codes import (
+    FOLLOW_UP_MONTHS,
     CalDecision,
+    MeasureKind,
     Parc,
     ProposalAnswer,
     RefusalReason,
@@ -202,3 +204,83 @@ class Proposal(OrganisationOwned):
         has none): the home the household leaves for."""
         attributed = self.cal_decision == CalDecision.ATTRIBUEE or self.parc == Parc.PRIVE
         return self.answer == ProposalAnswer.ACCEPTEE and attributed
+
+
+class Measure(OrganisationOwned):
+    """A support measure (AGIR, ASLL, AVDL, FSL…) during or after the stay, with who funds it,
+    the partner that carries it, and the handover to the sector's social worker."""
+
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.PROTECT, related_name="measures",
+        verbose_name="ménage",
+    )  # fmt: skip
+    kind = models.CharField("mesure", max_length=30, choices=MeasureKind.choices)
+    funder = models.CharField("financeur", max_length=150, blank=True,
+                              help_text="Ex. Conseil départemental, DDETS.")  # fmt: skip
+    partner = models.ForeignKey(
+        "support.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="partenaire qui la porte",
+    )  # fmt: skip
+    start_on = models.DateField("début")
+    end_on = models.DateField("fin", null=True, blank=True)
+    handover_on = models.DateField("passage de relais le", null=True, blank=True)
+    handover_to = models.CharField(
+        "relais pris par", max_length=150, blank=True,
+        help_text="Le travailleur social de secteur, son service.",
+    )  # fmt: skip
+    note = models.CharField("note", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "mesure d’accompagnement"
+        ordering = ["-start_on", "-pk"]
+        constraints = [
+            public_id_unique("measure"),
+            choice_constraint("kind", MeasureKind),
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")),
+                name="measure_end_after_start",
+                violation_error_message="La fin ne peut pas précéder le début.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+class FollowUp(OrganisationOwned):
+    """A contact one, three or six months after the exit: does the home hold?"""
+
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.PROTECT, related_name="follow_ups",
+        verbose_name="ménage",
+    )  # fmt: skip
+    months = models.PositiveSmallIntegerField(
+        "suivi à", choices=[(m, f"{m} mois") for m in FOLLOW_UP_MONTHS]
+    )
+    contacted_on = models.DateField("contact le")
+    housed = models.BooleanField("toujours dans son logement", null=True, blank=True)
+    debts = models.BooleanField("des dettes de loyer", null=True, blank=True)
+    needs = models.CharField("besoins", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "suivi après la sortie"
+        ordering = ["months"]
+        constraints = [
+            public_id_unique("followup"),
+            models.UniqueConstraint(
+                fields=["household", "months"],
+                name="followup_once_per_milestone",
+                violation_error_message="Ce suivi est déjà enregistré.",
+            ),
+            models.CheckConstraint(
+                condition=Q(months__in=list(FOLLOW_UP_MONTHS)), name="followup_months_valid"
+            ),
+        ]

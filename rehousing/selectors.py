@@ -6,9 +6,18 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from households.models import Household
-from iml.codes import ExitDestination, Parc
-from rehousing.models import HousingDemand, Proposal
+from iml.codes import FOLLOW_UP_MONTHS, ExitDestination, Parc
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    months: int
+    due: datetime.date
+    done: FollowUp | None
 
 
 @dataclass(frozen=True)
@@ -16,12 +25,24 @@ class Rehousing:
     demand: HousingDemand | None
     demand_active: bool
     proposals: list[Proposal]
+    measures: list[Measure]
+    follow_ups: list[FollowUpRow]  # after an exit only
 
 
 def household_rehousing(household: Household, today: datetime.date) -> Rehousing:
     demand = HousingDemand.objects.filter(household=household).first()
     proposals = list(Proposal.objects.filter(household=household).order_by("-received_on", "-pk"))
-    return Rehousing(demand, bool(demand and demand.is_active(today)), proposals)
+    measures = list(Measure.objects.filter(household=household).select_related("partner"))
+    follow_ups: list[FollowUpRow] = []
+    if household.exit_date is not None:
+        done = {f.months: f for f in FollowUp.objects.filter(household=household)}
+        follow_ups = [
+            FollowUpRow(months, household.exit_date + relativedelta(months=months),
+                        done.get(months))
+            for months in FOLLOW_UP_MONTHS
+        ]  # fmt: skip
+    return Rehousing(demand, bool(demand and demand.is_active(today)), proposals, measures,
+                     follow_ups)  # fmt: skip
 
 
 def accepted_proposal(household: Household) -> Proposal | None:

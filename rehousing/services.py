@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from households.models import Household, HouseholdStatus
-from iml.codes import CalDecision, ProposalAnswer
+from iml.codes import FOLLOW_UP_MONTHS, CalDecision, ProposalAnswer
 from iml.models import User
-from rehousing.models import HousingDemand, Proposal
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
 
 FOLLOWED = (HouseholdStatus.ORIENTED, HouseholdStatus.PRESENT)
 
@@ -75,3 +75,40 @@ def proposal_save(*, proposal: Proposal, by: User) -> Proposal:
     proposal.full_clean()
     proposal.save()
     return proposal
+
+
+@transaction.atomic
+def measure_save(*, measure: Measure, by: User) -> Measure:
+    """A support measure, during the stay or after it (not for a withdrawn household)."""
+    household = measure.household
+    if household.status == HouseholdStatus.WITHDRAWN or household.anonymised_at:
+        raise ValidationError("Ce ménage n’est plus suivi : aucune mesure ne s’y ajoute.")
+    _past(measure.start_on if measure.pk is None else None, "start_on", "de début")
+    _past(measure.handover_on, "handover_on", "du passage de relais")
+    if measure.pk is None:
+        measure.created_by = by
+    measure.full_clean()
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def follow_up_record(*, household: Household, months: int, by: User, **fields: Any) -> FollowUp:
+    """A contact after the exit (1, 3 or 6 months): recorded once, corrected after."""
+    household = Household.objects.get(pk=household.pk)  # its exit as committed, not as passed
+    if household.status != HouseholdStatus.EXITED or household.exit_date is None:
+        raise ValidationError("Le suivi après la sortie concerne un ménage sorti.")
+    if months not in FOLLOW_UP_MONTHS:
+        raise ValidationError("Les suivis après la sortie sont à 1, 3 et 6 mois.")
+    follow_up = FollowUp.objects.filter(household=household, months=months).first()
+    follow_up = follow_up or FollowUp(household=household, months=months, created_by=by,
+                                      organisation_id=household.organisation_id)  # fmt: skip
+    for name, value in fields.items():
+        setattr(follow_up, name, value.strip() if isinstance(value, str) else value)
+    _past(follow_up.contacted_on, "contacted_on", "du contact")
+    if follow_up.contacted_on < household.exit_date:
+        raise ValidationError({"contacted_on": "Le contact suit la sortie "
+                                               f"({household.exit_date:%d/%m/%Y})."})  # fmt: skip
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up

@@ -11,4 +11,8 @@ urlpatterns = [
     path("menages/<uuid:household>/propositions/nouvelle/", views.proposal_create,
          name="proposal_create"),
     path("propositions/<uuid:proposal>/", views.proposal_edit, name="proposal_edit"),
+    path("menages/<uuid:household>/mesures/nouvelle/", views.measure_create,
+         name="measure_create"),
+    path("mesures/<uuid:measure>/", views.measure_edit, name="measure_edit"),
+    path("menages/<uuid:household>/suivi/<int:months>/", views.follow_up, name="follow_up"),
 ]  # fmt: skip

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from households.selectors import household_or_404
+from iml.codes import FOLLOW_UP_MONTHS
 from iml.forms import submit_form
 from iml.permissions import SUPPORT_MANAGERS, member_required
 from rehousing import lists, services
-from rehousing.forms import DemandForm, ProposalForm
-from rehousing.models import HousingDemand, Proposal
+from rehousing.forms import DemandForm, FollowUpForm, MeasureForm, ProposalForm
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
 from rehousing.readiness import readiness
+from support.models import Partner
 
 FORM = "iml/form_page.html"
 
@@ -93,3 +95,49 @@ def readiness_page(request: HttpRequest, household: str) -> HttpResponse:
         "rehousing/readiness.html",
         {"household": obj, "checks": readiness(obj, today), "today": today},
     )
+
+
+def _measure_page(request: HttpRequest, measure: Measure, title: str) -> HttpResponse:
+    household = measure.household
+    form = MeasureForm(request.POST or None, instance=measure)
+    form.fields["partner"].queryset = Partner.objects.order_by("name")
+    url = household.get_absolute_url() + "#relogement"
+    return submit_form(
+        request, form, lambda data: services.measure_save(measure=form.instance, by=request.user),
+        "Mesure d’accompagnement enregistrée.", url, FORM,
+        {"household": household, "title": title, "cancel_url": url},
+    )  # fmt: skip
+
+
+@member_required(SUPPORT_MANAGERS)
+def measure_create(request: HttpRequest, household: str) -> HttpResponse:
+    obj = household_or_404(household)
+    return _measure_page(request, Measure(household=obj), f"Mesure — ménage {obj.heading}")
+
+
+@member_required(SUPPORT_MANAGERS)
+def measure_edit(request: HttpRequest, measure: str) -> HttpResponse:
+    obj = get_object_or_404(Measure.objects.select_related("household"), public_id=measure)
+    return _measure_page(request, obj, f"Mesure {obj} — ménage {obj.household.reference}")
+
+
+@member_required(SUPPORT_MANAGERS)
+def follow_up(request: HttpRequest, household: str, months: int) -> HttpResponse:
+    obj = household_or_404(household)
+    if months not in FOLLOW_UP_MONTHS:
+        raise Http404("Les suivis après la sortie sont à 1, 3 et 6 mois.")
+    existing = FollowUp.objects.filter(household=obj, months=months).first()
+    initial = (
+        {"contacted_on": existing.contacted_on, "housed": existing.housed,
+         "debts": existing.debts, "needs": existing.needs}
+        if existing else {"contacted_on": timezone.localdate()}
+    )  # fmt: skip
+    url = obj.get_absolute_url() + "#relogement"
+    return submit_form(
+        request, FollowUpForm(request.POST or None, initial=initial),
+        lambda data: services.follow_up_record(household=obj, months=months, by=request.user,
+                                               **data),
+        f"Suivi à {months} mois enregistré.", url, FORM,
+        {"household": obj, "title": f"Suivi à {months} mois de la sortie — ménage {obj.heading}",
+         "cancel_url": url},
+    )  # fmt: skip

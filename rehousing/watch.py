@@ -5,8 +5,12 @@ household is followed (waiting or present) and the demand is not closed."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
+from dateutil.relativedelta import relativedelta
+
+from households.models import Household
+from iml.codes import FOLLOW_UP_MONTHS, ExitDestination
 from iml.models import Role
 from rehousing.models import HousingDemand
 
@@ -36,4 +40,39 @@ def demand_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
             "assignee_id": demand.household.referent_id,
             "assignee_role": Role.SOCIAL_WORKER.value,
         })  # fmt: skip
+    return rows
+
+
+# A follow-up is asked a week before its month, and for two months after: an exit older than
+# the feature raises nothing.
+FOLLOW_UP_AHEAD = datetime.timedelta(days=7)
+FOLLOW_UP_WINDOW = relativedelta(months=2)
+
+
+def follow_up_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
+    """The contacts after exit (1, 3, 6 months) not recorded yet, to the referent."""
+    earliest = today - relativedelta(months=max(FOLLOW_UP_MONTHS)) - FOLLOW_UP_WINDOW
+    households = (
+        Household.objects.filter(exit_date__gte=earliest, exit_date__lte=today,
+                                 anonymised_at__isnull=True)
+        .exclude(exit_destination=ExitDestination.DECES)
+        .prefetch_related("follow_ups")
+        .order_by("pk")
+    )  # fmt: skip
+    rows = []
+    for household in households:
+        done = {follow_up.months for follow_up in household.follow_ups.all()}
+        for months in FOLLOW_UP_MONTHS:
+            due = cast(datetime.date, household.exit_date) + relativedelta(months=months)
+            if months in done or not due - FOLLOW_UP_AHEAD <= today <= due + FOLLOW_UP_WINDOW:
+                continue
+            rows.append({
+                "subject_id": household.pk,
+                "household_id": household.pk,
+                "milestone": str(months),
+                "due_date": due,
+                "level": "warning" if today < due else "due" if today == due else "overdue",
+                "assignee_id": household.referent_id,
+                "assignee_role": Role.SOCIAL_WORKER.value,
+            })  # fmt: skip
     return rows

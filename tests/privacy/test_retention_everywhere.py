@@ -253,12 +253,22 @@ def build_household(
         city="Amiens", typology="t3", received_on=D(2023, 5, 2), answer="refusee",
         answered_on=D(2023, 5, 9), refusal_reason="trop_loin",
         note=f"{adult} refuse"), by=sw)  # fmt: skip
+    from rehousing.models import Measure
+    from rehousing.services import follow_up_record, measure_save
+
+    measure_save(measure=Measure(household=household, kind="asll", funder="Conseil départemental",
+                                 start_on=D(2023, 9, 1), handover_on=D(2024, 2, 1),
+                                 handover_to=text("handover", f"Mme Relais pour {name}"),
+                                 note=text("measure", f"ASLL de {adult}")), by=sw)  # fmt: skip
     # The daily job's alerts of a running stay (renewal, support, debt…).
     sync_alerts(organisation, today=D(2023, 8, 25))
 
     if exits:
         exit_with_contracts(household=household, exit_date=D(2024, 1, 15), by=sw,
                             destination="logement_social")  # fmt: skip
+        follow_up_record(household=household, months=1, by=sw, contacted_on=D(2024, 1, 20),
+                         housed=True, debts=False,
+                         needs=text("follow_up", f"{adult} cherche une crèche"))  # fmt: skip
         inventories.inventory_create(
             contract=contract, kind="sortie", date=D(2024, 1, 15), by=regisseur, damages="150",
             notes=f"État correct, {adult} absente",

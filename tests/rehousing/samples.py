@@ -9,7 +9,7 @@ from typing import Any
 
 def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
     from households.models import Household
-    from rehousing.models import HousingDemand, Proposal
+    from rehousing.models import HousingDemand, Measure, Proposal
 
     household = Household.objects.get(public_id=base["household"])
     HousingDemand.objects.create(organisation=organisation, household=household,
@@ -20,4 +20,8 @@ def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
         address="1 rue Alpha", city="Amiens", typology="t3",
         received_on=datetime.date(2024, 3, 1), note="IML-ALPHA",
     )  # fmt: skip
-    return {"proposal": proposal.public_id}
+    measure = Measure.objects.create(
+        organisation=organisation, household=household, kind="asll",
+        start_on=datetime.date(2024, 2, 1), note="IML-ALPHA",
+    )  # fmt: skip
+    return {"proposal": proposal.public_id, "measure": measure.public_id, "months": 1}

@@ -237,3 +237,63 @@ def test_the_head_s_list_of_the_road_out(client, household, org_a, dispositif_a,
     assert "OLD-1" in refused and "trop cher" in refused
     long_stays = page.split("au-delà de 18 mois</h2>")[1].split("</section>")[0]
     assert "OLD-1" in long_stays and "Attend un T4 à Amiens" in long_stays
+
+
+def test_a_measure_and_the_follow_ups_after_the_exit(client, household, org_a, social_worker_a):
+    from rehousing.models import FollowUp, Measure
+    from tenancy.services import exit_with_contracts
+    from tests.support.factories import PartnerFactory
+
+    partner = PartnerFactory(organisation=org_a, name="CCAS d’Amiens")
+    login(client, social_worker_a)
+    url = reverse("rehousing:measure_create", args=[household.public_id])
+    assert (
+        client.post(
+            url,
+            {
+                "kind": "asll",
+                "funder": "Conseil départemental",
+                "partner": partner.pk,
+                "start_on": "2025-11-01",
+                "end_on": "2025-10-01",
+            },
+        ).status_code
+        == 200
+    )  # end before start
+    assert (
+        client.post(
+            url,
+            {
+                "kind": "asll",
+                "funder": "Conseil départemental",
+                "partner": partner.pk,
+                "start_on": "2025-11-01",
+            },
+        ).status_code
+        == 302
+    )
+    assert Measure.objects.get().partner == partner
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "ASLL" in page and "portée par CCAS d’Amiens" in page
+    follow = reverse("rehousing:follow_up", args=[household.public_id, 1])
+    refused = client.post(follow, {"contacted_on": "2025-11-14"}).content.decode()
+    assert "concerne un ménage sorti" in refused
+    exit_with_contracts(household=household, exit_date=D(2025, 9, 30), by=social_worker_a.user,
+                        destination="logement_social")  # fmt: skip
+    # A month after the exit: the alert, then the contact that resolves it.
+    sync_alerts(org_a, today=D(2025, 10, 28))
+    alert = Alert.objects.get(kind=AlertKind.FOLLOW_UP)
+    assert (alert.milestone, alert.due_date, alert.assignee) == ("1", D(2025, 10, 30),
+                                                                social_worker_a.user)  # fmt: skip
+    assert client.post(follow, {"contacted_on": "2025-09-01"}).status_code == 200  # before exit
+    contact = {"contacted_on": "2025-11-02", "housed": "true", "debts": "false", "needs": "Crèche"}
+    assert client.post(follow, contact).status_code == 302
+    done = FollowUp.objects.get()
+    assert (done.months, done.housed, done.debts) == (1, True, False)
+    sync_alerts(org_a, today=D(2025, 11, 3))
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.RESOLVED
+    page = client.get(household.get_absolute_url()).content.decode()
+    assert "toujours dans son logement" in page
+    assert client.get(reverse("rehousing:follow_up", args=[household.public_id, 2])).status_code \
+        == 404  # fmt: skip
