@@ -11,12 +11,13 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from households.models import Household, HouseholdStatus
-from iml.codes import CalDecision, ProposalAnswer, RefusalReason
-from rehousing.models import HousingDemand, Proposal
-from rehousing.services import demand_save, proposal_save
+from iml.codes import CalDecision, MeasureKind, ProposalAnswer, RefusalReason
+from rehousing.models import HousingDemand, Measure, Proposal
+from rehousing.services import demand_save, follow_up_record, measure_save, proposal_save
 
 
 def seed(*, organisation, demo, dispositif, users) -> None:
+    _measures_and_follow_ups(dispositif, users)
     if HousingDemand.objects.exists():
         return
     today = timezone.localdate()
@@ -49,3 +50,31 @@ def seed(*, organisation, demo, dispositif, users) -> None:
             if answer != ProposalAnswer.EN_ATTENTE else None,
             refusal_reason=reason, move_in_on=move_in,
         ), by=worker)  # fmt: skip
+
+
+def _measures_and_follow_ups(dispositif, users) -> None:
+    """An ASLL for a present household, an AVDL with its handover and a follow-up a month after
+    for a household that left (idempotent on its own: added once)."""
+    if Measure.objects.exists():
+        return
+    today = timezone.localdate()
+    worker = users["social_worker"]
+    households = Household.objects.filter(dispositif=dispositif).order_by("reference")
+    present = next((h for h in households if h.status == HouseholdStatus.PRESENT), None)
+    if present is not None and present.entry_date:
+        start = max(present.entry_date, today - relativedelta(months=2))
+        asll = Measure(household=present, kind=MeasureKind.ASLL, start_on=start,
+                       funder="Conseil départemental")  # fmt: skip
+        measure_save(measure=asll, by=worker)
+    left = [h for h in households if h.status == HouseholdStatus.EXITED and h.exit_date
+            and h.exit_date <= today - relativedelta(months=1)]  # fmt: skip
+    if left:
+        household = left[-1]
+        exit_date = household.exit_date
+        avdl = Measure(household=household, kind=MeasureKind.AVDL, funder="DDETS",
+                       start_on=exit_date, handover_on=exit_date + relativedelta(months=1),
+                       handover_to="Service social de secteur")  # fmt: skip
+        measure_save(measure=avdl, by=worker)
+        follow_up_record(household=household, months=1, by=worker,
+                         contacted_on=exit_date + relativedelta(months=1), housed=True,
+                         debts=False)  # fmt: skip
