@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from households.models import Household
 from households.selectors import household_or_404
 from iml.codes import FOLLOW_UP_MONTHS
 from iml.forms import submit_form
@@ -122,10 +123,14 @@ def measure_edit(request: HttpRequest, measure: str) -> HttpResponse:
 
 
 @member_required(SUPPORT_MANAGERS)
-def follow_up(request: HttpRequest, household: str, months: int) -> HttpResponse:
+def follow_up(request: HttpRequest, household: str, months: str) -> HttpResponse:
     obj = household_or_404(household)
-    if months not in FOLLOW_UP_MONTHS:
+    if months not in {str(m) for m in FOLLOW_UP_MONTHS}:
         raise Http404("Les suivis après la sortie sont à 1, 3 et 6 mois.")
+    return _follow_up(request, obj, int(months))
+
+
+def _follow_up(request: HttpRequest, obj: Household, months: int) -> HttpResponse:
     existing = FollowUp.objects.filter(household=obj, months=months).first()
     initial = (
         {"contacted_on": existing.contacted_on, "housed": existing.housed,
