@@ -116,11 +116,11 @@ class TestHouseholdPage:
     def test_query_count_does_not_grow_with_persons(
         self, sw_client, household, org_a, django_assert_max_num_queries
     ):
-        # 16, and one per section the apps above add: papers, demand, proposals.
-        with django_assert_max_num_queries(18):
+        # 16, and one per list the apps above add: papers, demand, proposals, measures.
+        with django_assert_max_num_queries(19):
             sw_client.get(url("household_detail", household))
         PersonFactory.create_batch(8, organisation=org_a, household=household, role="enfant")
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(19):
             sw_client.get(url("household_detail", household))
 
 
