@@ -64,6 +64,11 @@ class PaperType(OrganisationOwned):
         return self.label
 
 
+# The papers whose end of validity the daily job watches: a watched usual kind, or an
+# organisation's kind marked so (``Paper.watched`` says the same of one paper).
+WATCHED_PAPERS = Q(custom_type__isnull=True, kind__in=list(WATCHED)) | Q(custom_type__watched=True)
+
+
 class Paper(OrganisationOwned):
     kind = models.CharField("type", max_length=30, choices=PaperKind.choices)
     custom_type = models.ForeignKey(

@@ -14,8 +14,8 @@ from iml.codes import PaperKind
 from iml.models import Membership
 from iml.selectors import Card
 from papers.access import READERS, audiences, visible
-from papers.kinds import AUDIENCE
-from papers.models import Paper
+from papers.kinds import AUDIENCE, Audience
+from papers.models import WATCHED_PAPERS, Paper
 
 # A paper that stands for another in a checklist: a récépissé while the titre de séjour is
 # renewed.
@@ -53,6 +53,15 @@ def with_files(papers: QuerySet[Paper]) -> QuerySet[Paper]:
     return papers.select_related("custom_type", "person", "created_by").prefetch_related("files")
 
 
+def _missing(household: Household, held: set[str], allowed: frozenset[str]) -> list[str]:
+    """The labels of the dispositif's papers (of an audience ``allowed``) not ``held``."""
+    return [
+        str(PaperKind(kind).label)
+        for kind in household.dispositif.required_papers
+        if AUDIENCE[kind] in allowed and not ({kind} | STANDS_FOR.get(kind, set())) & held
+    ]
+
+
 @dataclass(frozen=True)
 class HouseholdPapers:
     rows: list[PaperRow]
@@ -67,12 +76,7 @@ def household_papers(
     papers = list(with_files(visible(membership).filter(household=household)))
     rows = [PaperRow(p, state(p, today, warning)) for p in papers]
     held = {row.paper.kind for row in rows if row.state != "expiree"}
-    allowed = audiences(membership)
-    missing = [
-        str(PaperKind(kind).label)
-        for kind in household.dispositif.required_papers
-        if AUDIENCE[kind] in allowed and not ({kind} | STANDS_FOR.get(kind, set())) & held
-    ]
+    missing = _missing(household, held, audiences(membership))
     expiring = sum(1 for row in rows if row.state in ("bientot", "expiree") and row.paper.watched)
     return HouseholdPapers(rows, missing, expiring)
 
@@ -87,12 +91,7 @@ def paper_gaps(household: Household, today: datetime.date) -> tuple[list[str], l
         if p.watched and p.valid_until is not None and p.valid_until < today
         and p.kind not in valid
     })  # fmt: skip
-    missing = [
-        str(PaperKind(kind).label)
-        for kind in household.dispositif.required_papers
-        if not ({kind} | STANDS_FOR.get(kind, set())) & valid
-    ]
-    return expired, missing
+    return expired, _missing(household, valid, frozenset(Audience.values))
 
 
 def owner_papers(today: datetime.date, warning_days: int, **owner: object) -> list[PaperRow]:
@@ -101,40 +100,30 @@ def owner_papers(today: datetime.date, warning_days: int, **owner: object) -> li
     return [PaperRow(p, state(p, today, warning_days)) for p in papers]
 
 
-def expiring_papers(
-    membership: Membership, today: datetime.date, *, files: bool = True
-) -> list[PaperRow]:
+def expiring_papers(membership: Membership, today: datetime.date) -> list[PaperRow]:
     """Papers under watch whose validity ends within their dispositif's warning, or is past:
     the « Pièces à renouveler » list, soonest first. The papers of a household that left, or
     of a home returned to its landlord, are no longer watched."""
     horizon = today + datetime.timedelta(days=MAX_WARNING_DAYS)
     papers = (
-        (
-            with_files(visible(membership))
-            if files
-            else visible(membership).select_related("custom_type", "person")
-        )
-        .filter(valid_until__isnull=False, valid_until__lte=horizon)
+        visible(membership)
+        .filter(WATCHED_PAPERS, valid_until__isnull=False, valid_until__lte=horizon)
         .exclude(household__exit_date__isnull=False)
         .exclude(household__withdrawal_date__isnull=False)
         .exclude(unit__return_date__lte=today)
-        .select_related("household__dispositif", "unit__dispositif", "landlord")
+        .select_related(
+            "custom_type", "person", "household__dispositif", "unit__dispositif", "landlord"
+        )
         .order_by("valid_until", "pk")
     )
     rows = []
     for paper in papers:
-        if not paper.watched:
-            continue
-        dispositif = (paper.household or paper.unit or _NoOwner).dispositif
-        days = dispositif.alert_paper_days if dispositif else DEFAULT_WARNING_DAYS
+        owner = paper.household or paper.unit  # a landlord's papers: the usual warning
+        days = owner.dispositif.alert_paper_days if owner else DEFAULT_WARNING_DAYS
         row = PaperRow(paper, state(paper, today, days))
         if row.state in ("bientot", "expiree"):
             rows.append(row)
     return rows
-
-
-class _NoOwner:
-    dispositif = None
 
 
 DEFAULT_WARNING_DAYS = 30
@@ -147,5 +136,5 @@ def dashboard_cards(*, membership: Membership) -> list[Card]:
     ``iml.selectors.DASHBOARD_PROVIDERS``)."""
     if membership.role not in READERS:
         return []
-    rows = expiring_papers(membership, timezone.localdate(), files=False)
+    rows = expiring_papers(membership, timezone.localdate())
     return [Card("Pièces à renouveler", len(rows), "papers:expiring")]

@@ -191,7 +191,7 @@ def delete(request: HttpRequest, paper: str) -> HttpResponse:
 
 @member_required(READERS)
 def expiring(request: HttpRequest) -> HttpResponse:
-    rows = expiring_papers(request.membership, timezone.localdate(), files=False)
+    rows = expiring_papers(request.membership, timezone.localdate())
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "papers/expiring.html", {"rows": page.object_list, "page": page})
 

@@ -8,35 +8,34 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q
-
 from iml.codes import PaperKind
 from iml.models import Role
 from papers.kinds import WATCHED, Audience
-from papers.models import Paper
+from papers.models import WATCHED_PAPERS, Paper
 
 # Who acts on an expiring paper: the régisseur for the home's papers, else the referent.
 HOUSING_KINDS = (PaperKind.ASSURANCE, PaperKind.GARANTIE, PaperKind.BAIL, PaperKind.ANAH)
 
 
-def watched_papers() -> list[Paper]:
-    """The latest paper of each kind (and person) of the households still followed, when its
-    kind is watched and it has an end of validity."""
-    papers = (
-        Paper.objects.filter(household__isnull=False, valid_until__isnull=False)
-        .filter(Q(custom_type__isnull=True, kind__in=list(WATCHED)) | Q(custom_type__watched=True))
-        .filter(
-            household__exit_date__isnull=True,
-            household__withdrawal_date__isnull=True,
-            household__anonymised_at__isnull=True,
-        )
-        .select_related("household__dispositif", "custom_type")
-        .order_by("valid_until", "pk")
-    )
+def _latest(papers: Any, key: Any) -> list[Paper]:
+    """The paper of each group (``key``) valid the longest: a renewed one supersedes it."""
     latest: dict[tuple[Any, ...], Paper] = {}
-    for paper in papers:  # by validity: the last one of a group is the one that lasts longest
-        latest[paper.household_id, paper.kind, paper.custom_type_id, paper.person_id] = paper
+    for paper in papers.filter(WATCHED_PAPERS, valid_until__isnull=False).order_by(
+        "valid_until", "pk"
+    ):
+        latest[key(paper)] = paper
     return sorted(latest.values(), key=lambda paper: paper.pk)
+
+
+def watched_papers() -> list[Paper]:
+    """The latest watched paper of each kind (and person) of the households still followed."""
+    papers = Paper.objects.filter(
+        household__isnull=False,
+        household__exit_date__isnull=True,
+        household__withdrawal_date__isnull=True,
+        household__anonymised_at__isnull=True,
+    ).select_related("household__dispositif", "custom_type")
+    return _latest(papers, lambda p: (p.household_id, p.kind, p.custom_type_id, p.person_id))
 
 
 def paper_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
@@ -46,7 +45,7 @@ def paper_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
         assert due is not None and household is not None  # watched_papers' filter
         if today < due - datetime.timedelta(days=household.dispositif.alert_paper_days):
             continue
-        level = _level(today, due)
+        level = due_level(today, due)
         housing = paper.kind in HOUSING_KINDS or (
             paper.custom_type is not None and paper.custom_type.audience == Audience.HOUSING
         )
@@ -63,18 +62,13 @@ def paper_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
 
 
 def watched_home_papers(today: datetime.date) -> list[Paper]:
-    """The latest paper of each watched kind of the homes still in stock."""
+    """The latest watched paper of each kind of the homes still in stock."""
     papers = (
-        Paper.objects.filter(unit__isnull=False, valid_until__isnull=False)
-        .filter(Q(custom_type__isnull=True, kind__in=list(WATCHED)) | Q(custom_type__watched=True))
+        Paper.objects.filter(unit__isnull=False)
         .exclude(unit__return_date__lte=today)
         .select_related("unit__dispositif", "custom_type")
-        .order_by("valid_until", "pk")
     )
-    latest: dict[tuple[Any, ...], Paper] = {}
-    for paper in papers:
-        latest[paper.unit_id, paper.lease_id, paper.kind, paper.custom_type_id] = paper
-    return sorted(latest.values(), key=lambda paper: paper.pk)
+    return _latest(papers, lambda p: (p.unit_id, p.lease_id, p.kind, p.custom_type_id))
 
 
 def home_paper_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
@@ -91,14 +85,15 @@ def home_paper_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
             "unit_id": paper.unit_id,
             "milestone": milestone(paper),
             "due_date": due,
-            "level": _level(today, due),
+            "level": due_level(today, due),
             "assignee_id": None,
             "assignee_role": Role.REGISSEUR.value,
         })  # fmt: skip
     return rows
 
 
-def _level(today: datetime.date, due: datetime.date) -> str:
+def due_level(today: datetime.date, due: datetime.date) -> str:
+    """An alert's level before, on and after its due date (``alerts.job.LEVEL`` in SQL)."""
     return "warning" if today < due else "due" if today == due else "overdue"
 
 

@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 from households.models import Household
 from iml.codes import FOLLOW_UP_MONTHS, ExitDestination
 from iml.models import Role
+from papers.watch import due_level
 from rehousing.models import HousingDemand
 
 
@@ -36,7 +37,7 @@ def demand_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
             "household_id": demand.household_id,
             "milestone": due.isoformat(),
             "due_date": due,
-            "level": "warning" if today < due else "due" if today == due else "overdue",
+            "level": due_level(today, due),
             "assignee_id": demand.household.referent_id,
             "assignee_role": Role.SOCIAL_WORKER.value,
         })  # fmt: skip
@@ -71,7 +72,7 @@ def follow_up_alert_candidates(today: datetime.date) -> list[dict[str, Any]]:
                 "household_id": household.pk,
                 "milestone": str(months),
                 "due_date": due,
-                "level": "warning" if today < due else "due" if today == due else "overdue",
+                "level": due_level(today, due),
                 "assignee_id": household.referent_id,
                 "assignee_role": Role.SOCIAL_WORKER.value,
             })  # fmt: skip

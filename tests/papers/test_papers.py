@@ -515,3 +515,19 @@ def test_the_papers_to_renew_cost_the_same_queries_whatever_their_number(
     grow(5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).content.decode().count("Récépissé") == 7
+
+
+def test_the_organisation_s_kinds_list_costs_the_same_queries_whatever_their_number(
+    client, head_a, django_assert_max_num_queries
+):
+    from papers.models import PaperType
+
+    login(client, head_a)
+    PaperType.objects.create(organisation=head_a.organisation, label="Type 0")
+    client.get(reverse("papers:types"))
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("papers:types"))
+    for number in range(1, 6):
+        PaperType.objects.create(organisation=head_a.organisation, label=f"Type {number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("papers:types")).content.decode().count("Type ") >= 6
