@@ -26,7 +26,7 @@ from households.models import (
     ResourceRecord,
 )
 from papers.models import Paper, PaperFile
-from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal, SlidePlan
 from support.models import (
     Interaction,
     InteractionPerson,
@@ -78,6 +78,7 @@ HOUSEHOLD_PATHS: dict[type[models.Model], str] = {
     Proposal: "household",
     Measure: "household",
     FollowUp: "household",
+    SlidePlan: "contract__household",
 }
 
 # Models of HOUSEHOLD_PATHS whose rows are not exported as such, and why.

@@ -33,7 +33,7 @@ from privacy.paths import (
     household_rows,
     shared_rows,
 )
-from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal, SlidePlan
 from support.models import (
     Interaction,
     Referral,
@@ -78,6 +78,7 @@ REPLACED_TEXT: dict[type[models.Model], tuple[str, ...]] = {
     Proposal: ("address", "note"),
     Measure: ("handover_to", "note"),
     FollowUp: ("needs",),
+    SlidePlan: ("note",),
 }
 # Texts of REPLACED_TEXT the application wrote itself, naming no one, which it still looks for.
 WRITTEN_BY_THE_APPLICATION: dict[tuple[type[models.Model], str], Q] = {

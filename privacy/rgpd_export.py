@@ -24,7 +24,7 @@ from iml.pdf import html_to_pdf
 from papers.models import Paper
 from privacy.names import name_tokens, person_tokens, remove_names
 from privacy.paths import HOUSEHOLD_PATHS, history_models, household_history
-from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal, SlidePlan
 from support.models import (
     Interaction,
     Referral,
@@ -594,6 +594,28 @@ def household_data(household: Household) -> dict:
         "follow_ups": [
             _fields(f, ["public_id", "months", "contacted_on", "housed", "debts", "needs"])
             for f in FollowUp.objects.filter(household=household).order_by("months")
+        ],
+        "slide_plans": [
+            {
+                **_fields(
+                    s,
+                    [
+                        "public_id",
+                        "considered_on",
+                        "planned_on",
+                        "owner_consent_on",
+                        "cal_on",
+                        "cal_decision",
+                        "tripartite_on",
+                        "pre_exit_inventory_on",
+                        "note",
+                    ],
+                ),
+                "contract": s.contract.reference,
+            }
+            for s in SlidePlan.objects.filter(contract__household=household)
+            .select_related("contract")
+            .order_by("considered_on", "pk")
         ],
         "history": _history(household),
         "accesses": [

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from iml.codes import ProposalAnswer, Typology
 from iml.submissions import OnceMixin
-from rehousing.models import HousingDemand, Measure, Proposal
+from rehousing.models import HousingDemand, Measure, Proposal, SlidePlan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -81,3 +81,20 @@ class FollowUpForm(forms.Form):
         coerce=lambda value: value == "true", empty_value=None,
     )  # fmt: skip
     needs = forms.CharField(label="Besoins", max_length=300, required=False)
+
+
+class SlidePlanForm(OnceMixin, forms.ModelForm):
+    class Meta:
+        model = SlidePlan
+        fields = ["considered_on", "planned_on", "owner_consent_on", "cal_on", "cal_decision",
+                  "tripartite_on", "pre_exit_inventory_on", "note"]  # fmt: skip
+        widgets = dict.fromkeys(
+            ("considered_on", "planned_on", "owner_consent_on", "cal_on", "tripartite_on",
+             "pre_exit_inventory_on"),
+            DATE,
+        )  # fmt: skip
+        help_texts = {
+            "cal_on": "Seulement quand le logement est celui d’un bailleur social.",
+            "pre_exit_inventory_on": "La visite du logement avec le propriétaire avant que le "
+            "bail ne glisse.",
+        }

@@ -1,6 +1,7 @@
 """The head's view of the road out, across the organisation: who has been here a year without
-a live demand, the proposals awaiting an answer, the refusals of the last year, and the stays
-beyond 18 months with their justification. A constant number of queries."""
+a live demand, the proposals awaiting an answer, the refusals of the last year, the stays
+beyond 18 months with their justification, and the sliding leases under way. A constant number
+of queries."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from households.models import Household
 from households.selectors import with_reference_person
 from households.stays import STAY_LIMIT
 from iml.codes import ProposalAnswer
-from rehousing.models import DEMAND_LIFETIME, Proposal
+from rehousing.models import DEMAND_LIFETIME, Proposal, SlidePlan
 from tenancy.models import Amendment
 
 A_YEAR = relativedelta(years=1)
@@ -26,6 +27,7 @@ class Overview:
     waiting: list[Proposal]
     refused: list[Proposal]
     long_stays: list[Household]
+    slides: list[SlidePlan]
 
 
 def _present(today: datetime.date) -> QuerySet[Household]:
@@ -62,4 +64,12 @@ def overview(today: datetime.date) -> Overview:
         .annotate(justification=Subquery(justification))
         .order_by("entry_date", "reference")
     )  # fmt: skip
-    return Overview(list(without_demand), list(waiting), list(refused), list(long_stays))
+    slides = (
+        SlidePlan.objects.filter(
+            contract__actual_end_date__isnull=True, contract__cancelled_at__isnull=True
+        )
+        .select_related("contract__household", "contract__unit")
+        .order_by("considered_on", "pk")
+    )
+    return Overview(list(without_demand), list(waiting), list(refused), list(long_stays),
+                    list(slides))  # fmt: skip

@@ -284,3 +284,49 @@ class FollowUp(OrganisationOwned):
                 condition=Q(months__in=list(FOLLOW_UP_MONTHS)), name="followup_months_valid"
             ),
         ]
+
+
+class SlidePlan(OrganisationOwned):
+    """« Glissement envisagé »: the stage before a sublease slides to the household (bail
+    glissant), with its steps — the owner's consent, the attribution commission when the home is
+    a social landlord's, the tripartite agreement, the inventory before the slide — and the
+    plan kept three months (``rehousing.sliding``). The slide itself is
+    ``tenancy.services.contract_slide``."""
+
+    contract = models.OneToOneField(
+        "tenancy.SubleaseContract", on_delete=models.PROTECT, related_name="slide_plan",
+        verbose_name="contrat de sous-location",
+    )  # fmt: skip
+    considered_on = models.DateField("glissement envisagé depuis le")
+    planned_on = models.DateField("glissement prévu vers le", null=True, blank=True)
+    owner_consent_on = models.DateField("accord du propriétaire le", null=True, blank=True)
+    cal_on = models.DateField("commission d’attribution (CAL) le", null=True, blank=True)
+    cal_decision = models.CharField(
+        "décision de la commission", max_length=20, choices=CalDecision.choices,
+        default=CalDecision.EN_ATTENTE,
+    )  # fmt: skip
+    tripartite_on = models.DateField("convention tripartite signée le", null=True, blank=True)
+    pre_exit_inventory_on = models.DateField(
+        "état des lieux préalable au glissement le", null=True, blank=True
+    )
+    note = models.CharField("note", max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(OrganisationOwned.Meta):
+        verbose_name = "glissement envisagé"
+        constraints = [
+            public_id_unique("slideplan"),
+            choice_constraint("cal_decision", CalDecision),
+            models.CheckConstraint(
+                condition=Q(cal_decision=CalDecision.EN_ATTENTE) | Q(cal_on__isnull=False),
+                name="slideplan_cal_decision_dated",
+                violation_error_message="Une décision de la commission a une date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"glissement envisagé depuis le {self.considered_on:%d/%m/%Y}"

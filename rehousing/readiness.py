@@ -41,7 +41,7 @@ def _demand(household: Household, today: datetime.date) -> Check:
     return Check(label, True, f"à renouveler avant le {demand.renewal_due:%d/%m/%Y}")
 
 
-def _money(household: Household, today: datetime.date) -> Check:
+def money_check(household: Household, today: datetime.date) -> Check:
     label = "Dette soldée, ou plan d’apurement tenu depuis trois mois"
     owed = household_balance(household, today)
     if owed <= 0:
@@ -94,7 +94,7 @@ def _proposal(household: Household) -> Check:
 def readiness(household: Household, today: datetime.date) -> list[Check]:
     return [
         _demand(household, today),
-        _money(household, today),
+        money_check(household, today),
         _objectives(household),
         _papers(household, today),
         _proposal(household),

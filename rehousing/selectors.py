@@ -27,6 +27,9 @@ class Rehousing:
     proposals: list[Proposal]
     measures: list[Measure]
     follow_ups: list[FollowUpRow]  # after an exit only
+    # The home it left for: after an exit, the latest proposal accepted (the exit is recorded
+    # from it, ``exit_prefill``; the exit itself keeps only its destination).
+    left_for: Proposal | None = None
 
 
 def household_rehousing(household: Household, today: datetime.date) -> Rehousing:
@@ -41,8 +44,11 @@ def household_rehousing(household: Household, today: datetime.date) -> Rehousing
                         done.get(months))
             for months in FOLLOW_UP_MONTHS
         ]  # fmt: skip
+    left_for = None
+    if household.exit_date is not None:
+        left_for = next((proposal for proposal in proposals if proposal.accepted), None)
     return Rehousing(demand, bool(demand and demand.is_active(today)), proposals, measures,
-                     follow_ups)  # fmt: skip
+                     follow_ups, left_for)  # fmt: skip
 
 
 def accepted_proposal(household: Household) -> Proposal | None:

@@ -13,7 +13,8 @@ from django.utils import timezone
 from households.models import Household, HouseholdStatus
 from iml.codes import FOLLOW_UP_MONTHS, CalDecision, ProposalAnswer
 from iml.models import User
-from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal, SlidePlan
+from tenancy.models import SubleaseContract
 
 FOLLOWED = (HouseholdStatus.ORIENTED, HouseholdStatus.PRESENT)
 
@@ -112,3 +113,43 @@ def follow_up_record(*, household: Household, months: int, by: User, **fields: A
     follow_up.full_clean()
     follow_up.save()
     return follow_up
+
+
+# The steps' dates are past (the consent given, the agreement signed); the slide's is planned.
+SLIDE_PAST = {
+    "considered_on": "du début du glissement envisagé",
+    "owner_consent_on": "de l’accord du propriétaire",
+    "tripartite_on": "de la convention tripartite",
+    "pre_exit_inventory_on": "de l’état des lieux",
+}
+
+
+@transaction.atomic
+def slide_plan_save(*, contract: SubleaseContract, by: User, **fields: Any) -> SlidePlan:
+    """The « glissement envisagé » of a running sublease towards a sliding lease, recorded or
+    brought up to date step by step."""
+    contract = SubleaseContract.objects.select_for_update().get(pk=contract.pk)
+    if not contract.towards_sliding_lease:
+        raise ValidationError("Ce contrat n’est pas une sous-location en vue d’un bail glissant.")
+    if contract.cancelled_at is not None or contract.actual_end_date is not None:
+        raise ValidationError("Ce contrat a pris fin : son glissement ne se prépare plus.")
+    plan = SlidePlan.objects.filter(contract=contract).first()
+    plan = plan or SlidePlan(contract=contract, organisation_id=contract.organisation_id)
+    for name, value in fields.items():
+        setattr(plan, name, value.strip() if isinstance(value, str) else value)
+    for name, label in SLIDE_PAST.items():
+        _past(getattr(plan, name), name, label)
+    if plan.considered_on < contract.start_date:
+        raise ValidationError(
+            {"considered_on": "Le glissement s’envisage pendant la sous-location (depuis le "
+                              f"{contract.start_date:%d/%m/%Y})."}
+        )  # fmt: skip
+    decided = plan.cal_decision != CalDecision.EN_ATTENTE
+    if decided and (plan.cal_on is None or plan.cal_on > timezone.localdate()):
+        raise ValidationError(
+            {"cal_on": "Une décision de la commission a la date, passée, où elle a siégé."}
+        )
+    plan.updated_by = by
+    plan.full_clean()
+    plan.save()
+    return plan

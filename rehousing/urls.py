@@ -14,6 +14,7 @@ urlpatterns = [
     path("menages/<uuid:household>/mesures/nouvelle/", views.measure_create,
          name="measure_create"),
     path("mesures/<uuid:measure>/", views.measure_edit, name="measure_edit"),
+    path("contrats/<uuid:contract>/glissement/", views.slide_plan_edit, name="slide_plan"),
     # ``str``: every URL argument is a uuid or a word (tests/test_hostile_input.py); the view
     # checks it is one of the follow-ups' months.
     path("menages/<uuid:household>/suivi/<str:months>/", views.follow_up, name="follow_up"),

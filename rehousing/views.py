@@ -10,12 +10,13 @@ from households.models import Household
 from households.selectors import household_or_404
 from iml.codes import FOLLOW_UP_MONTHS
 from iml.forms import submit_form
-from iml.permissions import SUPPORT_MANAGERS, member_required
+from iml.permissions import ADMISSION_ROLES, SUPPORT_MANAGERS, member_required
 from rehousing import lists, services
-from rehousing.forms import DemandForm, FollowUpForm, MeasureForm, ProposalForm
-from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
+from rehousing.forms import DemandForm, FollowUpForm, MeasureForm, ProposalForm, SlidePlanForm
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal, SlidePlan
 from rehousing.readiness import readiness
 from support.models import Partner
+from tenancy.models import SubleaseContract
 
 FORM = "iml/form_page.html"
 
@@ -145,4 +146,31 @@ def _follow_up(request: HttpRequest, obj: Household, months: int) -> HttpRespons
         f"Suivi à {months} mois enregistré.", url, FORM,
         {"household": obj, "title": f"Suivi à {months} mois de la sortie — ménage {obj.heading}",
          "cancel_url": url},
+    )  # fmt: skip
+
+
+@member_required(ADMISSION_ROLES)
+def slide_plan_edit(request: HttpRequest, contract: str) -> HttpResponse:
+    """« Glissement envisagé »: its steps, dated as they come (the régisseur gets the owner's
+    consent, the social worker prepares the commission)."""
+    obj = get_object_or_404(
+        SubleaseContract.objects.select_related("household", "unit"), public_id=contract,
+        towards_sliding_lease=True,
+    )  # fmt: skip
+    plan = SlidePlan.objects.filter(contract=obj).first()
+    form = SlidePlanForm(
+        request.POST or None,
+        instance=plan or SlidePlan(contract=obj),
+        initial=None if plan else {"considered_on": timezone.localdate()},
+    )
+    url = obj.get_absolute_url()
+    return submit_form(
+        request, form,
+        lambda data: services.slide_plan_save(contract=obj, by=request.user, **data),
+        "Glissement envisagé enregistré.", url, FORM,
+        {"household": obj.household, "cancel_url": url,
+         "title": f"Glissement envisagé — contrat {obj.reference}, ménage {obj.household.heading}",
+         "intro": "Les étapes avant que le bail ne glisse au ménage : accord du propriétaire, "
+         "commission d’attribution (parc social), convention tripartite, état des lieux, et une "
+         "dette soldée ou un plan d’apurement tenu depuis trois mois."},
     )  # fmt: skip

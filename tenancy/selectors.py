@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from iml import dataversion
 from iml.codes import RepaymentPlanStatus
@@ -16,7 +17,20 @@ from tenancy.money import debt_totals, households_in_debt, takings
 
 if TYPE_CHECKING:
     from iml.models import Membership
-    from iml.selectors import Card
+    from iml.selectors import Card, Panel
+    from tenancy.models import SubleaseContract
+
+# The sections the apps above tenancy add to a contract's page, in page order:
+# (contract, membership) -> iml.selectors.Panel | None.
+CONTRACT_PANELS = ["rehousing.panels.contract_panel"]
+
+
+def contract_panels(*, contract: SubleaseContract, membership: Membership) -> list[Panel]:
+    panels = (
+        import_string(provider)(contract=contract, membership=membership)
+        for provider in CONTRACT_PANELS
+    )
+    return [panel for panel in panels if panel is not None]
 
 
 def households_in_debt_count(today: datetime.date) -> int:

@@ -52,6 +52,7 @@ from tenancy.forms.contracts import (
 )
 from tenancy.models import LedgerEntry, RepaymentPlan, SubleaseContract
 from tenancy.money import balance_subquery, contract_balance, household_balance
+from tenancy.selectors import contract_panels
 
 PAGE_SIZE = 25
 LEDGER_PAGE_SIZE = 50
@@ -189,6 +190,7 @@ def contract_detail(request: HttpRequest, contract: str) -> HttpResponse:
             "can_record": can_record,
             "can_renew": has_role(request.membership, ADMISSION_ROLES),
             "running": obj.actual_end_date is None,
+            "panels": contract_panels(contract=obj, membership=request.membership),
         },
     )
 

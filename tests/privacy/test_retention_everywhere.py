@@ -131,7 +131,8 @@ def build_household(
     contract = admit_with_contract(
         household=household, unit=unit, room=None, entry_date=D(2022, 3, 1),
         terms=ContractTerms(rent=Decimal("400"), charges=Decimal("50"),
-                            expected_housing_benefit=Decimal("250")), by=regisseur,
+                            expected_housing_benefit=Decimal("250"),
+                            towards_sliding_lease=True), by=regisseur,
     )  # fmt: skip
     household_services.resources_record(household=household, day=D(2022, 3, 1),
                                         resources=[Resource.RSA], by=sw)  # fmt: skip
@@ -254,12 +255,14 @@ def build_household(
         answered_on=D(2023, 5, 9), refusal_reason="trop_loin",
         note=f"{adult} refuse"), by=sw)  # fmt: skip
     from rehousing.models import Measure
-    from rehousing.services import follow_up_record, measure_save
+    from rehousing.services import follow_up_record, measure_save, slide_plan_save
 
     measure_save(measure=Measure(household=household, kind="asll", funder="Conseil départemental",
                                  start_on=D(2023, 9, 1), handover_on=D(2024, 2, 1),
                                  handover_to=text("handover", f"Mme Relais pour {name}"),
                                  note=text("measure", f"ASLL de {adult}")), by=sw)  # fmt: skip
+    slide_plan_save(contract=contract, by=sw, considered_on=D(2023, 6, 1),
+                    note=text("slide", f"{adult} attend la convention tripartite"))  # fmt: skip
     # The daily job's alerts of a running stay (renewal, support, debt…).
     sync_alerts(organisation, today=D(2023, 8, 25))
 

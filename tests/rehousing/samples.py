@@ -9,7 +9,7 @@ from typing import Any
 
 def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
     from households.models import Household
-    from rehousing.models import HousingDemand, Measure, Proposal
+    from rehousing.models import HousingDemand, Measure, Proposal, SlidePlan
 
     household = Household.objects.get(public_id=base["household"])
     HousingDemand.objects.create(organisation=organisation, household=household,
@@ -24,4 +24,6 @@ def samples(organisation, base: dict[str, Any]) -> dict[str, Any]:
         organisation=organisation, household=household, kind="asll",
         start_on=datetime.date(2024, 2, 1), note="IML-ALPHA",
     )  # fmt: skip
+    SlidePlan.objects.create(organisation=organisation, contract=base["_contract"],
+                             considered_on=datetime.date(2025, 3, 1), note="IML-ALPHA")  # fmt: skip
     return {"proposal": proposal.public_id, "measure": measure.public_id, "months": 1}
