@@ -12,12 +12,20 @@ from django.utils import timezone
 
 from households.models import Household, HouseholdStatus
 from iml.codes import CalDecision, MeasureKind, ProposalAnswer, RefusalReason
-from rehousing.models import HousingDemand, Measure, Proposal
-from rehousing.services import demand_save, follow_up_record, measure_save, proposal_save
+from rehousing.models import HousingDemand, Measure, Proposal, SlidePlan
+from rehousing.services import (
+    demand_save,
+    follow_up_record,
+    measure_save,
+    proposal_save,
+    slide_plan_save,
+)
+from tenancy.models import SubleaseContract
 
 
 def seed(*, organisation, demo, dispositif, users) -> None:
     _measures_and_follow_ups(dispositif, users)
+    _sliding_lease(dispositif, users)
     if HousingDemand.objects.exists():
         return
     today = timezone.localdate()
@@ -78,3 +86,26 @@ def _measures_and_follow_ups(dispositif, users) -> None:
         follow_up_record(household=household, months=1, by=worker,
                          contacted_on=exit_date + relativedelta(months=1), housed=True,
                          debts=False)  # fmt: skip
+
+
+def _sliding_lease(dispositif, users) -> None:
+    """The last running whole-home sublease becomes one towards a sliding lease, its slide
+    considered two months ago with the owner's consent given (idempotent: added once)."""
+    if SlidePlan.objects.exists():
+        return
+    today = timezone.localdate()
+    contract = (
+        SubleaseContract.objects.filter(unit__dispositif=dispositif, room__isnull=True,
+                                        actual_end_date__isnull=True, cancelled_at__isnull=True,
+                                        start_date__lte=today - relativedelta(months=3))
+        .order_by("-start_date", "-pk").first()
+    )  # fmt: skip
+    if contract is None:
+        return
+    SubleaseContract.objects.filter(pk=contract.pk).update(towards_sliding_lease=True)
+    contract.refresh_from_db()
+    considered = today - relativedelta(months=2)
+    slide_plan_save(contract=contract, by=users["social_worker"], considered_on=considered,
+                    planned_on=today + relativedelta(months=4),
+                    owner_consent_on=considered + datetime.timedelta(days=10),
+                    note="Le propriétaire accepte le glissement ; CAL à demander.")  # fmt: skip

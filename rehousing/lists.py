@@ -9,13 +9,14 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from households.models import Household
 from households.selectors import with_reference_person
 from households.stays import STAY_LIMIT
 from iml.codes import ProposalAnswer
-from rehousing.models import DEMAND_LIFETIME, Proposal, SlidePlan
+from rehousing.figures import q_demand_active_at
+from rehousing.models import Proposal, SlidePlan
 from tenancy.models import Amendment
 
 A_YEAR = relativedelta(years=1)
@@ -37,15 +38,7 @@ def _present(today: datetime.date) -> QuerySet[Household]:
 
 
 def overview(today: datetime.date) -> Overview:
-    lapsed = today - DEMAND_LIFETIME
-    live_demand = (
-        Q(housing_demand__closed_on__isnull=True)
-        & Q(housing_demand__filed_on__lte=today)
-        & (
-            Q(housing_demand__renewed_on__gt=lapsed)
-            | Q(housing_demand__renewed_on__isnull=True, housing_demand__filed_on__gt=lapsed)
-        )
-    )
+    live_demand = q_demand_active_at(today, prefix="housing_demand__")
     without_demand = (
         _present(today).filter(entry_date__lte=today - A_YEAR).exclude(live_demand)
         .order_by("entry_date", "reference")

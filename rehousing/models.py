@@ -124,6 +124,8 @@ class HousingDemand(OrganisationOwned):
 class Proposal(OrganisationOwned):
     """A home offered to the household, and what became of it."""
 
+    # The operator's own identifier of the row (interchange workbook, ``workbook``).
+    ref = models.CharField("référence", max_length=50, blank=True)
     household = models.ForeignKey(
         "households.Household", on_delete=models.PROTECT, related_name="proposals",
         verbose_name="ménage",
@@ -166,6 +168,9 @@ class Proposal(OrganisationOwned):
         ordering = ["-received_on", "-pk"]
         constraints = [
             public_id_unique("proposal"),
+            models.UniqueConstraint(
+                fields=["organisation", "ref"], condition=~Q(ref=""), name="proposal_ref_unique"
+            ),
             choice_constraint("parc", Parc),
             choice_constraint("typology", Typology),
             choice_constraint("cal_decision", CalDecision),
@@ -210,6 +215,8 @@ class Measure(OrganisationOwned):
     """A support measure (AGIR, ASLL, AVDL, FSL…) during or after the stay, with who funds it,
     the partner that carries it, and the handover to the sector's social worker."""
 
+    # The operator's own identifier of the row (interchange workbook, ``workbook``).
+    ref = models.CharField("référence", max_length=50, blank=True)
     household = models.ForeignKey(
         "households.Household", on_delete=models.PROTECT, related_name="measures",
         verbose_name="ménage",
@@ -239,6 +246,9 @@ class Measure(OrganisationOwned):
         ordering = ["-start_on", "-pk"]
         constraints = [
             public_id_unique("measure"),
+            models.UniqueConstraint(
+                fields=["organisation", "ref"], condition=~Q(ref=""), name="measure_ref_unique"
+            ),
             choice_constraint("kind", MeasureKind),
             models.CheckConstraint(
                 condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")),

@@ -131,6 +131,10 @@ def slide_plan_save(*, contract: SubleaseContract, by: User, **fields: Any) -> S
     contract = SubleaseContract.objects.select_for_update().get(pk=contract.pk)
     if not contract.towards_sliding_lease:
         raise ValidationError("Ce contrat n’est pas une sous-location en vue d’un bail glissant.")
+    if contract.room_id is not None:
+        raise ValidationError(
+            "Seul un logement entier glisse : le bail principal couvre tout le logement."
+        )
     if contract.cancelled_at is not None or contract.actual_end_date is not None:
         raise ValidationError("Ce contrat a pris fin : son glissement ne se prépare plus.")
     plan = SlidePlan.objects.filter(contract=contract).first()

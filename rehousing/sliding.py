@@ -64,9 +64,10 @@ class Slide:
 
 
 def slide_of(contract: SubleaseContract, today: datetime.date) -> Slide | None:
-    """None unless the contract is a running sublease towards a sliding lease."""
+    """None unless the contract is a running sublease of a whole home towards a sliding lease
+    (a room does not slide: the main lease covers the whole home)."""
     running = contract.actual_end_date is None and contract.cancelled_at is None
-    if not (contract.towards_sliding_lease and running):
+    if not (contract.towards_sliding_lease and running and contract.room_id is None):
         return None
     plan = slide_plan_of(contract)
     return Slide(contract, plan, slide_steps(plan, contract, today) if plan else [])
@@ -75,7 +76,8 @@ def slide_of(contract: SubleaseContract, today: datetime.date) -> Slide | None:
 def household_slide(household: Household, today: datetime.date) -> Slide | None:
     contract = (
         SubleaseContract.objects.filter(household=household, towards_sliding_lease=True,
-                                        actual_end_date__isnull=True, cancelled_at__isnull=True)
+                                        room__isnull=True, actual_end_date__isnull=True,
+                                        cancelled_at__isnull=True)
         .select_related("unit", "household", "slide_plan").first()
     )  # fmt: skip
     return slide_of(contract, today) if contract else None

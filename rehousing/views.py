@@ -155,7 +155,7 @@ def slide_plan_edit(request: HttpRequest, contract: str) -> HttpResponse:
     consent, the social worker prepares the commission)."""
     obj = get_object_or_404(
         SubleaseContract.objects.select_related("household", "unit"), public_id=contract,
-        towards_sliding_lease=True,
+        towards_sliding_lease=True, room__isnull=True,
     )  # fmt: skip
     plan = SlidePlan.objects.filter(contract=obj).first()
     form = SlidePlanForm(

@@ -47,25 +47,38 @@ from reporting.sections import document_sections, gaps_sentence
 
 
 def render(
-    figures: dict, fmt: str, *, narrative: dict | None = None, context: dict | None = None
+    figures: dict,
+    fmt: str,
+    *,
+    narrative: dict | None = None,
+    context: dict | None = None,
+    rehousing: dict | None = None,
 ) -> bytes:
-    """The report as ``fmt`` ("pdf", "xlsx" or "json") bytes."""
+    """The report as ``fmt`` ("pdf", "xlsx" or "json") bytes. ``rehousing``: the figures of
+    « Parcours de relogement » (``reporting.rehousing_section.rehousing_figures``), a section
+    of the PDF and the workbook only: the JSON form is the figures, and nothing else."""
     if fmt == "json":
         return json.dumps(figures, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     if fmt == "pdf":
-        return render_pdf(figures, narrative=narrative, context=context)
+        return render_pdf(figures, narrative=narrative, context=context, rehousing=rehousing)
     if fmt == "xlsx":
-        return render_xlsx(figures, narrative=narrative, context=context)
+        return render_xlsx(figures, narrative=narrative, context=context, rehousing=rehousing)
     raise ValueError(f"Unknown format {fmt!r}: expected one of {FORMATS}")
 
 
 def render_pdf(
-    figures: dict, *, narrative: dict | None = None, context: dict | None = None
+    figures: dict,
+    *,
+    narrative: dict | None = None,
+    context: dict | None = None,
+    rehousing: dict | None = None,
 ) -> bytes:
     narrative = narrative or {}
     context = context or {}
     with translation.override("fr"):
-        sections = document_sections(figures, narrative=narrative, context=context)
+        sections = document_sections(
+            figures, narrative=narrative, context=context, rehousing=rehousing
+        )
         period = figures.get("period", {})
         html = render_to_string(
             "documents/reporting/report.html",
@@ -118,7 +131,11 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 
 def render_xlsx(
-    figures: dict, *, narrative: dict | None = None, context: dict | None = None
+    figures: dict,
+    *,
+    narrative: dict | None = None,
+    context: dict | None = None,
+    rehousing: dict | None = None,
 ) -> bytes:
     """One sheet per section; each table: a title row, a header row (label, code, values),
     its rows. Numbers are numbers (money in euros with two decimals), codes are those of the
@@ -135,7 +152,7 @@ def render_xlsx(
     used: set[str] = set()
     with translation.override("fr"):
         sections = document_sections(
-            figures, narrative=narrative, context=context, with_charts=False
+            figures, narrative=narrative, context=context, with_charts=False, rehousing=rehousing
         )
     for section in sections:
         sheet = workbook.create_sheet(_sheet_title(section.sheet, used))

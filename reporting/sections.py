@@ -38,6 +38,7 @@ from reporting.document import (
     resource_label,
 )
 from reporting.quality import consistency_checks
+from reporting.rehousing_section import rehousing_section
 
 # --- Sections -------------------------------------------------------------------------------
 
@@ -757,11 +758,13 @@ def document_sections(
     context: dict | None = None,
     with_charts: bool = True,
     with_checks: bool = True,
+    rehousing: dict | None = None,
 ) -> list[Section]:
-    """Every section of the document, in the order of shared/docs/annual-report.md."""
+    """Every section of the document, in the order of shared/docs/annual-report.md; then, given
+    its figures (``rehousing_section.rehousing_figures``), « Parcours de relogement »."""
     narrative = narrative or {}
     context = context or {}
-    return [
+    sections = [
         _identity(figures, narrative, context),
         _narrative(narrative),
         _orientations(figures),
@@ -777,3 +780,6 @@ def document_sections(
         _funding(figures, context),
         _quality(figures, with_checks=with_checks),
     ]
+    if rehousing is not None:
+        sections.append(rehousing_section(rehousing))
+    return sections

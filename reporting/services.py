@@ -23,6 +23,7 @@ from reporting import outputs
 # The one entry point to the computation, looked up in this module's namespace at call time:
 # tests replace it with monkeypatch (``reporting.services.compute_report``).
 from reporting.compute import compute_report
+from reporting.definitions import ReportScope
 from reporting.models import (
     RUNNING_STATUSES,
     STALE_AFTER,
@@ -30,6 +31,7 @@ from reporting.models import (
     ReportStatus,
     ReportVersion,
 )
+from reporting.rehousing_section import rehousing_figures
 
 logger = logging.getLogger(__name__)
 
@@ -250,15 +252,21 @@ def version_build(version_id: int) -> str:
             ).get(pk=version_id)
             dispositif = version.dispositif
             figures = compute_report(dispositif, version.start, version.end)
+            # « Parcours de relogement »: in the documents, not in the figures (the JSON form).
+            rehousing = rehousing_figures(ReportScope(dispositif, version.start, version.end))
             narrative = narrative_snapshot(narrative_get(dispositif, version.start, version.end))
             context = document_context(dispositif, generated_at=timezone.now())
         _set_progress(version_id, PROGRESS_PDF)
         # 3. and 4. The documents: no database, no transaction held open meanwhile.
         step = "mise en page du PDF"
-        pdf = outputs.render(figures, "pdf", narrative=narrative, context=context)
+        pdf = outputs.render(
+            figures, "pdf", narrative=narrative, context=context, rehousing=rehousing
+        )
         _set_progress(version_id, PROGRESS_XLSX)
         step = "création du classeur"
-        xlsx = outputs.render(figures, "xlsx", narrative=narrative, context=context)
+        xlsx = outputs.render(
+            figures, "xlsx", narrative=narrative, context=context, rehousing=rehousing
+        )
         # 5. Everything at once; the version is frozen from here on.
         step = "enregistrement"
         with organisation_transaction(organisation_id):

@@ -40,6 +40,7 @@ from reporting.drilldown import households_for
 from reporting.forms import NarrativeForm, ReportSelectionForm, report_dispositifs
 from reporting.models import ReportVersion
 from reporting.money_drilldown import MONEY_FIGURES, money_rows
+from reporting.rehousing_section import rehousing_figures
 
 REPORT_ROLES = (Role.HEAD,)
 VERSIONS_PAGE_SIZE = 10
@@ -189,6 +190,7 @@ def _render_page(
             figures(),
             narrative=services.narrative_snapshot(narrative()),
             context=services.document_context(dispositif),
+            rehousing=rehousing_figures(ReportScope(dispositif, start, end)),
         )
         outputs.attach_previous(
             sections, outputs.document_sections(previous, with_charts=False, with_checks=False)

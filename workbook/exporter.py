@@ -26,9 +26,11 @@ from households.models import EmploymentRecord, Household, Person, ResourceRecor
 from housing.models import HousingUnit, Room
 from iml.codes import LedgerKind
 from iml.models import Dispositif
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
 from support.models import (
     Interaction,
     InteractionStaff,
+    Partner,
     SupportAmendment,
     SupportContract,
     SupportObjective,
@@ -161,6 +163,34 @@ def _rows(organisation) -> Iterator[tuple[str, Iterator[list]]]:
             for w in Workshop.objects.order_by("date", "pk")
         ),
     )
+    yield from _rehousing(households)
+
+
+def _rehousing(households: dict[int, str]) -> Iterator[tuple[str, Iterator[list]]]:
+    """The road out: demands, proposals, measures, follow-ups after the exit."""
+    yield "demandes_logement", (
+        [households[d.household_id], d.number, d.filed_on, d.renewed_on, d.communes,
+         sorted(d.typologies), d.syplo_on, d.dalo_on, d.accord_collectif,
+         d.contingent_prefectoral, d.closed_on, d.note]
+        for d in HousingDemand.objects.order_by("household_id")
+    )  # fmt: skip
+    yield "propositions", (
+        [_key(p.ref, p.public_id), households[p.household_id], p.landlord, p.parc, p.address,
+         p.city, p.typology, p.rent, p.received_on, p.cal_on, p.cal_decision, p.answer,
+         p.answered_on, p.refusal_reason, p.move_in_on, p.note]
+        for p in Proposal.objects.order_by("household_id", "received_on", "pk")
+    )  # fmt: skip
+    partners = dict(Partner.objects.values_list("pk", "name"))
+    yield "mesures", (
+        [_key(m.ref, m.public_id), households[m.household_id], m.kind, m.funder,
+         partners[m.partner_id] if m.partner_id else "", m.start_on, m.end_on, m.handover_on,
+         m.handover_to, m.note]
+        for m in Measure.objects.order_by("household_id", "start_on", "pk")
+    )  # fmt: skip
+    yield "suivis_sortie", (
+        [households[f.household_id], f.months, f.contacted_on, f.housed, f.debts, f.needs]
+        for f in FollowUp.objects.order_by("household_id", "months")
+    )  # fmt: skip
 
 
 def _entries(contracts: dict[int, str]) -> Iterator[list]:
@@ -253,16 +283,23 @@ def write_csv_folder(organisation, folder: Path) -> list[Path]:
 
 # Confidential columns: social workers and heads read them, the organisation's admin does not
 # (issue 6). Left out of the admin's download, the column is absent — not empty — so that
-# importing that file back keeps the notes instead of erasing them.
-CONFIDENTIAL = {"interactions": "notes"}
+# importing that file back keeps the notes instead of erasing them. The road out is the social
+# file's too: what the household said of a proposal, what it needs after its exit.
+CONFIDENTIAL: dict[str, tuple[str, ...]] = {
+    "interactions": ("notes",),
+    "demandes_logement": ("note",),
+    "propositions": ("note",),
+    "mesures": ("note",),
+    "suivis_sortie": ("needs",),
+}
 
 
-def _without(columns: list[str], rows, drop: str | None):
-    if drop is None:
+def _without(columns: list[str], rows, drop: tuple[str, ...]):
+    if not drop:
         return columns, rows
-    index = columns.index(drop)
-    kept = [name for name in columns if name != drop]
-    return kept, ([v for n, v in enumerate(row) if n != index] for row in rows)
+    dropped = {columns.index(name) for name in drop}
+    kept = [name for n, name in enumerate(columns) if n not in dropped]
+    return kept, ([v for n, v in enumerate(row) if n not in dropped] for row in rows)
 
 
 def write_xlsx(organisation, target, *, with_notes: bool = True) -> None:
@@ -277,7 +314,7 @@ def write_xlsx(organisation, target, *, with_notes: bool = True) -> None:
         columns, rows = _without(
             list(spec.SHEETS_BY_NAME[sheet].column_names),
             rows,
-            None if with_notes else CONFIDENTIAL.get(sheet),
+            () if with_notes else CONFIDENTIAL.get(sheet, ()),
         )
         for name in columns:
             cell = WriteOnlyCell(worksheet, value=name)

@@ -32,6 +32,7 @@ from housing.models import HousingUnit, Landlord, Room
 from iml.codes import LedgerKind, SupportDomain
 from iml.models import Dispositif
 from iml.scoping import get_current_organisation_id
+from rehousing.models import FollowUp, HousingDemand, Measure, Proposal
 from support.models import (
     Interaction,
     InteractionStaff,
@@ -210,6 +211,10 @@ class Writer:
         self.simple("avenants_accompagnement", SupportAmendment, **by)
         self.interactions()
         self.workshops()
+        self.simple("demandes_logement", HousingDemand, stamp=True, updated_by_id=self.user_id)
+        self.simple("propositions", Proposal, **by)
+        self.simple("mesures", Measure, **by)
+        self.simple("suivis_sortie", FollowUp, **by)
         if self.progress is not None:
             self.progress(100)
 

@@ -62,7 +62,7 @@ def _ref(max_length: int = 50, *, label: str) -> Column:
     return Column("ref", TEXT, required=True, max_length=max_length, label=label)
 
 
-SHEETS: tuple[Sheet, ...] = (
+_HISTORY_SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "dispositifs",
         "dispositifs",
@@ -412,6 +412,167 @@ SHEETS: tuple[Sheet, ...] = (
     ),
 )
 
+# The road out (``rehousing``): the social-housing demand, the proposals, the support
+# measures and the follow-ups after the exit (docs/workbook-rehousing.md). The application
+# keeps no operator reference for them: a demand is the household's (one each), a follow-up is
+# the household's at a milestone, proposals and measures are matched by their natural key and
+# its occurrence, as interactions are.
+REHOUSING_SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "demandes_logement",
+        "demandes de logement social",
+        (
+            Column(
+                "menage",
+                required=True,
+                max_length=50,
+                help="Une demande par ménage.",
+                label="Ménage (référence)",
+            ),
+            Column(
+                "number",
+                required=True,
+                max_length=30,
+                help="10 à 30 chiffres ou lettres (espaces permis), tel qu’il figure sur "
+                "l’attestation d’enregistrement.",
+                label="Numéro unique (NUR)",
+            ),
+            Column("filed_date", DATE, required=True, label="Déposée le"),
+            Column("renewed_date", DATE, label="Dernier renouvellement le"),
+            Column(
+                "cities",
+                max_length=300,
+                help="Texte libre, communes séparées par des virgules (comme dans le logiciel).",
+                label="Communes souhaitées",
+            ),
+            Column("typologies", CODES, choices=codes.Typology, label="Typologies souhaitées"),
+            Column("syplo_date", DATE, label="Inscrite au SYPLO le"),
+            Column("dalo_date", DATE, label="DALO reconnu le"),
+            Column("accord_collectif", BOOL, label="Accord collectif"),
+            Column("contingent_prefectoral", BOOL, label="Contingent préfectoral"),
+            Column(
+                "closed_date",
+                DATE,
+                help="Demande satisfaite ou abandonnée ; vide tant qu’elle vit.",
+                label="Close le",
+            ),
+            Column("note", max_length=300, label="Note"),
+        ),
+        key="menage",
+    ),
+    Sheet(
+        "propositions",
+        "propositions de logement",
+        (
+            _ref(label="Référence de la proposition"),
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column(
+                "landlord",
+                required=True,
+                max_length=150,
+                help="Ex. OPAC, Habellis.",
+                label="Bailleur",
+            ),
+            Column("parc", CODE, required=True, choices=codes.Parc, label="Parc"),
+            Column("address", required=True, max_length=255, label="Adresse"),
+            Column("city", required=True, max_length=100, label="Commune"),
+            Column("typology", CODE, required=True, choices=codes.Typology, label="Typologie"),
+            Column("rent", MONEY, label="Loyer charges comprises"),
+            Column("received_date", DATE, required=True, label="Proposition reçue le"),
+            Column("cal_date", DATE, label="Commission d’attribution (CAL) le"),
+            Column(
+                "cal_decision",
+                CODE,
+                choices=codes.CalDecision,
+                help="Vide : en attente de la commission.",
+                label="Décision de la commission",
+            ),
+            Column(
+                "answer",
+                CODE,
+                choices=codes.ProposalAnswer,
+                help="Vide : réponse attendue.",
+                label="Réponse du ménage",
+            ),
+            Column(
+                "answer_date",
+                DATE,
+                help="Obligatoire avec une réponse, vide sans.",
+                label="Répondu le",
+            ),
+            Column(
+                "refusal_reason",
+                CODE,
+                choices=codes.RefusalReason,
+                help="Obligatoire pour un refus du ménage, vide sinon.",
+                label="Motif du refus",
+            ),
+            Column("move_in_date", DATE, label="Entrée prévue le"),
+            Column("note", max_length=300, label="Note"),
+        ),
+    ),
+    Sheet(
+        "mesures",
+        "mesures d’accompagnement",
+        (
+            _ref(label="Référence de la mesure"),
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column("kind", CODE, required=True, choices=codes.MeasureKind, label="Mesure"),
+            Column(
+                "funder",
+                max_length=150,
+                help="Ex. Conseil départemental, DDETS.",
+                label="Financeur",
+            ),
+            Column(
+                "partner",
+                max_length=200,
+                help="Nom d’un partenaire de l’organisation (annuaire des partenaires), tel "
+                "qu’il y est écrit.",
+                label="Partenaire qui la porte",
+            ),
+            Column("start_date", DATE, required=True, label="Début"),
+            Column("end_date", DATE, label="Fin"),
+            Column("handover_date", DATE, label="Passage de relais le"),
+            Column(
+                "handover_to",
+                max_length=150,
+                help="Le travailleur social de secteur, son service.",
+                label="Relais pris par",
+            ),
+            Column("note", max_length=300, label="Note"),
+        ),
+    ),
+    Sheet(
+        "suivis_sortie",
+        "suivis après la sortie",
+        (
+            Column("menage", required=True, max_length=50, label="Ménage (référence)"),
+            Column(
+                "months",
+                INT,
+                required=True,
+                min_value=1,
+                max_value=6,
+                help="1, 3 ou 6 : un suivi par ménage à chacune de ces échéances.",
+                label="Suivi à (mois après la sortie)",
+            ),
+            Column("contact_date", DATE, required=True, label="Contact le"),
+            Column(
+                "housed",
+                BOOL,
+                help="Vide : non renseigné.",
+                label="Toujours dans son logement",
+            ),
+            Column("debts", BOOL, help="Vide : non renseigné.", label="Des dettes de loyer"),
+            Column("needs", max_length=300, label="Besoins"),
+        ),
+        key="",
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = _HISTORY_SHEETS + REHOUSING_SHEETS
+
 SHEETS_BY_NAME: dict[str, Sheet] = {sheet.name: sheet for sheet in SHEETS}
 
 # The template's explanation and reference sheets, ignored by the import.
@@ -440,6 +601,10 @@ CODE_LISTS: tuple[tuple[str, type[models.TextChoices]], ...] = (
     ("repayment_plan_status", codes.RepaymentPlanStatus),
     ("interaction_type", codes.InteractionType),
     ("support_domain", codes.SupportDomain),
+    ("cal_decision", codes.CalDecision),
+    ("proposal_answer", codes.ProposalAnswer),
+    ("refusal_reason", codes.RefusalReason),
+    ("measure_kind", codes.MeasureKind),
     ("dispositif_category", DispositifCategory),
     ("zone", Zone),
 )

@@ -93,6 +93,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             "page": page,
             "can_import": can_import,
             "export_sheets": spec.SHEETS,
+            "confidential": [
+                (spec.SHEETS_BY_NAME[sheet].label, sheet, columns)
+                for sheet, columns in exporter.CONFIDENTIAL.items()
+            ],
             "retention_hours": _retention_hours(),
             "limits": Limits.from_settings().shown(),
         },

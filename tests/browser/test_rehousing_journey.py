@@ -56,3 +56,30 @@ def test_a_proposal_accepted_becomes_the_exit(audit_journey, world):
         assert (keita.exit_date, keita.exit_destination) == (today, "logement_social")
         assert Proposal.objects.get().accepted
     assert j.console_errors == []
+
+
+def test_the_regisseur_dates_the_steps_of_a_sliding_lease(audit_journey, world):
+    from tests.tenancy.factories import SubleaseContractFactory
+
+    j, page, today = audit_journey, audit_journey.page, world["today"]
+    with organisation_transaction(world["org"]):
+        contract = SubleaseContractFactory(
+            organisation=world["org"], unit__dispositif=world["keita"].dispositif,
+            household__dispositif=world["keita"].dispositif, reference="C-GLISSANT",
+            start_date=today - datetime.timedelta(days=200), towards_sliding_lease=True,
+        )  # fmt: skip
+    j.login("regisseur@alpha.example")
+    j.goto(contract.get_absolute_url())
+    with page.expect_navigation():
+        page.click("section#glissement a:has-text('Envisager le glissement')")
+    page.fill("input[name=owner_consent_on]", f"{today - datetime.timedelta(days=3):%Y-%m-%d}")
+    assert j.accessibility_violations() == []
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert "Glissement envisagé enregistré" in page.inner_text("main")
+    steps = page.inner_text("section#glissement")
+    assert f"Accord du propriétaire — le {today - datetime.timedelta(days=3):%d/%m/%Y}" in steps
+    assert "Convention tripartite signée — à signer" in steps
+    assert j.accessibility_violations() == []
+    j.shot("glissement envisage")
+    assert j.console_errors == []

@@ -162,3 +162,26 @@ def test_in_the_household_s_data_export(contract, org_a):
     assert exported["contract"] == contract.reference
     assert exported["tripartite_on"] == "2025-10-01"
     assert exported["note"] == "convention chez le bailleur"
+
+
+def test_a_room_does_not_slide(client, org_a, dispositif_a, social_worker_a):
+    from django.core.exceptions import ValidationError
+
+    from rehousing.services import slide_plan_save
+    from tests.housing.factories import RoomFactory
+
+    room = RoomFactory(unit__organisation=org_a, unit__dispositif=dispositif_a,
+                       unit__captation_date=D(2024, 1, 1))  # fmt: skip
+    household = HouseholdFactory(organisation=org_a, dispositif=dispositif_a,
+                                 orientation_date=D(2024, 12, 1))  # fmt: skip
+    PersonFactory(organisation=org_a, household=household)
+    contract = admit_with_contract(
+        household=household, unit=room.unit, room=room, entry_date=D(2025, 3, 1),
+        terms=ContractTerms(rent=300, charges=30, towards_sliding_lease=True),
+        by=social_worker_a.user,
+    )  # fmt: skip
+    login(client, social_worker_a)
+    assert _post(client, contract, STEPS).status_code == 404
+    with pytest.raises(ValidationError, match="Seul un logement entier glisse"):
+        slide_plan_save(contract=contract, by=social_worker_a.user, considered_on=D(2025, 9, 1))
+    assert not SlidePlan.objects.exists()

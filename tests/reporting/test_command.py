@@ -71,7 +71,7 @@ def test_bad_arguments(seeded, args, message):
 def test_other_formats_go_through_the_renderer(seeded, monkeypatch, tmp_path):
     rendered = []
 
-    def render(figures: dict, fmt: str) -> bytes:
+    def render(figures: dict, fmt: str, **sections) -> bytes:
         rendered.append((figures, fmt))
         return b"%PDF-fake"
 

@@ -128,6 +128,42 @@ def base_sheets() -> Sheets:
                 ["ref", "date", "title", "participants"],
                 ["W1", "2023-05-10", "Budget du mois", "P1;P3"],
             ],
+            "demandes_logement": [
+                ["menage", "number", "filed_date", "renewed_date", "cities", "typologies",
+                 "syplo_date", "dalo_date", "accord_collectif", "contingent_prefectoral",
+                 "closed_date", "note"],
+                ["M1", "071230300012345", "2023-04-15", "2024-04-10",
+                 "Chalon-sur-Saône, Mâcon", "t2;t3", "2023-06-01", "", "true", "false", "",
+                 "Priorité école"],
+                ["M2", "071230400054321", "2023-05-01", "", "Chalon-sur-Saône", "t3", "",
+                 "2023-11-20", "false", "true", "2024-05-15", ""],
+            ],
+            "propositions": [
+                ["ref", "menage", "landlord", "parc", "address", "city", "typology", "rent",
+                 "received_date", "cal_date", "cal_decision", "answer", "answer_date",
+                 "refusal_reason", "move_in_date", "note"],
+                ["PR1", "M1", "OPAC 71", "public", "5 rue Verte", "Mâcon", "t3", "480.50",
+                 "2024-02-01", "2024-02-20", "attribuee", "refusee", "2024-02-25", "trop_loin",
+                 "", "Trop loin de l’école"],
+                ["PR2", "M2", "OPAC 71", "public", "12 quai Gambetta", "Chalon-sur-Saône", "t3",
+                 "512.40", "2024-04-02", "2024-04-18", "attribuee", "acceptee", "2024-04-20",
+                 "", "2024-06-01", ""],
+                ["PR3", "M1", "Habellis", "public", "2 allée des Pins", "Chalon-sur-Saône", "t2",
+                 "", "2025-06-01", "2025-06-30", "en_attente", "en_attente", "", "", "", ""],
+            ],
+            "mesures": [
+                ["ref", "menage", "kind", "funder", "partner", "start_date", "end_date",
+                 "handover_date", "handover_to", "note"],
+                ["ME1", "M1", "asll", "Conseil départemental", "", "2024-01-15", "2024-07-15", "",
+                 "", ""],
+                ["ME2", "M2", "avdl", "DDETS", "", "2024-06-01", "", "2024-07-01",
+                 "Service social de secteur", ""],
+            ],
+            "suivis_sortie": [
+                ["menage", "months", "contact_date", "housed", "debts", "needs"],
+                ["M2", "1", "2024-07-03", "true", "false", ""],
+                ["M2", "3", "2024-09-05", "true", "", "Aide au dossier FSL"],
+            ],
         }
     )  # fmt: skip
 

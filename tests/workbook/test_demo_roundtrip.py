@@ -58,6 +58,9 @@ def test_a_demo_organisation_moves_into_an_empty_one_and_back(slug, tmp_path, ca
         f"Copie de {source.name}",
     )  # fmt: skip  (an error would raise: exit status 1)
     copy = Organisation.objects.get(slug=f"copie-{slug}")
+    # The road out travels too (demands, proposals, measures, follow-ups after an exit).
+    road_out = ("demandes_logement", "propositions", "mesures", "suivis_sortie")
+    assert all(rows_of(source)[sheet] for sheet in road_out)
     # Figure for figure, every year.
     assert reports(copy) == reports(source)
     # The same rows again, staff e-mails included (kept as written: no member there).

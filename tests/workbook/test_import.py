@@ -37,7 +37,8 @@ def test_everything_is_written(org_a, staff_a, members_a, tmp_path):
         "dispositifs": 1, "logements": 2, "chambres": 2, "menages": 4, "personnes": 5,
         "ressources": 2, "emplois": 1, "contrats": 2, "avenants": 2, "mouvements": 6,
         "plans_apurement": 1, "accompagnements": 1, "avenants_accompagnement": 1,
-        "interactions": 3, "ateliers": 1,
+        "interactions": 3, "ateliers": 1, "demandes_logement": 2, "propositions": 3,
+        "mesures": 2, "suivis_sortie": 2,
     }  # fmt: skip
     unit = HousingUnit.objects.get(reference="L1")
     assert unit.landlord.name == "M. Dupont" and unit.landlord.kind == "prive"
@@ -118,7 +119,8 @@ def test_rows_are_matched_by_ref_and_updated(imported, org_a, tmp_path):
         "dispositifs": 0, "logements": 1, "chambres": 0, "menages": 1, "personnes": 1,
         "ressources": 0, "emplois": 0, "contrats": 1, "avenants": 1, "mouvements": 0,
         "plans_apurement": 0, "accompagnements": 0, "avenants_accompagnement": 0,
-        "interactions": 1, "ateliers": 1,
+        "interactions": 1, "ateliers": 1, "demandes_logement": 0, "propositions": 0,
+        "mesures": 0, "suivis_sortie": 0,
     }  # fmt: skip
     after = counts(org_a)
     assert after.pop("housing.Landlord") == before.pop("housing.Landlord") + 1

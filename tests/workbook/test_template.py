@@ -202,9 +202,12 @@ def test_the_export_page_says_what_the_download_holds(admin):
     assert "avec les notes confidentielles des interactions" not in page  # the old claim
     for sheet in spec.SHEETS:
         assert sheet.label in page, sheet.name
-    assert exporter.CONFIDENTIAL == {"interactions": "notes"}  # what the text below states
-    assert "Une seule colonne du format en est absente" in page
+    assert "Les colonnes du dossier social en sont absentes" in page
+    for sheet, columns in exporter.CONFIDENTIAL.items():
+        named = ", ".join(f"<code>{column}</code>" for column in columns)
+        assert f"{named} de la feuille « {sheet} »" in page
     assert "colonne <code>notes</code> de la feuille « interactions »" in page
+    assert "colonne <code>needs</code> de la feuille « suivis_sortie »" in page
     assert "importer ce fichier à nouveau garde les notes déjà enregistrées" in page
     assert "Seul l’export en ligne de commande (<code>export_workbook</code>)" in page
     assert "contient ces notes" in page
@@ -217,8 +220,8 @@ def test_the_download_is_what_the_page_says(admin, org_a, staff_a, tmp_path):
     assert book.sheetnames == DATA_SHEETS
     for sheet in spec.SHEETS:
         header = next(book[sheet.name].iter_rows(max_row=1, values_only=True))
-        left_out = exporter.CONFIDENTIAL.get(sheet.name)
-        assert list(header) == [name for name in sheet.column_names if name != left_out]
+        left_out = exporter.CONFIDENTIAL.get(sheet.name, ())
+        assert list(header) == [name for name in sheet.column_names if name not in left_out]
     # Imported back, it keeps the notes it does not carry.
     with organisation_transaction(org_a):
         import_workbook(read_bytes(data, "export.xlsx"), org_a)

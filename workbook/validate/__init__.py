@@ -11,7 +11,8 @@ the organisation that has no ``ref`` (entered in the application) is exported wi
 identifier as ``ref`` and matched on it. Sheets without ``ref`` are matched by their natural
 key and its occurrence (the second interaction of a household on a day of one type matches
 the second one recorded): ressources (ménage, date), emplois (personne, date), avenants
-(contrat, rank by date), interactions (ménage, date, type).
+(contrat, rank by date), interactions (ménage, date, type); and, for the road out (``rehousing``),
+demandes_logement (ménage, one each) and suivis_sortie (ménage, months).
 
 Everything runs as the current organisation (the scoped managers): nothing of another
 organisation is read, so a ``ref`` equal to another organisation's is simply new here.

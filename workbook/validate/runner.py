@@ -16,11 +16,19 @@ from workbook.validate.households import HouseholdChecks
 from workbook.validate.ledger import LedgerChecks
 from workbook.validate.organisation import OrganisationChecks
 from workbook.validate.plan import Analysis, Row
+from workbook.validate.rehousing import RehousingChecks
 from workbook.validate.support import SupportChecks
 from workbook.validate.tenancy import TenancyChecks
 
 
-class Analyser(OrganisationChecks, HouseholdChecks, TenancyChecks, LedgerChecks, SupportChecks):
+class Analyser(
+    OrganisationChecks,
+    HouseholdChecks,
+    TenancyChecks,
+    LedgerChecks,
+    SupportChecks,
+    RehousingChecks,
+):
     """One validation of ``book`` as ``organisation`` (``run`` once)."""
 
     # -- reading --
@@ -66,6 +74,7 @@ class Analyser(OrganisationChecks, HouseholdChecks, TenancyChecks, LedgerChecks,
         self.load_households()
         self.load_tenancy()
         self.load_support()
+        self.load_rehousing()
 
     # -- running --
 
@@ -89,6 +98,10 @@ class Analyser(OrganisationChecks, HouseholdChecks, TenancyChecks, LedgerChecks,
         self.check_support_amendments()
         self.check_interactions()
         self.check_workshops()
+        self.check_demands()
+        self.check_proposals()
+        self.check_measures()
+        self.check_follow_ups()
         self.result.errors.sort(key=_error_order)
         return self.result
 

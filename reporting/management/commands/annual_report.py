@@ -19,6 +19,8 @@ from iml.models import Dispositif, Organisation
 from iml.rls import organisation_transaction
 from reporting import outputs
 from reporting.compute import compute_report
+from reporting.definitions import ReportScope
+from reporting.rehousing_section import rehousing_figures
 
 FORMATS = ("json", "xlsx", "pdf")
 
@@ -61,9 +63,14 @@ class Command(BaseCommand):
                     f"Dispositif inconnu dans {organisation.name} : « {options['dispositif']} »."
                 )
             figures = compute_report(dispositif, start, end)
+            # « Parcours de relogement »: a section of the PDF and the workbook, not a figure
+            # of the JSON form.
+            rehousing = (
+                rehousing_figures(ReportScope(dispositif, start, end)) if fmt != "json" else None
+            )
 
         if fmt != "json":
-            Path(options["output"]).write_bytes(outputs.render(figures, fmt))
+            Path(options["output"]).write_bytes(outputs.render(figures, fmt, rehousing=rehousing))
             self.stderr.write(f"Rapport écrit dans {options['output']}.")
             return
         text = json.dumps(figures, ensure_ascii=False, indent=2)
