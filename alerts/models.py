@@ -25,6 +25,8 @@ class AlertKind(models.TextChoices):
     HOME_PAPER = "piece_logement", "pièce d’un logement qui expire"
     DEMAND_RENEWAL = "demande_logement", "demande de logement social à renouveler"
     FOLLOW_UP = "suivi_sortie", "suivi après la sortie"
+    CAF_STOPPED = "caf_interrompue", "aide au logement interrompue"
+    DEBIT_REJECTED = "prelevement_rejete", "prélèvement rejeté"
 
 
 class AlertLevel(models.TextChoices):
@@ -145,6 +147,22 @@ class Alert(OrganisationOwned):
         if self.kind == AlertKind.DEMAND_RENEWAL:
             day = datetime.date.fromisoformat(self.milestone)
             return f"Demande de logement social à renouveler avant le {day:%d/%m/%Y} (sinon radiée)"
+        if self.kind == AlertKind.CAF_STOPPED:
+            month = datetime.date.fromisoformat(f"{self.milestone}-01")
+            return (
+                f"Aide au logement absente du versement CAF de {month:%m/%Y} : droit suspendu ? "
+                "(premier pas d’une dette)"
+            )
+        if self.kind == AlertKind.DEBIT_REJECTED:
+            # ``<collection date>|<SEPA return code>`` (``banking.sepa``).
+            day, _, code = self.milestone.partition("|")
+            from banking.codes import RejectionReason
+
+            reason = RejectionReason(code).label if code in RejectionReason.values else code
+            return (
+                f"Prélèvement du {datetime.date.fromisoformat(day):%d/%m/%Y} rejeté ({reason}) : "
+                "le loyer reste dû"
+            )
         if self.kind in (AlertKind.PAPER, AlertKind.HOME_PAPER):
             from papers.watch import alert_title
 

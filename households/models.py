@@ -98,6 +98,8 @@ class Household(OrganisationOwned):
         "référence", max_length=50, help_text="Référence interne de l’opérateur."
     )
     siao_reference = models.CharField("référence SI-SIAO", max_length=50, blank=True)
+    # What the CAF's detail of its bulk payment names the household by (``banking.caf``).
+    caf_number = models.CharField("n° d’allocataire CAF", max_length=20, blank=True)
     # Empty only in imported history whose documents give no date: the household then counts
     # in no orientation figure of the report, which lists it as a data-quality gap.
     orientation_date = models.DateField("date d’orientation SIAO", null=True, blank=True)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "support",
     "papers",
     "rehousing",
+    "banking",
     "alerts",
     "reporting",
     "workbook",

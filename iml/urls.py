@@ -102,6 +102,7 @@ urlpatterns = [
     path("accompagnement/", include("support.urls")),
     path("pieces/", include("papers.urls")),
     path("relogement/", include("rehousing.urls")),
+    path("banque/", include("banking.urls")),
     path("rapport/", include("reporting.urls")),
     path("classeur/", include("workbook.urls")),
     path("admin/", admin.site.urls),

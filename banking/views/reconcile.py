@@ -1,0 +1,7 @@
+"""Banking pages: reconcile."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
