@@ -18,6 +18,7 @@ from django.apps import apps
 from django.db import models
 
 from alerts.models import Alert
+from banking.models import Allocation, BankLine, CafNoticeRow, Debit, Mandate, MatchProposal
 from households.models import (
     EmploymentRecord,
     Household,
@@ -79,6 +80,11 @@ HOUSEHOLD_PATHS: dict[type[models.Model], str] = {
     Measure: "household",
     FollowUp: "household",
     SlidePlan: "contract__household",
+    Mandate: "household",
+    Debit: "contract__household",
+    CafNoticeRow: "household",
+    Allocation: "entry__contract__household",
+    MatchProposal: "contract__household",
 }
 
 # Models of HOUSEHOLD_PATHS whose rows are not exported as such, and why.
@@ -87,6 +93,9 @@ EXPORT_LEFT_OUT: dict[type[models.Model], str] = {
     InteractionPerson: "link table: the persons present are listed in their interaction",
     InteractionStaff: "link table: the staff who took part are listed in their interaction",
     WorkshopParticipant: "link table: each workshop lists the household's persons who took part",
+    Allocation: "link table: each ledger entry lists the bank line it came from",
+    MatchProposal: "the matcher's guesses about a bank line, replaced at each statement; the "
+    "lines written into the household's account are listed with its entries",
 }
 
 
@@ -128,12 +137,24 @@ def _workshops_of(household: Household) -> models.QuerySet:
     )
 
 
+def bank_lines_of(household: Household) -> models.QuerySet:
+    """The bank lines written into the household's account, or proposed for it: the
+    organisation's account statement, which may name its persons (a transfer's label)."""
+    written = Allocation._base_manager.filter(entry__contract__household=household)
+    proposed = MatchProposal._base_manager.filter(contract__household=household)
+    return BankLine._base_manager.filter(
+        models.Q(pk__in=written.values("line")) | models.Q(pk__in=proposed.values("line"))
+    )
+
+
 def shared_rows(model: type[models.Model], household: Household) -> models.QuerySet:
     """The rows of a model that may name the household's persons (a model of
-    ``privacy.retention.NAMES_REMOVED``): a unit's incidents and workshops are shared with
-    others; any other model's rows are the household's own."""
+    ``privacy.retention.NAMES_REMOVED``): a unit's incidents, workshops and the bank's lines
+    are shared with others; any other model's rows are the household's own."""
     if model is Incident:
         return _incidents_of_homes(household)
     if model is Workshop:
         return _workshops_of(household)
+    if model is BankLine:
+        return bank_lines_of(household)
     return household_rows(model, household)

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alerts.models import Alert
+from banking.models import BankLine, CafNoticeRow, Debit, Mandate, MatchProposal
 from households.models import Household, HouseholdEvent, Person, ResourceRecord
 from iml.codes import LedgerKind
 from iml.models import Organisation
@@ -79,6 +80,10 @@ REPLACED_TEXT: dict[type[models.Model], tuple[str, ...]] = {
     Measure: ("handover_to", "note"),
     FollowUp: ("needs",),
     SlidePlan: ("note",),
+    # Whose account and which: the household's bank details.
+    Mandate: ("debtor_name", "iban", "bic"),
+    CafNoticeRow: ("allocataire", "name"),
+    MatchProposal: ("reasons",),
 }
 # Texts of REPLACED_TEXT the application wrote itself, naming no one, which it still looks for.
 WRITTEN_BY_THE_APPLICATION: dict[tuple[type[models.Model], str], Q] = {
@@ -94,10 +99,13 @@ NAMES_REMOVED: dict[type[models.Model], tuple[str, ...]] = {
     InventoryItem: ("room", "item"),
     Incident: ("description",),
     Workshop: ("title", "description"),
+    # The organisation's statement: its lines stay (the account must still add up), the
+    # household's names go from the transfers' labels.
+    BankLine: ("label", "counterparty", "reference", "note"),
 }
 # Rewritten in their own way by ``anonymise``.
 REWRITTEN: dict[type[models.Model], tuple[str, ...]] = {
-    Household: ("siao_reference",),
+    Household: ("siao_reference", "caf_number"),
     Person: ("last_name", "first_name", "search_name"),
     HouseholdEvent: ("summary",),
 }
@@ -128,6 +136,14 @@ KEPT_TEXT: dict[tuple[type[models.Model], str], str] = {
     (Proposal, "landlord"): "a landlord (OPAC, Habellis…), not a person",
     (Proposal, "city"): "a commune: what the figures of rehousing count, not an address",
     (Measure, "funder"): "an institution (conseil départemental, DDETS…), not a person",
+    (Proposal, "ref"): "the row's identifier in the interchange workbook",
+    (Measure, "ref"): "the row's identifier in the interchange workbook",
+    (Mandate, "reference"): "the mandate's reference (RUM), given by the operator: the bank "
+    "and the debits of the accounts kept longer refer to it",
+    (Debit, "end_to_end_id"): "the debit's reference, made by the application",
+    (BankLine, "bank_id"): "the bank's identifier of the line",
+    (BankLine, "fingerprint"): "a hash made by the application, to store each line once",
+    (BankLine, "return_reason"): "an ISO 20022 reason code (AM04…)",
 }
 
 
@@ -156,7 +172,7 @@ def anonymise(household: Household) -> None:
     # Marked first: the ledger's trigger accepts the anonymisation of an entry only on a
     # household so marked.
     Household.objects.filter(pk=household.pk).update(
-        siao_reference="", anonymised_at=timezone.now()
+        siao_reference="", caf_number="", anonymised_at=timezone.now()
     )
     for number, person in enumerate(persons, start=1):
         person.last_name = ANONYMOUS

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from alerts.models import Alert
+from banking.models import CafNoticeRow, Debit, Mandate
 from households.models import (
     EmploymentRecord,
     Household,
@@ -23,7 +24,7 @@ from iml.models import AccessLog, User
 from iml.pdf import html_to_pdf
 from papers.models import Paper
 from privacy.names import name_tokens, person_tokens, remove_names
-from privacy.paths import HOUSEHOLD_PATHS, history_models, household_history
+from privacy.paths import HOUSEHOLD_PATHS, bank_lines_of, history_models, household_history
 from rehousing.models import FollowUp, HousingDemand, Measure, Proposal, SlidePlan
 from support.models import (
     Interaction,
@@ -376,6 +377,37 @@ def _demand(household: Household) -> dict | None:
     )
 
 
+def _bank(household: Household, others) -> dict:
+    """Its direct-debit mandates and debits, its rows in the CAF's detail of its payments, and
+    the bank lines written into its account (their labels without other people's names: a
+    label names who paid)."""
+    return {
+        "caf_number": household.caf_number,
+        "mandates": [
+            _fields(m, ["public_id", "reference", "debtor_name", "iban", "bic", "signed_on",
+                        "debit_day", "revoked_on"])
+            for m in Mandate.objects.filter(household=household).order_by("signed_on", "pk")
+        ],
+        "debits": [
+            {**_fields(d, ["public_id", "end_to_end_id", "amount", "collection_on", "rejected_on",
+                           "rejection_reason"]), "contract": d.contract.reference}
+            for d in Debit.objects.filter(contract__household=household)
+            .select_related("contract").order_by("collection_on", "pk")
+        ],
+        "caf_rows": [
+            _fields(r, ["public_id", "allocataire", "name", "period", "amount", "expected",
+                        "status"])
+            for r in CafNoticeRow.objects.filter(household=household).order_by("period", "pk")
+        ],
+        "bank_lines": [
+            {**_fields(line, ["public_id", "booked_on", "amount"]),
+             **{name: remove_names(getattr(line, name), others())
+                for name in ("label", "counterparty", "reference")}}
+            for line in bank_lines_of(household).order_by("booked_on", "pk")
+        ],
+    }  # fmt: skip
+
+
 def _alerts(household: Household) -> list[dict]:
     return [
         {
@@ -595,6 +627,7 @@ def household_data(household: Household) -> dict:
             _fields(f, ["public_id", "months", "contacted_on", "housed", "debts", "needs"])
             for f in FollowUp.objects.filter(household=household).order_by("months")
         ],
+        "bank": _bank(household, others),
         "slide_plans": [
             {
                 **_fields(

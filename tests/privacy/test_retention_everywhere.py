@@ -91,6 +91,56 @@ def team(organisation: Organisation, prefix: str) -> dict[str, object]:
     }  # fmt: skip
 
 
+def _bank_rows(household, contract, regisseur, name, reference, text) -> None:
+    """The bank's rows about the household: a transfer's bank line (its label names the
+    adult) written into its account, a guess of the matcher, its CAF number and its row in the
+    CAF's detail, a direct-debit mandate and a debit."""
+    from banking.models import (
+        Allocation,
+        BankAccount,
+        BankLine,
+        BankStatement,
+        CafNotice,
+        CafNoticeRow,
+        Debit,
+        DebitRun,
+        Mandate,
+        MatchProposal,
+    )
+
+    account, _ = BankAccount.objects.get_or_create(
+        iban="FR7630006000011234567890189", defaults={"label": "Compte loyers"}
+    )
+    statement = BankStatement.objects.create(account=account, file_name="releve.xml",
+                                             format="camt053", status="termine")  # fmt: skip
+    line = BankLine.objects.create(
+        account=account, statement=statement, booked_on=D(2022, 4, 5), amount="45",
+        label=text("bank_line", f"VIR SEPA {name.upper()} LOYER AVRIL"),
+        counterparty=name, fingerprint=f"h:{reference}",
+    )  # fmt: skip
+    entry = ledger.payment_record(contract=contract, date=D(2022, 4, 5), amount="45",
+                                  method=PaymentMethod.VIREMENT, confirmed=True,
+                                  by=regisseur)  # fmt: skip
+    Allocation.objects.create(line=line, entry=entry, created_by=regisseur)
+    MatchProposal.objects.create(line=line, contract=contract, amount="45", score=80, rank=1,
+                                 reasons=f"nom {name} dans le libellé")  # fmt: skip
+    Household.objects.filter(pk=household.pk).update(caf_number=f"12{reference[-1]}4567")
+    notice = CafNotice.objects.create(month=D(2022, 4, 1), file_name="caf.csv")
+    CafNoticeRow.objects.create(notice=notice, allocataire=f"12{reference[-1]}4567",
+                                name=text("caf_row", name.upper()), period=D(2022, 4, 1),
+                                amount="250", household=household, contract=contract,
+                                expected="250", status="ok")  # fmt: skip
+    mandate = Mandate.objects.create(
+        household=household, reference=f"RUM-{reference}", debtor_name=text("mandate", name),
+        iban="FR1420041010050500013M02606", signed_on=D(2022, 3, 10), debit_day=5,
+    )  # fmt: skip
+    run, _ = DebitRun.objects.get_or_create(
+        account=account, month=D(2022, 5, 1), defaults={"message_id": "MSG-2022-05", "xml": "<x/>"}
+    )
+    Debit.objects.create(run=run, mandate=mandate, contract=contract, amount="150",
+                         collection_on=D(2022, 5, 5), end_to_end_id=f"E2E-{reference}")  # fmt: skip
+
+
 def build_household(
     organisation: Organisation,
     dispositif,
@@ -153,6 +203,7 @@ def build_household(
                                     reference=f"Virement {name}")  # fmt: skip
     ledger.entry_reverse(entry=bounced, date=D(2022, 4, 28), by=regisseur,
                          reason=text("reversal", f"Virement de {name} rejeté"))  # fmt: skip
+    _bank_rows(household, contract, regisseur, name, reference, text)
     ledger.aid_record(contract=contract, date=D(2022, 5, 10), amount="100", by=regisseur,
                       note=text("aid", f"FSL pour Mme {last_name}"),
                       reference=f"FSL-{last_name}")  # fmt: skip
