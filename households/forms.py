@@ -157,7 +157,14 @@ class HouseholdOrientForm(OnceMixin, HouseholdFields, PersonFields):
 
 
 class HouseholdEditForm(HouseholdFields):
-    pass
+    # What the CAF's detail of its bulk payment names the household by (``banking.caf``).
+    caf_number = forms.RegexField(
+        label="N° d’allocataire CAF", regex=r"^[0-9]{5,15}$", required=False,
+        error_messages={"invalid": "Le n° d’allocataire CAF compte de 5 à 15 chiffres."},
+        help_text="Tel qu’il figure sur l’attestation de la CAF.",
+    )  # fmt: skip
+
+    NAMES = (*HouseholdFields.NAMES, "caf_number")
 
 
 class WithdrawForm(forms.Form):

@@ -175,6 +175,7 @@ def household_update(*, household: Household, by: User, **fields: Any) -> Househ
     editable = {
         "reference",
         "siao_reference",
+        "caf_number",
         "orienting_structure",
         "prior_situation",
         "reinforced_support",

@@ -235,6 +235,17 @@ class TestForms:
         household.refresh_from_db()
         assert household.reinforced_support
 
+    def test_the_caf_number_is_recorded_and_checked(self, sw_client, household, dispositif_a):
+        data = {"dispositif": dispositif_a.pk, "reference": household.reference,
+                "orientation_date": "2025-01-10"}  # fmt: skip
+        refused = sw_client.post(url("household_edit", household), {**data, "caf_number": "12-AB"})
+        assert "Le n° d’allocataire CAF compte de 5 à 15 chiffres." in refused.content.decode()
+        sw_client.post(url("household_edit", household), {**data, "caf_number": "1234567"})
+        household.refresh_from_db()
+        assert household.caf_number == "1234567"
+        page = sw_client.get(household.get_absolute_url()).content.decode()
+        assert "N° d’allocataire CAF" in page and "1234567" in page
+
     def test_person_arrives_edits_leaves_and_gets_employment(self, sw_client, household):
         sw_client.post(
             url("person_add", household),
