@@ -139,6 +139,8 @@ PROVIDED_RULES: dict[str, str] = {
     AlertKind.HOME_PAPER: "papers.watch.home_paper_alert_candidates",
     AlertKind.DEMAND_RENEWAL: "rehousing.watch.demand_alert_candidates",
     AlertKind.FOLLOW_UP: "rehousing.watch.follow_up_alert_candidates",
+    AlertKind.DEBIT_REJECTED: "banking.watch_sepa.debit_rejected_alert_candidates",
+    AlertKind.CAF_STOPPED: "banking.watch.caf_stopped_alert_candidates",
 }
 # A provided row may leave out ``unit_id`` (an alert about a household).
 COLUMNS = ("subject_id", "household_id", "unit_id", "milestone", "due_date", "level",

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from benchmarks import bank_matching
+
 # The targets of the issue that set the benchmark up.
 PAGE_P95_MS = 150
 # The CPU budget of a page (issue "A page in 8 ms"): web-process CPU and SQL queries a request.
@@ -235,6 +237,8 @@ def markdown(results: dict) -> str:
                 f"{_ms(before['p95'])} | {_ms(after['p95'])} | {effect:+.0%} | "
                 f"{_ok(effect <= ISOLATION_EFFECT)} |"
             )
+    if results.get("bank_matching"):
+        lines += bank_matching.markdown(results["bank_matching"])
     return "\n".join(lines) + "\n"
 
 

@@ -203,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "papers.tasks.sweep_orphan_files",
         "schedule": crontab(hour=4, minute=30),
     },
+    # A bank statement upload no worker picked up fails after BANKING_IMPORT_TIMEOUT_MINUTES.
+    "fail-stale-bank-imports": {
+        "task": "banking.tasks.fail_stale_imports",
+        "schedule": crontab(minute="*/15"),
+    },
     "apply-retention": {
         "task": "privacy.tasks.apply_retention_nightly",
         "schedule": crontab(hour=4, minute=0),

@@ -20,6 +20,7 @@ from tests.test_isolation_sweep import sample_kwargs
 
 # The pages of the forms that create a row each time they are sent, and who may use them.
 CREATING_PAGES = [
+    ("banking:line", ["line"], Role.REGISSEUR),
     ("households:household_orient", [], Role.SOCIAL_WORKER),
     ("households:person_add", ["household"], Role.SOCIAL_WORKER),
     ("households:resources_add", ["household"], Role.SOCIAL_WORKER),

@@ -44,6 +44,14 @@ PAGES = {
         "/location/caf/",
         "/location/bailleurs/",
         "/location/incidents/",
+        "/banque/",
+        "/banque/comptes/",
+        "/banque/releves/importer/",
+        "/banque/rapprochement/",
+        "/banque/en-attente/",
+        "/banque/caf/",
+        "/banque/mandats/",
+        "/banque/prelevements/",
     ],
 }
 

@@ -15,11 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from benchmarks import dataset, load, measures, results
+from benchmarks import bank_matching, dataset, load, measures, results
 from iml.models import Organisation
 from workbook.bench import measure_import
 
-STEPS = ("pages", "report", "jobs", "import", "isolation")
+STEPS = ("pages", "report", "jobs", "import", "banque", "isolation")
 VAR = Path(settings.BASE_DIR) / ".var" / "bench"
 
 
@@ -127,6 +127,11 @@ class Command(BaseCommand):
                 "created": timing.created,
             }
             self.say(f"  {timing.seconds:.1f} s, {timing.created} lignes")
+            results.write_json(out, json_path)
+        if "banque" in steps:
+            self.say("Rapprochement d’un relevé de 2 000 lignes…")
+            timing = bank_matching.measure_matching(seed=seed, today=today)
+            out["bank_matching"] = bank_matching.as_json(timing)
             results.write_json(out, json_path)
         if "isolation" in steps:
             out["isolation"] = self.isolation(options["isolation_scale"], seed, today)
