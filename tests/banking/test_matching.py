@@ -275,11 +275,12 @@ def test_queries_do_not_grow_with_lines_nor_households(org_a, dispositif_a, stat
     assert many <= 12
 
 
-def test_benchmark_matches_2000_lines_in_a_few_seconds(db):
-    from benchmarks.bank_matching import SECONDS, measure_matching
+def test_the_benchmark_s_statement_is_matched(db):
+    """The benchmark's run (``make bench`` times it against ``SECONDS``; a unit test does not
+    time, a loaded machine would fail it): every kind of outcome is there."""
+    from benchmarks.bank_matching import measure_matching
 
     timing = measure_matching(lines=2000, households=300, seed=3, today=TODAY)
 
     assert timing.counts["rapprochées"] > 0
     assert timing.counts["proposées"] > timing.counts["en attente"] > 0
-    assert timing.seconds <= SECONDS, timing

@@ -28,7 +28,7 @@ DEMO_SECOND_FACTOR_STOCK = 50
 # Modules with ``seed(*, organisation, demo, dispositif, users)``, run in this order.
 SEEDERS = [
     "housing.demo", "households.demo", "tenancy.demo_stays", "tenancy.demo", "support.demo",
-    "papers.demo", "rehousing.demo", "alerts.demo",
+    "papers.demo", "rehousing.demo", "banking.demo", "alerts.demo",
 ]  # fmt: skip
 
 
