@@ -13,6 +13,7 @@ from banking.importing import statement_import
 from banking.models import BankAccount
 from households.models import HouseholdStatus
 from tenancy.models import SubleaseContract
+from tenancy.money import residual_rent
 
 IBAN = "FR7630006000011234567890189"
 MAPPING = {"date": "Date", "label": "Libellé", "amount": "Montant", "delimiter": ";",
@@ -34,7 +35,7 @@ def seed(*, organisation, demo, dispositif, users) -> None:
     for number, contract in enumerate(contracts):
         day = max(contract.start_date, today - datetime.timedelta(days=6 - number))
         person = contract.household.persons.order_by("pk").first()
-        residual = max(contract.rent + contract.charges - contract.expected_housing_benefit, 0)
+        residual = residual_rent(contract)
         amount = f"{residual or 50:.2f}".replace(".", ",")
         if number == 0:
             label = f"VIR SEPA LOYER {contract.reference}"

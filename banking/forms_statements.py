@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from django import forms
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
+from django.core.exceptions import ValidationError
 
 from banking.codes import StatementFormat
+from banking.mandates import clean_bic, clean_iban
 from banking.models import BankAccount
 from banking.parsers import MAX_FILE_BYTES
 from banking.parsers.csv import DATE_FORMATS, DELIMITERS
@@ -43,25 +43,18 @@ class BankAccountForm(forms.ModelForm):
                 "demandera à nouveau quelle colonne est laquelle.",
             )
 
+    # One check of bank details for accounts and mandates (``banking.mandates``).
     def clean_iban(self) -> str:
         try:
-            return IBAN(self.cleaned_data["iban"]).compact
-        except SchwiftyException:
-            raise forms.ValidationError(
-                "IBAN invalide : vérifiez-le (27 caractères pour un compte français, "
-                "commençant par FR76)."
-            ) from None
+            return clean_iban(self.cleaned_data["iban"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["iban"]) from None
 
     def clean_bic(self) -> str:
-        value = self.cleaned_data["bic"].strip()
-        if not value:
-            return ""
         try:
-            return BIC(value).compact
-        except SchwiftyException:
-            raise forms.ValidationError(
-                "BIC invalide : 8 ou 11 caractères (exemple : AGRIFRPP)."
-            ) from None
+            return clean_bic(self.cleaned_data["bic"], self.cleaned_data.get("iban") or "")
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["bic"]) from None
 
     def clean_creditor_id(self) -> str:
         value = self.cleaned_data["creditor_id"].replace(" ", "").upper()

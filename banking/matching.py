@@ -40,7 +40,7 @@ from households.models import Person
 from iml.codes import LedgerKind
 from iml.models import User
 from tenancy.models import LedgerEntry, SubleaseContract
-from tenancy.money import balance_subquery
+from tenancy.money import balance_subquery, residual_rent
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def _load(lines: Sequence[BankLine]) -> _Index:
     )
     households: dict[int, _Household] = {}
     for contract in running:
-        residual = contract.rent + contract.charges - contract.expected_housing_benefit
+        residual = residual_rent(contract)
         households[contract.household_id] = _Household(
             contract=contract,
             owed=contract.owed,

@@ -34,6 +34,7 @@ from iml.models import Organisation, User
 from tenancy import ledger
 from tenancy.amounts import month_start, next_month
 from tenancy.models import SubleaseContract
+from tenancy.money import residual_rent
 
 SCHEMA = "pain.008.001.02"
 NAMESPACE = f"{{urn:iso:std:iso:20022:tech:xsd:{SCHEMA}}}"
@@ -49,12 +50,6 @@ BEFORE, AFTER = datetime.timedelta(days=3), datetime.timedelta(days=10)
 _REMITTANCE = re.compile(r"\b(PRLV|PRELEVEMENTS?|SDD)\b")
 # The end-to-end ids this module gives (``_end_to_end_id``), found in a label.
 _OUR_E2E = re.compile(r"PRLV-\d{6}-[0-9A-F]{20}")
-
-
-def residual_rent(contract: SubleaseContract) -> Decimal:
-    """What the household pays itself each month: rent and charges less the housing benefit
-    the CAF pays the operator, never below zero."""
-    return max(ZERO, contract.rent + contract.charges - contract.expected_housing_benefit)
 
 
 def rejection_text(code: str) -> str:

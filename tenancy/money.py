@@ -328,6 +328,14 @@ class DebtAnnotations(TypedDict):
     debt_level: str
 
 
+def residual_rent(contract: SubleaseContract) -> Decimal:
+    """What the household pays itself each month: rent and charges less the housing benefit
+    the CAF pays the operator, never below zero (the direct debit's amount, the matching's
+    usual payment)."""
+    residual: Decimal = contract.rent + contract.charges - contract.expected_housing_benefit
+    return max(Decimal(0), residual)
+
+
 def in_debt_contracts(
     today: datetime.date | None = None,
 ) -> QuerySet[WithAnnotations[SubleaseContract, DebtAnnotations]]:
