@@ -16,10 +16,10 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 
 from banking.codes import LineStatus
-from banking.models import Allocation, BankLine, MatchProposal
+from banking.models import Allocation, BankLine, Debit, MatchProposal
 from iml.codes import LedgerKind, PaymentMethod
 from iml.formats import euros
 from iml.models import User
@@ -46,9 +46,16 @@ class Part:
 # --- What is left of a line -----------------------------------------------------------------
 
 
+def _rejected_debit() -> Exists:
+    """The allocation's entry is the payment of a direct debit the bank rejected: the money
+    came in on the collection line and went out on the rejection's line (``banking.sepa``)."""
+    return Exists(Debit.objects.filter(entry=OuterRef("entry"), rejected_on__isnull=False))
+
+
 def standing_allocations() -> Q:
-    """Allocations whose entry is not reversed (the reversal is an entry pointing back)."""
-    return Q(entry__reversals__isnull=True)
+    """Allocations whose entry stands: not reversed (the reversal is an entry pointing back),
+    or reversed because the bank rejected the debit — the collection line stays accounted for."""
+    return Q(entry__reversals__isnull=True) | Q(_rejected_debit())
 
 
 def allocated_by_line(lines: Sequence[BankLine]) -> dict[int, Decimal]:
@@ -101,10 +108,9 @@ def lines_follow_reversals() -> int:
     """Matched lines one of whose entries was reversed since (on the contract's page, which
     does not know the bank) are again to match. Called by the bank's pages as they load:
     one query when there is nothing to do."""
+    undone = Allocation.objects.filter(entry__reversals__isnull=False).exclude(_rejected_debit())
     reversed_lines = list(
-        BankLine.objects.filter(
-            status=LineStatus.MATCHED, allocations__entry__reversals__isnull=False
-        ).distinct()
+        BankLine.objects.filter(status=LineStatus.MATCHED, pk__in=undone.values("line"))
     )
     for line in reversed_lines:
         with transaction.atomic():

@@ -19,6 +19,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from banking import sepa
+from banking.codes import LineStatus
 from banking.mandates import MandateData, default_reference, mandate_revoke, mandate_save
 from banking.models import Allocation, Debit, DebitRun, Mandate
 from banking.watch_sepa import debit_rejected_alert_candidates
@@ -426,6 +427,28 @@ def test_a_returned_debit_reverses_its_payment_and_raises_the_alert(world):
     # The bank's line again: already matched, nothing more.
     assert sepa.claim_line(returned, world["user"]) is False
     assert LedgerEntry.objects.filter(kind=LedgerKind.ANNULATION).count() == 1
+
+
+def test_a_rejection_leaves_the_collection_line_matched(world):
+    """The money came in on the collection line and went out on the rejection's: the bank's
+    pages, which put back the lines whose entries were reversed, leave this one matched."""
+    from banking.services import line_remainder, lines_follow_reversals
+
+    _march_run(world)
+    account = world["account"]
+    with freeze_time("2026-03-06 12:00"):
+        collection = _line(account, amount="200.00", booked_on=datetime.date(2026, 3, 5),
+                           label="REMISE PRLV SEPA")  # fmt: skip
+        sepa.claim_line(collection, world["user"])
+    with freeze_time("2026-03-10 12:00"):
+        returned = _line(account, amount="-200.00", booked_on=datetime.date(2026, 3, 10),
+                         label="RETOUR PRLV IMPAYE", reference=E2E_1,
+                         return_reason="AM04")  # fmt: skip
+        sepa.claim_line(returned, world["user"])
+    lines_follow_reversals()
+    collection.refresh_from_db()
+    assert collection.status == LineStatus.MATCHED
+    assert line_remainder(collection) == D("0")
 
 
 def test_the_alert_job_reads_the_rule(world, org_a, monkeypatch):
