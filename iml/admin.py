@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 
-from iml.models import Organisation, User
+from iml.models import FunderAgent, Institution, Organisation, User
 
 
 @admin.register(Organisation)
@@ -46,3 +46,22 @@ class UserAdmin(BaseUserAdmin):
     ]
     filter_horizontal = []
     list_filter = ["is_active", "is_superuser"]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    """Funders (DDETS, DREETS, DIHAL): created here or with ``create_institution``; their
+    agents are invited with ``invite_funder_agent`` (an e-mail to choose a password)."""
+
+    list_display = ["name", "kind", "territory_label", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(FunderAgent)
+class FunderAgentAdmin(admin.ModelAdmin):
+    list_display = ["user", "institution", "is_active", "created_at"]
+    list_filter = ["institution", "is_active"]
+    search_fields = ["user__email", "user__last_name"]
+    raw_id_fields = ["user"]

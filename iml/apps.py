@@ -25,13 +25,15 @@ class ImlConfig(AppConfig):
         # The user and memberships every request reads first are cached (``iml.auth``,
         # ``iml.middleware``): their changes retire the cache.
         from iml import middleware
-        from iml.models import Membership, Organisation, User
+        from iml.models import FunderAgent, Institution, Membership, Organisation, User
 
         for signal in (post_save, post_delete):
             signal.connect(middleware.forget_member, sender=Membership,
                            dispatch_uid=f"iml.forget_member.{signal}")  # fmt: skip
             signal.connect(middleware.forget_user, sender=User,
                            dispatch_uid=f"iml.forget_user.{signal}")  # fmt: skip
+            signal.connect(middleware.forget_agent, sender=FunderAgent,
+                           dispatch_uid=f"iml.forget_agent.{signal}")  # fmt: skip
         # The session's second-factor device is cached too (``iml.otp``).
         from django_otp.plugins.otp_static.models import StaticDevice
         from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -44,3 +46,6 @@ class ImlConfig(AppConfig):
                 signal.connect(otp.forget_device, sender=device_model, dispatch_uid=uid)
         post_save.connect(middleware.forget_members, sender=Organisation,
                           dispatch_uid="iml.forget_members")  # fmt: skip
+        # An institution's agents hold a copy of it (deactivated: they lose access at once).
+        post_save.connect(middleware.forget_members, sender=Institution,
+                          dispatch_uid="iml.forget_agents")  # fmt: skip

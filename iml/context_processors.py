@@ -8,6 +8,8 @@ def organisation(request: HttpRequest) -> dict:
     return {
         "current_organisation": getattr(request, "organisation", None),
         "current_membership": membership,
+        # A funder's agent (member of no operator): the funder's menu.
+        "current_funder_agent": getattr(request, "funder_agent", None),
         "user_memberships": getattr(request, "memberships", []),
         "nav": {
             "alerts": permissions.has_inbox(membership),

@@ -33,6 +33,7 @@ ORGANISATIONS = [
             "category": "classique",
             "zone": "detendue",
             "funder": "DDETS de Saône-et-Loire — BOP 177",
+            "ddets": "ddets-71",
             "places": 12,
             "report_start_month": 1,
         },
@@ -49,6 +50,7 @@ ORGANISATIONS = [
             "category": "classique",
             "zone": "detendue",
             "funder": "DDETS de la Somme — BOP 177",
+            "ddets": "ddets-80",
             "places": 51,
             "report_start_month": 11,
         },
@@ -71,3 +73,32 @@ def demo_logins() -> list[tuple[str, str, str]]:
         for org in ORGANISATIONS
         for _, prefix, _, _, label in PEOPLE
     ]
+
+
+@dataclass(frozen=True)
+class DemoFunder:
+    kind: str
+    slug: str
+    name: str
+    departements: tuple[str, ...] = ()
+    region: str = ""
+    agent: str = ""  # the agent's e-mail (second factor: the demo code)
+
+
+# The funders of the two demo operators (Somme: Hauts-de-France; Saône-et-Loire:
+# Bourgogne-Franche-Comté), their DREETS, and the national level.
+FUNDERS = [
+    DemoFunder("ddets", "ddets-80", "DDETS de la Somme", ("80",), agent="agent@ddets80.example"),
+    DemoFunder("ddets", "ddets-71", "DDETS de Saône-et-Loire", ("71",),
+               agent="agent@ddets71.example"),
+    DemoFunder("dreets", "dreets-hdf", "DREETS Hauts-de-France", region="32",
+               agent="agent@dreets-hdf.example"),
+    DemoFunder("dreets", "dreets-bfc", "DREETS Bourgogne-Franche-Comté", region="27",
+               agent="agent@dreets-bfc.example"),
+    DemoFunder("national", "dihal", "DIHAL (niveau national)", agent="agent@dihal.example"),
+]  # fmt: skip
+
+
+def funder_logins() -> list[tuple[str, str, str]]:
+    """(funder name, e-mail, role label) of every demo funder's agent."""
+    return [(funder.name, funder.agent, "agent du financeur") for funder in FUNDERS]

@@ -100,14 +100,15 @@ def _port_is_free() -> bool:
 
 
 def _print_banner() -> None:
-    from iml.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR, demo_logins
+    from iml.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR, demo_logins, funder_logins
 
     lines = [
         "",
         f"  IML est prêt : http://{HOST}:{PORT}/",
         f"  Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :",
         *[f"    {email:<28} {role:<36} {org}" for org, email, role in demo_logins()],
-        f"  Chef·fes et administrateurs : code de vérification {DEMO_SECOND_FACTOR}.",
+        *[f"    {email:<28} {role:<36} {org}" for org, email, role in funder_logins()],
+        f"  Chef·fes, administrateurs et financeurs : code de vérification {DEMO_SECOND_FACTOR}.",
         "  Ctrl-C arrête le serveur web, le worker et beat.",
         "",
     ]

@@ -178,6 +178,7 @@ class DispositifForm(forms.ModelForm):
             "category",
             "zone",
             "funder",
+            "ddets",
             "places",
             "report_start_month",
             "age_brackets",

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from iml import dataversion
-from iml.models import Membership
+from iml.models import FunderAgent, Membership
 from iml.rls import user_context
 from iml.scoping import organisation_context
 
@@ -51,6 +51,27 @@ def active_memberships(user) -> list[Membership]:
     return memberships
 
 
+def _agent_of(user) -> FunderAgent | None:
+    return (
+        FunderAgent.objects.filter(user=user, is_active=True, institution__is_active=True)
+        .select_related("institution")
+        .first()
+    )
+
+
+def active_funder_agent(user) -> FunderAgent | None:
+    """The user's place at a funder (DDETS, DREETS, national), cached as the memberships are
+    (``funder_agent_saved`` retires it)."""
+    if not settings.IML_AGGREGATE_CACHE:
+        return _agent_of(user)
+    key = f"agent:{user.pk}:{dataversion.identity_token(user.pk)}"
+    agent = cache.get(key, False)
+    if agent is False:
+        agent = _agent_of(user)
+        cache.set(key, agent, dataversion.TIMEOUT)
+    return agent
+
+
 class CurrentOrganisationMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,6 +86,9 @@ class CurrentOrganisationMiddleware:
         request.membership = None
         request.organisation = None
         request.memberships = []
+        # A funder's agent (``funders``): a member of no operator, so looked up only for a
+        # user without memberships (an operator's request pays nothing for it).
+        request.funder_agent = None
         with transaction.atomic(), organisation_context(None):
             user = request.user
             with user_context(user.pk if user.is_authenticated else None):
@@ -77,6 +101,8 @@ class CurrentOrganisationMiddleware:
                     )
                     if request.membership is not None:
                         request.organisation = request.membership.organisation
+                    else:
+                        request.funder_agent = active_funder_agent(user)
                 with organisation_context(request.organisation):
                     response = self.get_response(request)
                     if response.status_code >= 500:
@@ -112,6 +138,13 @@ def forget_user(sender, instance, **kwargs) -> None:
     fields = kwargs.get("update_fields")
     if fields is None or SHOWN_USER_FIELDS & set(fields):
         transaction.on_commit(dataversion.forget_all)
+
+
+def forget_agent(sender, instance, **kwargs) -> None:
+    """A funder agent saved or deleted (invited, moved, deactivated): retired now and at
+    commit."""
+    dataversion.forget_identity(instance.user_id)
+    transaction.on_commit(partial(dataversion.forget_identity, instance.user_id))
 
 
 def forget_members(sender, instance, **kwargs) -> None:

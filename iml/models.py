@@ -18,6 +18,7 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from iml import territories
 from iml.codes import PaperKind, array_choice_constraint
 from iml.scoping import (
     OrganisationOwned,
@@ -139,6 +140,119 @@ class Organisation(models.Model):
         return self.name
 
 
+class InstitutionKind(models.TextChoices):
+    DDETS = "ddets", "DDETS (département)"
+    DREETS = "dreets", "DREETS (région)"
+    NATIONAL = "national", "niveau national (DIHAL)"
+
+
+def validate_departements(value: list[str]) -> None:
+    unknown = [code for code in value if code not in territories.REGION_OF]
+    if unknown:
+        raise ValidationError(f"Département inconnu : {', '.join(unknown)}.")
+
+
+class Institution(models.Model):
+    """A funder of the State (DDETS, DREETS, DIHAL): created by the platform's staff, never
+    declared by an operator. Its territory decides what its agents see (``funders.scope``):
+    a DDETS its départements, a DREETS its région, the national level everything.
+
+    Not an operator's data: no organisation, no row-level security; what it sees of the
+    operators is only what they submitted to it (``funders.Submission``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField("niveau", max_length=10, choices=InstitutionKind.choices)
+    name = models.CharField("nom", max_length=200, unique=True)
+    slug = models.SlugField("identifiant court", max_length=50, unique=True)
+    departements = ArrayField(
+        models.CharField(max_length=3),
+        verbose_name="départements (DDETS)",
+        default=list,
+        blank=True,
+        validators=[validate_departements],
+        help_text="Codes INSEE séparés par des virgules, ex. 80 ; pour une DDETS seulement.",
+    )
+    region = models.CharField(
+        "région (code INSEE)",
+        max_length=2,
+        blank=True,
+        help_text="Pour une DREETS : ex. 32 (Hauts-de-France). Déduite des départements "
+        "pour une DDETS.",
+    )
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "financeur"
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=InstitutionKind.values), name="institution_kind_valid"
+            ),
+            # A DDETS has départements; a DREETS a région; the national level neither.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="ddets") & ~models.Q(departements=[]) & ~models.Q(region="")
+                )
+                | (models.Q(kind="dreets") & models.Q(departements=[]) & ~models.Q(region=""))
+                | (models.Q(kind="national") & models.Q(departements=[]) & models.Q(region="")),
+                name="institution_territory_matches_kind",
+                violation_error_message="Une DDETS a un ou plusieurs départements, une DREETS "
+                "une région, le niveau national ni l’un ni l’autre.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.departements = sorted({code.strip().upper() for code in self.departements if code})
+        if self.kind == InstitutionKind.DDETS:
+            regions = {territories.region_of(code) for code in self.departements}
+            if len(regions) > 1:
+                raise ValidationError(
+                    {"departements": "Les départements d’une DDETS sont d’une même région."}
+                )
+            self.region = regions.pop() if regions else ""
+        elif self.kind == InstitutionKind.DREETS:
+            self.departements = []
+            if self.region not in territories.REGIONS:
+                raise ValidationError({"region": "Code de région inconnu (ex. 32, 27, 84)."})
+        else:
+            self.departements, self.region = [], ""
+
+    @property
+    def territory_label(self) -> str:
+        if self.kind == InstitutionKind.DDETS:
+            return ", ".join(self.departements)
+        if self.kind == InstitutionKind.DREETS:
+            return territories.REGIONS.get(self.region, self.region)
+        return "France entière"
+
+
+class FunderAgent(models.Model):
+    """A person of a funder: invited by the platform's staff (``invite_funder_agent``), always
+    asked for the second factor, and member of no operator: the membership services refuse an
+    agent, and ``invite_funder_agent`` a member of a team."""
+
+    user = models.OneToOneField(
+        "iml.User", on_delete=models.CASCADE, related_name="funder_agent", verbose_name="personne"
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="agents", verbose_name="financeur"
+    )
+    is_active = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "agent d’un financeur"
+        verbose_name_plural = "agents des financeurs"
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.institution}"
+
+
 class DispositifCategory(models.TextChoices):
     CLASSIQUE = "classique", "IML classique"
     SPECIALISEE = "specialisee", "IML spécialisée"
@@ -171,6 +285,17 @@ class Dispositif(OrganisationOwned):
     category = models.CharField("catégorie", max_length=20, choices=DispositifCategory.choices)
     zone = models.CharField("zone", max_length=20, choices=Zone.choices)
     funder = models.CharField("financeur", max_length=200, default="DDETS — BOP 177", blank=True)
+    # The DDETS that funds it: where its annual report is submitted (``funders``).
+    ddets = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dispositifs",
+        limit_choices_to={"kind": InstitutionKind.DDETS, "is_active": True},
+        verbose_name="DDETS financeuse",
+        help_text="La DDETS à laquelle le rapport annuel est transmis.",
+    )
     places = models.PositiveIntegerField("places", default=0)
     report_start_month = models.PositiveSmallIntegerField(
         "premier mois de la période du rapport",

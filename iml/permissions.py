@@ -72,6 +72,13 @@ def member_required(roles: Iterable[Role] = EVERY_ROLE) -> Callable:
                 target = "two_factor_verify" if step == "verify" else "two_factor_setup"
                 return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
             if request.membership is None:
+                # A funder's agent lands on the funder's pages after logging in (the
+                # dashboard is the login's destination); any other operator page is refused.
+                match = request.resolver_match
+                if getattr(request, "funder_agent", None) is not None and (
+                    match is not None and match.view_name == "dashboard"
+                ):
+                    return redirect("funders:home")
                 return render(request, "iml/no_organisation.html", status=403)
             if request.membership.role not in allowed:
                 raise PermissionDenied

@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 from iml import dataversion
 from iml.models import (
     Dispositif,
+    FunderAgent,
     Invitation,
     InvitationStatus,
     Membership,
@@ -63,6 +64,8 @@ def member_invite(
     """
     email = normalize_email(email)
     user = User.objects.filter(email=email).first()
+    if user is not None and FunderAgent.objects.filter(user=user).exists():
+        raise ValidationError({"email": FUNDER_AGENT})
     if user is None:
         user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
         user.set_unusable_password()
@@ -98,6 +101,11 @@ def member_invite(
     return invitation
 
 
+# A funder's agent reads every operator's report of their territory: never one's member.
+FUNDER_AGENT = (
+    "Cette adresse est celle d’un agent d’un financeur (DDETS, DREETS) : il ne peut pas "
+    "faire partie de l’équipe d’un opérateur."
+)
 ALREADY_PENDING = (
     "Une invitation est déjà en attente pour cette adresse : renvoyez-la depuis la page Équipe."
 )
@@ -148,6 +156,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """The invited person joins the team: the membership becomes active now, not at the
     invitation. Runs as the invitation's organisation (the person is not a member yet)."""
     organisation = invitation.organisation
+    if FunderAgent.objects.filter(user=user).exists():
+        raise ValidationError(FUNDER_AGENT)
     with organisation_context(organisation):
         invitation = _answerable(invitation, user)
         membership = Membership.objects.filter(user=user).first()

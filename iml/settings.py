@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reporting",
     "workbook",
     "privacy",
+    "funders",
     "benchmarks",
 ]
 
@@ -190,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-access-log": {
         "task": "iml.tasks.purge_access_log",
         "schedule": crontab(hour=3, minute=45),
+    },
+    "purge-funder-access-log": {
+        "task": "funders.tasks.purge_funder_access",
+        "schedule": crontab(hour=3, minute=47),
     },
     "purge-form-submissions": {
         "task": "iml.tasks.purge_form_submissions",

@@ -32,6 +32,10 @@ VERIFIED_AT_SESSION_KEY = "iml_two_factor_verified_at"
 
 
 def two_factor_required(request: HttpRequest) -> bool:
+    """Heads and admins, every member of an organisation that asks for it, and every
+    funder's agent (they read every operator's report of their territory)."""
+    if getattr(request, "funder_agent", None) is not None:
+        return True
     memberships = getattr(request, "memberships", [])
     return any(
         m.role in (Role.HEAD, Role.ADMIN) or m.organisation.require_two_factor for m in memberships

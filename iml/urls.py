@@ -105,5 +105,6 @@ urlpatterns = [
     path("banque/", include("banking.urls")),
     path("rapport/", include("reporting.urls")),
     path("classeur/", include("workbook.urls")),
+    path("", include("funders.urls")),
     path("admin/", admin.site.urls),
 ]

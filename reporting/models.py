@@ -108,6 +108,11 @@ class ReportVersion(OrganisationOwned):
     figures = models.JSONField("chiffres", null=True, blank=True, editable=False)
     # A copy of the narrative at generation time (ReportNarrative may change afterwards).
     narrative = models.JSONField("récit", default=dict, blank=True, editable=False)
+    # The funder's block (``reporting.funder_block``): what a DDETS asks first that the JSON
+    # form does not hold. Absent from the versions built before it existed.
+    funder_figures = models.JSONField(
+        "chiffres du financeur", null=True, blank=True, editable=False
+    )
     pdf = models.BinaryField("PDF", null=True, editable=False)
     xlsx = models.BinaryField("classeur", null=True, editable=False)
     gaps = models.PositiveIntegerField("lacunes restantes", null=True, blank=True)

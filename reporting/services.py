@@ -24,6 +24,7 @@ from reporting import outputs
 # tests replace it with monkeypatch (``reporting.services.compute_report``).
 from reporting.compute import compute_report
 from reporting.definitions import ReportScope
+from reporting.funder_block import funder_figures
 from reporting.models import (
     RUNNING_STATUSES,
     STALE_AFTER,
@@ -120,7 +121,12 @@ def document_context(
         "dispositif_code": dispositif.code,
         "category": dispositif.get_category_display(),
         "zone": dispositif.get_zone_display(),
-        "funder": dispositif.funder,
+        # The DDETS it names, when it names one (its report is submitted there).
+        "funder": (
+            f"{dispositif.ddets.name} — BOP 177"
+            if dispositif.ddets is not None
+            else dispositif.funder
+        ),
         "places": dispositif.places,
         "generated_at": timezone.localtime(generated_at or timezone.now()).date(),
     }
@@ -253,7 +259,9 @@ def version_build(version_id: int) -> str:
             dispositif = version.dispositif
             figures = compute_report(dispositif, version.start, version.end)
             # « Parcours de relogement »: in the documents, not in the figures (the JSON form).
-            rehousing = rehousing_figures(ReportScope(dispositif, version.start, version.end))
+            scope = ReportScope(dispositif, version.start, version.end)
+            rehousing = rehousing_figures(scope)
+            funder_block = funder_figures(scope)
             narrative = narrative_snapshot(narrative_get(dispositif, version.start, version.end))
             context = document_context(dispositif, generated_at=timezone.now())
         _set_progress(version_id, PROGRESS_PDF)
@@ -274,6 +282,7 @@ def version_build(version_id: int) -> str:
                 status=ReportStatus.READY,
                 progress=100,
                 figures=figures,
+                funder_figures=funder_block,
                 narrative=narrative,
                 pdf=pdf,
                 xlsx=xlsx,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from households.models import Household, HouseholdEvent, Person
-from iml.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR, demo_logins
+from iml.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR, demo_logins, funder_logins
 from iml.models import Dispositif, Membership, Organisation, User
 from iml.scoping import organisation_context
 from tenancy.models import LandlordPayment, LedgerEntry, RepaymentPlan, SubleaseContract
@@ -41,7 +41,8 @@ def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
     first = counts()
     call_command("seed_demo")
     assert counts() == first
-    assert (first["Organisation"], first["User"], first["Membership"]) == (2, 8, 8)
+    # Eight operators' accounts and five funders' agents (members of no operator).
+    assert (first["Organisation"], first["User"], first["Membership"]) == (2, 13, 8)
 
     with organisation_context(Organisation.objects.get(slug="le-pont")):
         assert Household.objects.with_status_filter("present").count() == 11
@@ -85,6 +86,25 @@ def test_seed_demo_is_idempotent_and_every_login_reaches_its_dashboard(client):
             )
         assert response.redirect_chain[-1][0] == reverse("dashboard"), email
         assert organisation in response.content.decode()
+
+    # Funders' agents: the second factor always, then their own pages, with the demo's
+    # submitted reports of their territory.
+    for funder, email, _ in funder_logins():
+        client.logout()
+        response = client.post(
+            reverse("login"), {"username": email, "password": DEMO_PASSWORD}, follow=True
+        )
+        assert response.redirect_chain[-1][0].startswith(reverse("two_factor_verify")), email
+        response = client.post(
+            reverse("two_factor_verify"), {"token": DEMO_SECOND_FACTOR}, follow=True
+        )
+        assert response.redirect_chain[-1][0] == reverse("funders:home"), email
+        page = response.content.decode()
+        assert funder in page
+        if "Somme" in funder or "Hauts" in funder:
+            assert "APREMIS" in page and "Le Pont" not in page
+        if "Saône" in funder or "Bourgogne" in funder:
+            assert "Le Pont" in page and "APREMIS" not in page
 
 
 def _check_demo_ledger():

@@ -17,10 +17,11 @@ from iml.demo import (
     DEMO_PASSWORD,
     DEMO_SECOND_FACTOR,
     DEMO_SECOND_FACTOR_ROLES,
+    FUNDERS,
     ORGANISATIONS,
     PEOPLE,
 )
-from iml.models import Dispositif, Membership, Organisation, User
+from iml.models import Dispositif, FunderAgent, Institution, Membership, Organisation, User
 from iml.scoping import organisation_context
 
 DEMO_SECOND_FACTOR_STOCK = 50
@@ -28,7 +29,7 @@ DEMO_SECOND_FACTOR_STOCK = 50
 # Modules with ``seed(*, organisation, demo, dispositif, users)``, run in this order.
 SEEDERS = [
     "housing.demo", "households.demo", "tenancy.demo_stays", "tenancy.demo", "support.demo",
-    "papers.demo", "rehousing.demo", "banking.demo", "alerts.demo",
+    "papers.demo", "rehousing.demo", "banking.demo", "alerts.demo", "funders.demo",
 ]  # fmt: skip
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
+        institutions = self._funders()
         for demo in ORGANISATIONS:
             organisation, _ = Organisation.objects.update_or_create(
                 slug=demo.slug, defaults={"name": demo.name, "departement": demo.departement}
@@ -45,7 +47,7 @@ class Command(BaseCommand):
                 Dispositif.objects.update_or_create(
                     organisation=organisation,
                     code=demo.dispositif["code"],
-                    defaults=demo.dispositif,
+                    defaults={**demo.dispositif, "ddets": institutions[demo.dispositif["ddets"]]},
                 )
                 dispositif = Dispositif.objects.get(code=demo.dispositif["code"])
                 users = {}
@@ -68,6 +70,26 @@ class Command(BaseCommand):
         # from an earlier database of the same name).
         dataversion.forget_all()
         self.stdout.write(self.style.SUCCESS("Données de démonstration à jour."))
+
+    def _funders(self) -> dict[str, Institution]:
+        """The demo's DDETS, DREETS and national level, each with an agent (the platform's
+        staff create them in real life: Django admin or ``create_institution``)."""
+        institutions = {}
+        for funder in FUNDERS:
+            institution = Institution.objects.filter(slug=funder.slug).first() or Institution(
+                slug=funder.slug
+            )
+            institution.kind, institution.name = funder.kind, funder.name
+            institution.departements, institution.region = list(funder.departements), funder.region
+            institution.full_clean(validate_unique=False)
+            institution.save()
+            institutions[funder.slug] = institution
+            user = self._user(funder.agent, "Agent", funder.name)
+            FunderAgent.objects.update_or_create(
+                user=user, defaults={"institution": institution, "is_active": True}
+            )
+            self._demo_second_factor(user)
+        return institutions
 
     def _demo_second_factor(self, user: User) -> None:
         """A stock of the documented demo recovery code (single use each, topped up)."""

@@ -1,0 +1,124 @@
+"""The operator's side of the submission (``/transmission/``, heads of service): its
+dispositifs' DDETS, the reports submitted and what the DDETS said, the ready versions to
+submit, and its figures beside the anonymous regional values.
+
+The funder's tables have no row-level security: every read here filters on the current
+organisation (``services.submissions_of``) — the isolation sweep checks it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Min
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from funders import figures as kf
+from funders import review, services
+from funders.models import CURRENT_STATUSES, FunderAccess, FunderAccessAction, Submission
+from funders.views.funder import Column, key_rows, year_of, years_around
+from iml import territories
+from iml.models import Dispositif, Role
+from iml.permissions import member_required
+from reporting.models import ReportStatus, ReportVersion
+
+SUBMIT_ROLES = (Role.HEAD,)
+READY_SHOWN = 20
+
+
+@member_required(SUBMIT_ROLES)
+def submissions_page(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    submissions = list(
+        services.submissions_of(organisation.pk)
+        .select_related("institution")
+        .defer(*review.LIGHT_FIELDS, "figures", "funder_figures")
+        .order_by("dispositif_code", "-end", "-number")
+    )
+    # When the DDETS first opened each one (its access log, read for the operator's own).
+    opened = dict(
+        FunderAccess.objects.filter(
+            object_id__in=[s.public_id for s in submissions], action=FunderAccessAction.VIEW
+        )
+        .values_list("object_id")
+        .annotate(first=Min("at"))
+        .values_list("object_id", "first")
+    )
+    submitted_versions = {s.source_version for s in submissions}
+    ready = [
+        version
+        for version in ReportVersion.objects.filter(status=ReportStatus.READY)
+        .select_related("dispositif", "dispositif__ddets", "created_by")
+        .defer("figures", "narrative", "pdf", "xlsx")
+        .order_by("-created_at")[:READY_SHOWN]
+        if version.public_id not in submitted_versions
+    ]
+    dispositifs = Dispositif.objects.filter(is_active=True).select_related("ddets")
+    return render(
+        request,
+        "funders/operator_submissions.html",
+        {
+            "submissions": [(s, opened.get(s.public_id)) for s in submissions],
+            "ready": ready,
+            "dispositifs": dispositifs,
+        },
+    )
+
+
+@require_POST
+@member_required(SUBMIT_ROLES)
+def submit_version(request: HttpRequest, version: uuid.UUID) -> HttpResponse:
+    """Submit a ready version to the dispositif's DDETS (posted twice: the second is refused
+    — the version is already submitted — and nothing is written again)."""
+    chosen = get_object_or_404(
+        ReportVersion.objects.select_related("dispositif"), public_id=version
+    )
+    try:
+        submission = services.submit(version=chosen, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Rapport transmis à {submission.institution.name} (version {submission.number}).",
+        )
+    return redirect("funders:operator_submissions")
+
+
+@member_required(SUBMIT_ROLES)
+def benchmark(request: HttpRequest) -> HttpResponse:
+    """The operator's figures (its current submitted reports of the year) beside its région's
+    (every operator's submitted reports, summed: anonymous). Shown only when the région has
+    enough operators for its sum not to be one operator's figures."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    own_submissions = services.submissions_of(organisation.pk)
+    latest_year = own_submissions.order_by("-year").values_list("year", flat=True).first()
+    year = year_of(request, latest_year or timezone.localdate().year - 1)
+    own = sorted(review.current(own_submissions, year), key=lambda s: s.dispositif_code)
+    region = territories.region_of(organisation.departement)
+    _, total = review.areas(review.current(Submission.objects.filter(region=region), year), region)
+    enough = len(total.operators - {organisation.slug}) >= review.MIN_OPERATORS - 1
+    columns = [Column(f"{s.dispositif_name} ({s.dispositif_code})", review.base_of(s))
+               for s in own]  # fmt: skip
+    if enough:
+        columns.append(Column(f"Région {total.label} ({len(total.operators)} opérateurs)",
+                              total.base))  # fmt: skip
+    context: dict[str, Any] = {
+        "year": year,
+        "years": years_around(year),
+        "own": own,
+        "region_name": total.label,
+        "enough": enough,
+        "min_operators": review.MIN_OPERATORS,
+        "columns": columns,
+        "rows": key_rows(columns) if columns else [],
+        "statuses": CURRENT_STATUSES,
+        "figures_count": len(kf.key_figures({})),
+    }
+    return render(request, "funders/benchmark.html", context)
