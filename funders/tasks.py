@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from funders.models import FunderAccess
 from iml.access_log import RETENTION
-
 from iml.models import FunderAgent
 from iml.tasks import _set_password_link
 

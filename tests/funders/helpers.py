@@ -73,8 +73,17 @@ def figures_with(**households: int) -> dict[str, Any]:
     return figures
 
 
+YEAR_START, YEAR_END = D(2025, 1, 1), D(2025, 12, 31)
+
+
 def ready_version(
-    dispositif, by, *, start=D(2025, 1, 1), end=D(2025, 12, 31), figures=None, funder=None,
+    dispositif,
+    by,
+    *,
+    start=YEAR_START,
+    end=YEAR_END,
+    figures=None,
+    funder=None,
     **fields: Any,
 ) -> ReportVersion:
     values: dict[str, Any] = {

@@ -146,9 +146,7 @@ def test_a_returned_report_needs_its_comment_in_the_database(funded, head):
         Submission.objects.filter(pk=submission.pk).update(status="renvoye", comment="")
 
 
-def test_a_funder_agent_joins_no_operator_and_a_member_becomes_no_agent(
-    org_a, members_a, somme
-):
+def test_a_funder_agent_joins_no_operator_and_a_member_becomes_no_agent(org_a, members_a, somme):
     from iml.services import member_invite
 
     agent_user = agent(somme).user

@@ -42,7 +42,7 @@ def operators(db, somme):
 
 
 def test_the_ddets_sees_each_dispositif_with_the_year_status(client, operators, somme):
-    (_, first, head0), (_, second, head1), (_, third, _) = operators
+    (_, first, head0), (_, second, head1), _ = operators
     submitted(first, head0, figures=figures_with(present_at_end=17, entered=9, exited=6))
     returned = submitted(second, head1)
     Submission.objects.filter(pk=returned.pk).update(status="renvoye", comment="À revoir.")
@@ -85,7 +85,7 @@ def test_the_report_page_shows_n_minus_one_and_the_versions(client, operators, s
 
 
 def test_the_ddets_returns_a_report_and_the_head_reads_why(client, operators, somme):
-    organisation, dispositif, head = operators[0]
+    _, dispositif, head = operators[0]
     submission = submitted(dispositif, head)
     client.force_login(agent(somme).user)
     url = reverse("funders:submission_review", args=[submission.public_id])
@@ -121,14 +121,15 @@ def test_a_social_worker_cannot_submit(client, operators):
     with organisation_context(organisation):
         version = ready_version(dispositif, head)
     client.force_login(worker)
-    assert client.post(reverse("funders:submit_version", args=[version.public_id])).status_code == 403
+    url = reverse("funders:submit_version", args=[version.public_id])
+    assert client.post(url).status_code == 403
     assert not Submission.objects.exists()
 
 
 def test_the_operator_compares_itself_with_the_anonymous_region(client, operators):
     for _, dispositif, head in operators[:2]:
         submitted(dispositif, head)
-    organisation, _, head = operators[0]
+    _, _, head = operators[0]
     client.force_login(head)
     url = reverse("funders:benchmark")
     page = client.get(url, {"annee": 2025}).content.decode()
