@@ -55,10 +55,16 @@ def can_view_dispositifs(membership: Membership | None) -> bool:
     return membership is not None and membership.role in MANAGERS
 
 
-def member_required(roles: Iterable[Role] = EVERY_ROLE) -> Callable:
+def _is_agent(request: HttpRequest) -> bool:
+    return getattr(request, "funder_agent", None) is not None
+
+
+def member_required(roles: Iterable[Role] = EVERY_ROLE, *, agents: bool = False) -> Callable:
     """The view needs a logged-in member of the current organisation with one of ``roles``.
 
     A logged-in user without any membership sees a page saying so, and nothing else.
+    ``agents``: a funder's agent may use it too (the account's own pages: security, second
+    factor), which shows nothing of any operator.
     """
     allowed = frozenset(roles)
 
@@ -71,13 +77,13 @@ def member_required(roles: Iterable[Role] = EVERY_ROLE) -> Callable:
             if step is not None:
                 target = "two_factor_verify" if step == "verify" else "two_factor_setup"
                 return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+            if request.membership is None and agents and _is_agent(request):
+                return view(request, *args, **kwargs)
             if request.membership is None:
                 # A funder's agent lands on the funder's pages after logging in (the
                 # dashboard is the login's destination); any other operator page is refused.
                 match = request.resolver_match
-                if getattr(request, "funder_agent", None) is not None and (
-                    match is not None and match.view_name == "dashboard"
-                ):
+                if _is_agent(request) and (match is not None and match.view_name == "dashboard"):
                     return redirect("funders:home")
                 return render(request, "iml/no_organisation.html", status=403)
             if request.membership.role not in allowed:

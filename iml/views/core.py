@@ -251,9 +251,9 @@ def member_reactivate(request: HttpRequest, membership: str) -> HttpResponse:
 
 @member_required(MANAGERS)
 def dispositif_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Dispositif.objects.order_by("code"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        Dispositif.objects.select_related("ddets").order_by("code"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(request, "iml/dispositif_list.html", {"page": page})
 
 

@@ -75,7 +75,7 @@ def _group(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-@member_required()
+@member_required(agents=True)
 def security(request: HttpRequest) -> HttpResponse:
     """The account page; it posts to itself the alert digest preference (offered to whoever
     has an alert inbox in one of their organisations)."""
@@ -109,14 +109,14 @@ def security(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@member_required()
+@member_required(agents=True)
 def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
     codes = twofactor.new_recovery_codes(request.user)
     return render(request, "iml/recovery_codes.html", {"codes": codes, "next": "/"})
 
 
 @require_POST
-@member_required()
+@member_required(agents=True)
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
     if twofactor.two_factor_required(request):
         messages.error(request, "La double authentification est obligatoire pour votre rôle.")

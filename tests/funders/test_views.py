@@ -152,3 +152,11 @@ def test_the_dreets_review_masks_small_counts_per_dispositif(client, operators):
     assert "IML-1" in page  # not submitted yet: listed
     export = client.get(reverse("funders:regional"), {"annee": 2025, "format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_an_agent_reaches_their_account_security_page_and_no_team_page(client, db, somme):
+    client.force_login(agent(somme).user)
+    page = client.get(reverse("security"))
+    assert page.status_code == 200 and "Sécurité du compte" in page.content.decode()
+    assert client.get(reverse("member_list")).status_code == 403
+    assert client.get(reverse("dashboard")).url == reverse("funders:home")
