@@ -82,7 +82,10 @@ class Area:
 
 def areas(submissions: Iterable[Submission], region: str) -> tuple[dict[str, Area], Area]:
     """Per département of ``region`` (every one, empty or not) and the région's total."""
-    by_departement = {code: Area(code, code) for code in territories.departements_of(region)}
+    by_departement = {
+        code: Area(code, territories.departement_label(code))
+        for code in territories.departements_of(region)
+    }
     total = Area(region, territories.REGIONS.get(region, region))
     for submission in submissions:
         total.add(submission)

@@ -225,7 +225,7 @@ class Institution(models.Model):
     @property
     def territory_label(self) -> str:
         if self.kind == InstitutionKind.DDETS:
-            return ", ".join(self.departements)
+            return ", ".join(territories.departement_label(code) for code in self.departements)
         if self.kind == InstitutionKind.DREETS:
             return territories.REGIONS.get(self.region, self.region)
         return "France entière"

@@ -100,7 +100,7 @@ def _columns(institution: Institution, year: int) -> list[Column]:
         ]
         by_departement, _ = review.areas(visible, institution.region)
         columns += [
-            Column(f"Département {code}", by_departement[code].base)
+            Column(f"Département {by_departement[code].label}", by_departement[code].base)
             for code in institution.departements
         ]
         total = _region_area(institution.region, year)
@@ -108,7 +108,7 @@ def _columns(institution: Institution, year: int) -> list[Column]:
     if institution.kind == InstitutionKind.DREETS:
         by_departement, total = review.areas(visible, institution.region)
         return [
-            *(Column(f"Département {code}", area.base) for code, area in by_departement.items()),
+            *(Column(f"Département {area.label}", area.base) for area in by_departement.values()),
             Column(f"Région {total.label}", total.base),
         ]
     by_region: dict[str, review.Area] = {}
@@ -314,7 +314,7 @@ def regional(request: HttpRequest) -> HttpResponse:
         return attachment(response, "revue-regionale", region, year, extension="xlsx")
     record(request, object_type="revue-regionale")
     columns = [
-        *(Column(f"Département {code}", area.base) for code, area in result.departements.items()),
+        *(Column(f"Département {area.label}", area.base) for area in result.departements.values()),
         Column(f"Région {result.total.label}", result.total.base),
     ]
     dispositif_columns = [
