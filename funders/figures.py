@@ -140,10 +140,18 @@ def _percent(part: int, whole: int) -> float | None:
     return float(_one_decimal(Fraction(100 * part, whole)))
 
 
+def _occupancy(base: Base) -> float | None:
+    """As the report: 0.0 when a dispositif has no place available; nothing (« — ») for a
+    territory where no report was submitted."""
+    if not base.get("dispositifs"):
+        return None
+    available = base.get("available_place_days", 0)
+    return _percent(base.get("occupied_place_days", 0), available) if available else 0.0
+
+
 def key_figures(base: Base) -> list[Figure]:
     """The funder's ten figures (in groups) from a base or a sum of bases."""
     entered, exited = base.get("entered", 0), base.get("exited", 0)
-    available = base.get("available_place_days", 0)
     average_units = Decimal(base.get("average_units", 0))
     theoretical = Decimal(base.get("theoretical", 0))
     stay = (
@@ -161,7 +169,7 @@ def key_figures(base: Base) -> list[Figure]:
             for mode in MODES
         ),
         Figure("occupancy_rate", "Taux d’occupation", "occupancy", "percent",
-               _percent(base.get("occupied_place_days", 0), available) if available else 0.0),
+               _occupancy(base)),
         Figure("vacant_units_at_end", "Logements vacants en fin de période", "occupancy",
                "count", base.get("vacant_units_at_end", 0)),
         Figure("present_at_end", "Ménages présents en fin de période", "households",

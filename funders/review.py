@@ -30,20 +30,10 @@ MIN_OPERATORS = 3
 LIGHT_FIELDS = ("pdf", "xlsx", "narrative")
 
 
-def current(submissions: QuerySet[Submission], year: int) -> list[Submission]:
-    """The current report of each dispositif for ``year`` (the latest period ending that
-    year, then the latest submitted), without the documents."""
-    return list(
-        submissions.filter(year=year, status__in=CURRENT_STATUSES)
-        .defer(*LIGHT_FIELDS)
-        .order_by("dispositif_public_id", "-end", "-submitted_at")
-        .distinct("dispositif_public_id")
-    )
-
-
 def latest(submissions: QuerySet[Submission], year: int) -> dict[Any, Submission]:
-    """The latest submission of each dispositif for ``year`` whatever its status (a returned
-    one included), by dispositif: the year's status."""
+    """The year's report of each dispositif, by dispositif: its latest submission for the
+    year (the latest period ending that year, then the latest submitted), whatever its status
+    but replaced — a returned one included, which gives the year's status."""
     rows = (
         submissions.filter(year=year)
         .exclude(status=SubmissionStatus.SUPERSEDED)
@@ -52,6 +42,12 @@ def latest(submissions: QuerySet[Submission], year: int) -> dict[Any, Submission
         .distinct("dispositif_public_id")
     )
     return {row.dispositif_public_id: row for row in rows}
+
+
+def current(submissions: QuerySet[Submission], year: int) -> list[Submission]:
+    """The year's report of each dispositif when it counts: submitted or received (a
+    returned one does not, until its corrected version comes)."""
+    return [row for row in latest(submissions, year).values() if row.status in CURRENT_STATUSES]
 
 
 def base_of(submission: Submission) -> kf.Base:

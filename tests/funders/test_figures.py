@@ -89,6 +89,6 @@ def test_rates_over_fewer_than_five_households_are_masked_and_places_never():
 def test_an_empty_territory_has_no_rate():
     shown = by_key(kf.key_figures({}))
     assert shown["siao_share"].value is None and shown["siao_share"].shown() == "—"
-    assert shown["occupancy_rate"].value == 0.0
+    assert shown["occupancy_rate"].value is None
     assert shown["funding_per_unit"].value is None
     assert kf.as_json(kf.key_figures({}))["entered"] == 0
