@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from benchmarks import bank_matching
+from benchmarks import bank_matching, funder_review
 
 # The targets of the issue that set the benchmark up.
 PAGE_P95_MS = 150
@@ -239,6 +239,8 @@ def markdown(results: dict) -> str:
             )
     if results.get("bank_matching"):
         lines += bank_matching.markdown(results["bank_matching"])
+    if results.get("funder_review"):
+        lines += funder_review.markdown(results["funder_review"])
     return "\n".join(lines) + "\n"
 
 

@@ -15,11 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from benchmarks import bank_matching, dataset, load, measures, results
+from benchmarks import bank_matching, dataset, funder_review, load, measures, results
 from iml.models import Organisation
 from workbook.bench import measure_import
 
-STEPS = ("pages", "report", "jobs", "import", "banque", "isolation")
+STEPS = ("pages", "report", "jobs", "import", "banque", "financeurs", "isolation")
 VAR = Path(settings.BASE_DIR) / ".var" / "bench"
 
 
@@ -132,6 +132,11 @@ class Command(BaseCommand):
             self.say("Rapprochement d’un relevé de 2 000 lignes…")
             timing = bank_matching.measure_matching(seed=seed, today=today)
             out["bank_matching"] = bank_matching.as_json(timing)
+            results.write_json(out, json_path)
+        if "financeurs" in steps:
+            self.say("Revue régionale et chiffres clés à l’échelle nationale…")
+            review_timing = funder_review.measure_review(seed=seed, year=today.year - 1)
+            out["funder_review"] = funder_review.as_json(review_timing)
             results.write_json(out, json_path)
         if "isolation" in steps:
             out["isolation"] = self.isolation(options["isolation_scale"], seed, today)
