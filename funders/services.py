@@ -20,6 +20,7 @@ from iml.models import (
     normalize_email,
 )
 from iml.rls import user_context
+from iml.validators import check_text
 from reporting.models import ReportVersion
 
 # --- Submission (the operator's side) ---------------------------------------------------------
@@ -136,6 +137,10 @@ def send_back(*, submission: Submission, by: User, comment: str) -> Submission:
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": "Dites à l’opérateur ce qu’il doit corriger."})
+    try:
+        check_text(comment, multiline=True)
+    except ValidationError as error:
+        raise ValidationError({"comment": error.messages}) from error
     submission = _locked(submission)
     if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.ACKNOWLEDGED):
         raise ValidationError(

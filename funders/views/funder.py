@@ -350,5 +350,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         .select_related("user")
         .order_by("-at", "-pk")
     )
+    # Logged first: the page then lists its own opening, and its count stays right.
+    record(request, object_type="journal")
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "funders/access_log.html", {"page": page, "institution": institution})

@@ -42,9 +42,12 @@ def submissions_page(request: HttpRequest) -> HttpResponse:
         .order_by("dispositif_code", "-end", "-number")
     )
     # When the DDETS first opened each one (its access log, read for the operator's own).
+    # (Its DDETS's: a DREETS's or the national level's reading is not the DDETS's.)
     opened = dict(
         FunderAccess.objects.filter(
-            object_id__in=[s.public_id for s in submissions], action=FunderAccessAction.VIEW
+            object_id__in=[s.public_id for s in submissions],
+            institution_id__in={s.institution_id for s in submissions},
+            action=FunderAccessAction.VIEW,
         )
         .values_list("object_id")
         .annotate(first=Min("at"))
@@ -103,7 +106,10 @@ def benchmark(request: HttpRequest) -> HttpResponse:
     own = sorted(review.current(own_submissions, year), key=lambda s: s.dispositif_code)
     region = territories.region_of(organisation.departement)
     _, total = review.areas(review.current(Submission.objects.filter(region=region), year), region)
-    enough = len(total.operators - {organisation.slug}) >= review.MIN_OPERATORS - 1
+    enough = (
+        len(total.operators) >= review.MIN_OPERATORS
+        and len(total.operators - {organisation.slug}) >= review.MIN_OPERATORS - 1
+    )
     columns = [Column(f"{s.dispositif_name} ({s.dispositif_code})", review.base_of(s))
                for s in own]  # fmt: skip
     if enough:
