@@ -31,12 +31,13 @@ def _name(user: User) -> str:
 
 
 @transaction.atomic
-def submit(*, version: ReportVersion, by: User) -> Submission:
+def submit(*, version: ReportVersion, by: User, base_url: str | None = None) -> Submission:
     """Copy a ready version of a dispositif's report to its DDETS (figures, funder's block,
     narrative, PDF, XLSX: no personal data). Refused when the dispositif names no DDETS, when
     the version is not ready or was built before the funder's block existed, when this very
     version was already submitted, or when the DDETS has received the period's report (it
-    must return it first). A report still waiting for the DDETS is replaced by the new one."""
+    must return it first). A report still waiting for the DDETS is replaced by the new one.
+    The DDETS's agents are told by e-mail (``base_url``: where its link points)."""
     if not version.is_ready or version.pdf is None or version.xlsx is None:
         raise ValidationError("Seule une version prête du rapport peut être transmise.")
     if version.funder_figures is None:
@@ -73,7 +74,7 @@ def submit(*, version: ReportVersion, by: User) -> Submission:
     organisation = dispositif.organisation
     try:
         with transaction.atomic():
-            return Submission.objects.create(
+            submission = Submission.objects.create(
                 institution=ddets,
                 organisation=organisation,
                 organisation_slug=organisation.slug,
@@ -101,6 +102,10 @@ def submit(*, version: ReportVersion, by: User) -> Submission:
             )
     except IntegrityError as error:  # the same version, posted twice at the same instant
         raise ValidationError("Cette version du rapport a déjà été transmise.") from error
+    from funders.tasks import notify_submission
+
+    notify_submission.delay_on_commit(submission.pk, base_url)
+    return submission
 
 
 def submissions_of(organisation_id: int) -> QuerySet[Submission]:
@@ -116,8 +121,14 @@ def _locked(submission: Submission) -> Submission:
     return Submission.objects.select_for_update().get(pk=submission.pk)
 
 
+def _notify_review(submission: Submission, base_url: str | None) -> None:
+    from funders.tasks import notify_review
+
+    notify_review.delay_on_commit(submission.pk, base_url)
+
+
 @transaction.atomic
-def acknowledge(*, submission: Submission, by: User) -> Submission:
+def acknowledge(*, submission: Submission, by: User, base_url: str | None = None) -> Submission:
     submission = _locked(submission)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise ValidationError(
@@ -127,11 +138,14 @@ def acknowledge(*, submission: Submission, by: User) -> Submission:
     submission.reviewed_by, submission.reviewed_by_name = by, _name(by)
     submission.reviewed_at = timezone.now()
     submission.save(update_fields=["status", "reviewed_by", "reviewed_by_name", "reviewed_at"])
+    _notify_review(submission, base_url)
     return submission
 
 
 @transaction.atomic
-def send_back(*, submission: Submission, by: User, comment: str) -> Submission:
+def send_back(
+    *, submission: Submission, by: User, comment: str, base_url: str | None = None
+) -> Submission:
     """Return the report to the operator with what to correct (required); received reports
     may be returned too (an error found later)."""
     comment = comment.strip()
@@ -153,6 +167,7 @@ def send_back(*, submission: Submission, by: User, comment: str) -> Submission:
     submission.save(
         update_fields=["status", "comment", "reviewed_by", "reviewed_by_name", "reviewed_at"]
     )
+    _notify_review(submission, base_url)
     return submission
 
 

@@ -282,11 +282,16 @@ def submission_review(request: HttpRequest, submission: uuid.UUID) -> HttpRespon
     if form.is_valid():
         try:
             if form.cleaned_data["decision"] == "recu":
-                services.acknowledge(submission=shown, by=request.user)
+                services.acknowledge(
+                    submission=shown, by=request.user, base_url=request.build_absolute_uri("/")
+                )
                 messages.success(request, "Réception du rapport confirmée à l’opérateur.")
             else:
                 services.send_back(
-                    submission=shown, by=request.user, comment=form.cleaned_data["comment"]
+                    submission=shown,
+                    by=request.user,
+                    comment=form.cleaned_data["comment"],
+                    base_url=request.build_absolute_uri("/"),
                 )
                 messages.success(request, "Rapport renvoyé à l’opérateur avec votre commentaire.")
         except ValidationError as error:

@@ -83,7 +83,9 @@ def submit_version(request: HttpRequest, version: uuid.UUID) -> HttpResponse:
         ReportVersion.objects.select_related("dispositif"), public_id=version
     )
     try:
-        submission = services.submit(version=chosen, by=request.user)
+        submission = services.submit(
+            version=chosen, by=request.user, base_url=request.build_absolute_uri("/")
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

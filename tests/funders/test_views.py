@@ -160,3 +160,23 @@ def test_an_agent_reaches_their_account_security_page_and_no_team_page(client, d
     assert page.status_code == 200 and "Sécurité du compte" in page.content.decode()
     assert client.get(reverse("member_list")).status_code == 403
     assert client.get(reverse("dashboard")).url == reverse("funders:home")
+
+
+def test_the_ddets_is_told_of_a_report_and_the_head_of_its_review(
+    client, operators, somme, mailoutbox, django_capture_on_commit_callbacks
+):
+    _, dispositif, head = operators[0]
+    ddets_agent = agent(somme).user
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = submitted(dispositif, head)
+    (arrived,) = mailoutbox
+    assert arrived.to == [ddets_agent.email]
+    assert "Opérateur 0" in arrived.subject
+    assert f"/financeur/rapports/{submission.public_id}/" in arrived.body
+    client.force_login(ddets_agent)
+    url = reverse("funders:submission_review", args=[submission.public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"decision": "renvoye", "comment": "Le récit manque."})
+    told = mailoutbox[-1]
+    assert told.to == [head.email]
+    assert "renvoyé pour correction" in told.subject and "Le récit manque." in told.body
