@@ -180,3 +180,27 @@ def test_the_ddets_is_told_of_a_report_and_the_head_of_its_review(
     told = mailoutbox[-1]
     assert told.to == [head.email]
     assert "renvoyé pour correction" in told.subject and "Le récit manque." in told.body
+
+
+def test_the_head_s_page_and_the_regional_review_read_constant_queries(
+    client, operators, django_assert_max_num_queries
+):
+    organisation, dispositif, head = operators[0]
+    dreets_agent = agent(dreets("32")).user
+    pages = [(head, reverse("funders:operator_submissions")),
+             (dreets_agent, reverse("funders:regional") + "?annee=2025")]  # fmt: skip
+    counts = []
+    for user, url in pages:
+        client.force_login(user)
+        with django_assert_max_num_queries(20) as captured:
+            client.get(url)
+        counts.append(len(captured.captured_queries))
+    for n in range(4):  # more versions, submissions and dispositifs
+        for _, each, each_head in operators:
+            submitted(each, each_head, start=D(2025 - n, 1, 1), end=D(2025 - n, 12, 31))
+        with organisation_context(organisation):
+            ready_version(dispositif, head, start=D(2020 - n, 1, 1), end=D(2020 - n, 12, 31))
+    for (user, url), count in zip(pages, counts, strict=True):
+        client.force_login(user)
+        with django_assert_max_num_queries(count):
+            client.get(url)
