@@ -18,6 +18,7 @@ class DemoOrganisation:
     departement: str
     domain: str
     dispositif: dict = field(default_factory=dict)
+    ddets: str = ""  # the slug of the DDETS that funds the dispositif (``FUNDERS``)
 
 
 ORGANISATIONS = [
@@ -27,13 +28,13 @@ ORGANISATIONS = [
         name="Le Pont — IML BPI Chalon",
         departement="71",
         domain="le-pont.example",
+        ddets="ddets-71",
         dispositif={
             "code": "IML-BPI",
             "name": "IML BPI",
             "category": "classique",
             "zone": "detendue",
             "funder": "DDETS de Saône-et-Loire — BOP 177",
-            "ddets": "ddets-71",
             "places": 12,
             "report_start_month": 1,
         },
@@ -44,13 +45,13 @@ ORGANISATIONS = [
         name="APREMIS — IML Réfugiés Somme",
         departement="80",
         domain="apremis.example",
+        ddets="ddets-80",
         dispositif={
             "code": "IML-R",
             "name": "IML Réfugiés",
             "category": "classique",
             "zone": "detendue",
             "funder": "DDETS de la Somme — BOP 177",
-            "ddets": "ddets-80",
             "places": 51,
             "report_start_month": 11,
         },

@@ -19,8 +19,9 @@ PROJECT_APPS = {
     "iml", "housing", "households", "tenancy", "support", "alerts", "reporting", "workbook",
     "privacy",
 }  # fmt: skip
-# Models that are not an operator's data: the tenant itself and platform-wide accounts.
-PLATFORM_MODELS = {"iml.Organisation", "iml.User"}
+# Models that are not an operator's data: the tenant itself, platform-wide accounts, and the
+# funders (institutions of the State and their agents, members of no operator).
+PLATFORM_MODELS = {"iml.Organisation", "iml.User", "iml.Institution", "iml.FunderAgent"}
 
 
 def project_models() -> list[type[models.Model]]:

@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 Dispositif.objects.update_or_create(
                     organisation=organisation,
                     code=demo.dispositif["code"],
-                    defaults={**demo.dispositif, "ddets": institutions[demo.dispositif["ddets"]]},
+                    defaults={**demo.dispositif, "ddets": institutions[demo.ddets]},
                 )
                 dispositif = Dispositif.objects.get(code=demo.dispositif["code"])
                 users = {}
