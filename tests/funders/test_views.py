@@ -204,3 +204,20 @@ def test_the_head_s_page_and_the_regional_review_read_constant_queries(
         client.force_login(user)
         with django_assert_max_num_queries(count):
             client.get(url)
+
+
+def test_the_funders_access_log_is_kept_a_year(db, somme):
+    from freezegun import freeze_time
+
+    from funders.tasks import purge_funder_access
+
+    user = agent(somme).user
+    with freeze_time("2025-01-10 12:00"):
+        FunderAccess.objects.create(user=user, institution=somme, action="view",
+                                    object_type="tableau", path="/financeur/")  # fmt: skip
+    with freeze_time("2025-12-01 12:00"):
+        FunderAccess.objects.create(user=user, institution=somme, action="view",
+                                    object_type="tableau", path="/financeur/")  # fmt: skip
+    with freeze_time("2026-01-11 12:00"):
+        assert purge_funder_access() == 1
+    assert FunderAccess.objects.count() == 1
