@@ -65,7 +65,7 @@ class SubmissionStatus(models.TextChoices):
 CURRENT_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACKNOWLEDGED)
 # The content of a submission: frozen from the moment it is written.
 CONTENT_FIELDS = (
-    "figures", "funder_figures", "narrative", "pdf", "xlsx", "start", "end",
+    "figures", "funder_figures", "narrative", "previous", "pdf", "xlsx", "start", "end",
     "dispositif_public_id", "organisation_id", "institution_id", "number", "submitted_at",
 )  # fmt: skip
 
@@ -109,6 +109,10 @@ class Submission(models.Model):
     figures = models.JSONField("chiffres")
     funder_figures = models.JSONField("chiffres du financeur")
     narrative = models.JSONField("récit", default=dict)
+    # N-1 as the operator's data gave it at submission ({"figures", "funder_figures"}): the
+    # comparison a DDETS reads when no report of the year before was submitted (its first
+    # year on the platform).
+    previous = models.JSONField("N-1 à la transmission", default=dict, blank=True)
     pdf = models.BinaryField("PDF")
     xlsx = models.BinaryField("classeur")
     submitted_by = models.ForeignKey(

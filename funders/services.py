@@ -21,7 +21,10 @@ from iml.models import (
 )
 from iml.rls import user_context
 from iml.validators import check_text
+from reporting.definitions import ReportScope
+from reporting.funder_block import funder_figures
 from reporting.models import ReportVersion
+from reporting.services import figures_for, previous_period
 
 # --- Submission (the operator's side) ---------------------------------------------------------
 
@@ -69,6 +72,13 @@ def submit(*, version: ReportVersion, by: User, base_url: str | None = None) -> 
         )
     period.filter(status=SubmissionStatus.SUBMITTED).update(status=SubmissionStatus.SUPERSEDED)
     number = (period.aggregate(last=Max("number"))["last"] or 0) + 1
+    # N-1 from the operator's data now (the report page's comparison), frozen with the copy.
+    before = previous_period(version.start, version.end)
+    previous = {
+        "period": {"start": before[0].isoformat(), "end": before[1].isoformat()},
+        "figures": figures_for(dispositif, *before),
+        "funder_figures": funder_figures(ReportScope(dispositif, *before)),
+    }
     funded = registry.sync(dispositif)
     assert funded is not None
     organisation = dispositif.organisation
@@ -95,6 +105,7 @@ def submit(*, version: ReportVersion, by: User, base_url: str | None = None) -> 
                 figures=version.figures,
                 funder_figures=version.funder_figures,
                 narrative=version.narrative,
+                previous=previous,
                 pdf=bytes(version.pdf),
                 xlsx=bytes(version.xlsx),
                 submitted_by=by,

@@ -206,15 +206,25 @@ def submission_detail(request: HttpRequest, submission: uuid.UUID) -> HttpRespon
     shown = _visible(request, submission)
     previous = previous_of(institution, shown)
     columns = [Column(f"{shown.year}", review.base_of(shown))]
+    # N-1: the report submitted for the year before, else N-1 as the operator's data gave it
+    # when this one was submitted (a first year on the platform).
+    previous_figures: dict[str, Any] | None = None
     if previous is not None:
-        columns.append(Column(f"{previous.year} (N-1)", review.base_of(previous)))
+        previous_figures = previous.figures
+        previous_label = f"{previous.year} (N-1, rapport transmis)"
+        columns.append(Column(previous_label, review.base_of(previous)))
+    elif shown.previous.get("figures"):
+        previous_figures = shown.previous["figures"]
+        previous_label = f"{shown.year - 1} (N-1, données de l’opérateur à la transmission)"
+        base = kf.base_values(previous_figures, shown.previous["funder_figures"], shown.places)
+        columns.append(Column(previous_label, base))
     sections = outputs.document_sections(
         shown.figures, narrative=shown.narrative, context=_document_context(shown)
     )
-    if previous is not None:
+    if previous_figures is not None:
         outputs.attach_previous(
             sections,
-            outputs.document_sections(previous.figures, with_charts=False, with_checks=False),
+            outputs.document_sections(previous_figures, with_charts=False, with_checks=False),
         )
     versions = (
         scope.submissions(institution)
@@ -228,7 +238,7 @@ def submission_detail(request: HttpRequest, submission: uuid.UUID) -> HttpRespon
         "funders/submission.html",
         {
             "submission": shown,
-            "previous": previous,
+            "has_previous": previous_figures is not None,
             "columns": columns,
             "rows": key_rows(columns),
             "sections_html": render_to_string(

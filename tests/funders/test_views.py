@@ -75,7 +75,7 @@ def test_the_report_page_shows_n_minus_one_and_the_versions(client, operators, s
     client.force_login(agent(somme).user)
     response = client.get(reverse("funders:submission_detail", args=[current.public_id]))
     page = response.content.decode()
-    assert "2024 (N-1)" in page
+    assert "2024 (N-1, rapport transmis)" in page
     assert "Versions transmises pour cette période" in page
     assert "Accuser réception" in page
     assert FunderAccess.objects.filter(object_id=current.public_id, action="view").exists()
@@ -221,3 +221,27 @@ def test_the_funders_access_log_is_kept_a_year(db, somme):
     with freeze_time("2026-01-11 12:00"):
         assert purge_funder_access() == 1
     assert FunderAccess.objects.count() == 1
+
+
+def test_a_first_year_on_the_platform_compares_with_n_minus_one_as_of_the_submission(
+    client, operators, somme
+):
+    """No report of 2024 was submitted: N-1 is the operator's data of 2024 when the 2025
+    report was submitted (two households entered in 2024, one of them with the SIAO), frozen
+    with it."""
+    from tests.reporting.factories import household
+
+    _, dispositif, head = operators[0]
+    household(dispositif, "M-1", entry_date=D(2024, 3, 1), orientation_date=D(2024, 1, 5))
+    household(dispositif, "M-2", entry_date=D(2024, 9, 1), orientation_date=None)
+    household(dispositif, "M-3", entry_date=D(2025, 2, 1))
+    submission = submitted(dispositif, head)
+    assert submission.previous["period"] == {"start": "2024-01-01", "end": "2024-12-31"}
+    assert submission.previous["figures"]["households"]["entered"] == 2
+    assert submission.previous["funder_figures"]["entries_oriented_by_siao"] == 1
+    client.force_login(agent(somme).user)
+    page = client.get(reverse("funders:submission_detail", args=[submission.public_id]))
+    text = page.content.decode()
+    assert "2024 (N-1, données de l’opérateur à la transmission)" in text
+    # 1 of the 2 entries of 2024 oriented by the SIAO, beside the report's 8 of 9.
+    assert "50,0\u00a0%" in text and "88,9\u00a0%" in text
