@@ -5,7 +5,7 @@ national level, built from thousands of submitted reports.
 99 of seed 003), three years of submitted reports each (``bulk_create``: figures of the JSON
 form's shape, with varied counts); then the timed calls: the regional review of
 Auvergne-Rhône-Alpes (page and JSON), a DDETS's and the national level's key figures
-(``funders.views.funder._columns``, what their home page computes). Rolled back at the end.
+(``funders.tables.territory_columns``, what their home page shows). Rolled back at the end.
 
 Run by ``make bench`` (step ``financeurs``), and by ``tests/funders/test_bench.py``.
 """
@@ -23,7 +23,7 @@ from django.utils.crypto import get_random_string
 
 from funders import review
 from funders.models import Submission
-from funders.views.funder import _columns
+from funders.tables import territory_columns
 from iml import territories
 from iml.models import Institution, InstitutionKind, Organisation, User
 
@@ -143,9 +143,11 @@ def measure_review(dispositifs: int = 1200, seed: int = 1, year: int = 2025) -> 
                 lambda: review.as_xlsx(review.regional_review("84", year))
             )
             timing.seconds["chiffres clés d’une DDETS (69)"] = _timed(
-                lambda: _columns(ddets_by_code["69"], year)
+                lambda: territory_columns(ddets_by_code["69"], year)
             )
-            timing.seconds["chiffres clés nationaux"] = _timed(lambda: _columns(national, year))
+            timing.seconds["chiffres clés nationaux"] = _timed(
+                lambda: territory_columns(national, year)
+            )
             raise _Rollback
     except _Rollback:
         pass

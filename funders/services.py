@@ -4,6 +4,8 @@ the funders' agents. Each in one transaction, checked first, French messages."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
@@ -33,6 +35,32 @@ def _name(user: User) -> str:
     return user.get_full_name() or user.email
 
 
+def check_can_submit(
+    dispositif: Dispositif, start: datetime.date, end: datetime.date
+) -> Institution:
+    """The DDETS that takes ``dispositif``'s report of ``[start, end]``; refused in French
+    when it names none (or an inactive one), or when the DDETS has received that period's
+    report (it must return it first). ``submit_report`` asks before building a version."""
+    ddets = dispositif.ddets if dispositif.ddets_id is not None else None
+    if ddets is None or not ddets.is_active:
+        raise ValidationError(
+            f"Le dispositif {dispositif.code} ne désigne pas de DDETS financeuse : "
+            "l’administrateur la choisit dans la fiche du dispositif."
+        )
+    received = Submission.objects.filter(
+        dispositif_public_id=dispositif.public_id,
+        start=start,
+        end=end,
+        status=SubmissionStatus.ACKNOWLEDGED,
+    )
+    if received.exists():
+        raise ValidationError(
+            "La DDETS a déjà accusé réception du rapport de cette période : demandez-lui de "
+            "vous le renvoyer pour pouvoir en transmettre une version corrigée."
+        )
+    return ddets
+
+
 @transaction.atomic
 def submit(*, version: ReportVersion, by: User, base_url: str | None = None) -> Submission:
     """Copy a ready version of a dispositif's report to its DDETS (figures, funder's block,
@@ -54,22 +82,12 @@ def submit(*, version: ReportVersion, by: User, base_url: str | None = None) -> 
         .select_related("ddets", "organisation")
         .get(pk=version.dispositif_id)
     )
-    ddets = dispositif.ddets
-    if ddets is None or not ddets.is_active:
-        raise ValidationError(
-            "Ce dispositif ne désigne pas de DDETS financeuse : l’administrateur la choisit "
-            "dans la fiche du dispositif."
-        )
+    ddets = check_can_submit(dispositif, version.start, version.end)
     if Submission.objects.filter(source_version=version.public_id).exists():
         raise ValidationError("Cette version du rapport a déjà été transmise.")
     period = Submission.objects.filter(
         dispositif_public_id=dispositif.public_id, start=version.start, end=version.end
     )
-    if period.filter(status=SubmissionStatus.ACKNOWLEDGED).exists():
-        raise ValidationError(
-            "La DDETS a déjà accusé réception du rapport de cette période : demandez-lui de "
-            "vous le renvoyer pour pouvoir en transmettre une version corrigée."
-        )
     period.filter(status=SubmissionStatus.SUBMITTED).update(status=SubmissionStatus.SUPERSEDED)
     number = (period.aggregate(last=Max("number"))["last"] or 0) + 1
     # N-1 from the operator's data now (the report page's comparison), frozen with the copy.
@@ -132,10 +150,27 @@ def _locked(submission: Submission) -> Submission:
     return Submission.objects.select_for_update().get(pk=submission.pk)
 
 
-def _notify_review(submission: Submission, base_url: str | None) -> None:
+def _record_review(
+    submission: Submission,
+    *,
+    by: User,
+    status: SubmissionStatus,
+    comment: str | None,
+    base_url: str | None,
+) -> Submission:
+    """Write the DDETS's decision (who, when, what) and tell the head who submitted it."""
+    submission.status = status
+    submission.reviewed_by, submission.reviewed_by_name = by, _name(by)
+    submission.reviewed_at = timezone.now()
+    fields = ["status", "reviewed_by", "reviewed_by_name", "reviewed_at"]
+    if comment is not None:
+        submission.comment = comment
+        fields.append("comment")
+    submission.save(update_fields=fields)
     from funders.tasks import notify_review
 
     notify_review.delay_on_commit(submission.pk, base_url)
+    return submission
 
 
 @transaction.atomic
@@ -145,12 +180,9 @@ def acknowledge(*, submission: Submission, by: User, base_url: str | None = None
         raise ValidationError(
             f"Ce rapport ne peut plus être reçu : il est « {submission.get_status_display()} »."
         )
-    submission.status = SubmissionStatus.ACKNOWLEDGED
-    submission.reviewed_by, submission.reviewed_by_name = by, _name(by)
-    submission.reviewed_at = timezone.now()
-    submission.save(update_fields=["status", "reviewed_by", "reviewed_by_name", "reviewed_at"])
-    _notify_review(submission, base_url)
-    return submission
+    return _record_review(
+        submission, by=by, status=SubmissionStatus.ACKNOWLEDGED, comment=None, base_url=base_url
+    )
 
 
 @transaction.atomic
@@ -171,15 +203,9 @@ def send_back(
         raise ValidationError(
             f"Ce rapport ne peut pas être renvoyé : il est « {submission.get_status_display()} »."
         )
-    submission.status = SubmissionStatus.RETURNED
-    submission.comment = comment
-    submission.reviewed_by, submission.reviewed_by_name = by, _name(by)
-    submission.reviewed_at = timezone.now()
-    submission.save(
-        update_fields=["status", "comment", "reviewed_by", "reviewed_by_name", "reviewed_at"]
+    return _record_review(
+        submission, by=by, status=SubmissionStatus.RETURNED, comment=comment, base_url=base_url
     )
-    _notify_review(submission, base_url)
-    return submission
 
 
 # --- Agents (the platform's staff) -------------------------------------------------------------

@@ -18,14 +18,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from funders import figures as kf
-from funders import review, scope, services
+from funders import review, scope, services, tables
 from funders.access import agent_required, record
-from funders.models import CURRENT_STATUSES, FunderAccess, FunderAccessAction, Submission
+from funders.models import FunderAccess, FunderAccessAction, Submission
 from iml import territories
 from iml.downloads import attachment
 from iml.models import DispositifCategory, Institution, InstitutionKind, Zone
@@ -46,7 +44,8 @@ def year_of(request: HttpRequest, default: int) -> int:
     return year if 2000 <= year <= timezone.localdate().year + 1 else default
 
 
-def _default_year(submissions: Any) -> int:
+def default_year(submissions: Any) -> int:
+    """The latest year with a report among ``submissions``, else last year."""
     latest = submissions.order_by("-year").values_list("year", flat=True).first()
     return latest or timezone.localdate().year - 1
 
@@ -56,82 +55,13 @@ def years_around(default: int) -> list[int]:
     return sorted({*range(this_year - 5, this_year + 1), default}, reverse=True)
 
 
-class Column:
-    """A column of the key figures table: one dispositif (its own figures, as its DDETS
-    reads them) or a territory's sum."""
-
-    def __init__(self, label: str, base: kf.Base, *, masked: bool = False, url: str = "") -> None:
-        self.label, self.url = label, url
-        self.cells = [figure.shown(masked=masked) for figure in kf.key_figures(base)]
-
-
-def key_rows(columns: list[Column]) -> list[dict[str, Any]]:
-    """Rows of (group, label, a cell per column), in the order of ``figures.key_figures``."""
-    labels = kf.key_figures({})
-    rows, group = [], None
-    for index, figure in enumerate(labels):
-        rows.append(
-            {
-                "group": kf.GROUPS[figure.group] if figure.group != group else None,
-                "label": figure.label,
-                "cells": [column.cells[index] for column in columns],
-            }
-        )
-        group = figure.group
-    return rows
-
-
-def _region_area(region: str, year: int) -> review.Area:
-    """A région's sum, whoever asks: a sum of every report, never one operator's figures."""
-    _, total = review.areas(review.current(Submission.objects.filter(region=region), year), region)
-    return total
-
-
-def _columns(institution: Institution, year: int) -> list[Column]:
-    visible = review.current(scope.submissions(institution), year)
-    if institution.kind == InstitutionKind.DDETS:
-        columns = [
-            Column(
-                f"{s.organisation_name} — {s.dispositif_code}",
-                review.base_of(s),
-                url=reverse("funders:submission_detail", kwargs={"submission": s.public_id}),
-            )
-            for s in sorted(visible, key=lambda s: (s.organisation_name, s.dispositif_code))
-        ]
-        by_departement, _ = review.areas(visible, institution.region)
-        columns += [
-            Column(f"Département {by_departement[code].label}", by_departement[code].base)
-            for code in institution.departements
-        ]
-        total = _region_area(institution.region, year)
-        return [*columns, Column(f"Région {total.label}", total.base)]
-    if institution.kind == InstitutionKind.DREETS:
-        by_departement, total = review.areas(visible, institution.region)
-        return [
-            *(Column(f"Département {area.label}", area.base) for area in by_departement.values()),
-            Column(f"Région {total.label}", total.base),
-        ]
-    by_region: dict[str, review.Area] = {}
-    for submission in visible:
-        area = by_region.setdefault(
-            submission.region,
-            review.Area(submission.region, territories.REGIONS.get(submission.region, "")),
-        )
-        area.add(submission)
-    france = kf.summed(area.base for area in by_region.values())
-    return [
-        *(Column(area.label, area.base) for _, area in sorted(by_region.items())),
-        Column("France", france),
-    ]
-
-
 @agent_required
 def home(request: HttpRequest) -> HttpResponse:
     institution: Institution = request.institution  # type: ignore[attr-defined]
     submissions = scope.submissions(institution)
-    year = year_of(request, _default_year(submissions))
+    year = year_of(request, default_year(submissions))
     statuses = review.statuses(scope.funded(institution), submissions, year)
-    columns = _columns(institution, year)
+    columns = tables.territory_columns(institution, year)
     record(request, object_type="tableau")
     counts: dict[str, int] = {}
     for status in statuses:
@@ -146,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "statuses": statuses,
             "counts": [(review.STATUS_LABELS[code], n) for code, n in sorted(counts.items())],
             "columns": columns,
-            "rows": key_rows(columns),
+            "rows": tables.key_rows(columns),
             "can_review_region": institution.kind != InstitutionKind.DDETS,
         },
     )
@@ -184,47 +114,20 @@ class ReviewForm(forms.Form):
     )
 
 
-def previous_of(institution: Institution, submission: Submission) -> Submission | None:
-    """N-1: the same dispositif's current report of the year before, if submitted."""
-    found: Submission | None = (
-        scope.submissions(institution)
-        .filter(
-            dispositif_public_id=submission.dispositif_public_id,
-            year=submission.year - 1,
-            status__in=CURRENT_STATUSES,
-        )
-        .defer(*review.LIGHT_FIELDS)
-        .order_by("-end", "-submitted_at")
-        .first()
-    )
-    return found
-
-
 @agent_required
 def submission_detail(request: HttpRequest, submission: uuid.UUID) -> HttpResponse:
     institution: Institution = request.institution  # type: ignore[attr-defined]
     shown = _visible(request, submission)
-    previous = previous_of(institution, shown)
-    columns = [Column(f"{shown.year}", review.base_of(shown))]
-    # N-1: the report submitted for the year before, else N-1 as the operator's data gave it
-    # when this one was submitted (a first year on the platform).
-    previous_figures: dict[str, Any] | None = None
-    if previous is not None:
-        previous_figures = previous.figures
-        previous_label = f"{previous.year} (N-1, rapport transmis)"
-        columns.append(Column(previous_label, review.base_of(previous)))
-    elif shown.previous.get("figures"):
-        previous_figures = shown.previous["figures"]
-        previous_label = f"{shown.year - 1} (N-1, données de l’opérateur à la transmission)"
-        base = kf.base_values(previous_figures, shown.previous["funder_figures"], shown.places)
-        columns.append(Column(previous_label, base))
+    previous = tables.previous_year(institution, shown)
+    columns = [tables.Column(f"{shown.year}", review.base_of(shown))]
     sections = outputs.document_sections(
         shown.figures, narrative=shown.narrative, context=_document_context(shown)
     )
-    if previous_figures is not None:
+    if previous is not None:
+        columns.append(previous.column)
         outputs.attach_previous(
             sections,
-            outputs.document_sections(previous_figures, with_charts=False, with_checks=False),
+            outputs.document_sections(previous.figures, with_charts=False, with_checks=False),
         )
     versions = (
         scope.submissions(institution)
@@ -238,9 +141,9 @@ def submission_detail(request: HttpRequest, submission: uuid.UUID) -> HttpRespon
         "funders/submission.html",
         {
             "submission": shown,
-            "has_previous": previous_figures is not None,
+            "has_previous": previous is not None,
             "columns": columns,
-            "rows": key_rows(columns),
+            "rows": tables.key_rows(columns),
             "sections_html": render_to_string(
                 "reporting/includes/sections.html",
                 {"sections": [s for s in sections if s.key != "qualite"], "no_links": True},
@@ -321,22 +224,15 @@ def regional(request: HttpRequest) -> HttpResponse:
     region = request.GET.get("region", "")
     region = region if region in allowed else allowed[0]
     submissions = Submission.objects.filter(region=region)
-    year = year_of(request, _default_year(submissions))
+    year = year_of(request, default_year(submissions))
     result = review.regional_review(region, year)
     if request.GET.get("format") == "xlsx":
         record(request, object_type="revue-regionale", action=FunderAccessAction.EXPORT)
         response = HttpResponse(review.as_xlsx(result), content_type=CONTENT_TYPES["xlsx"])
         return attachment(response, "revue-regionale", region, year, extension="xlsx")
     record(request, object_type="revue-regionale")
-    columns = [
-        *(Column(f"Département {area.label}", area.base) for area in result.departements.values()),
-        Column(f"Région {result.total.label}", result.total.base),
-    ]
-    dispositif_columns = [
-        Column(f"{s.organisation_name} — {s.dispositif_code} ({s.departement})",
-               review.base_of(s), masked=True)
-        for s in result.rows
-    ]  # fmt: skip
+    columns = tables.departement_columns(result.departements, result.total)
+    dispositif_columns = tables.dispositif_columns(result.rows)
     return render(
         request,
         "funders/regional.html",
@@ -348,9 +244,9 @@ def regional(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": years_around(year),
             "columns": columns,
-            "rows": key_rows(columns),
+            "rows": tables.key_rows(columns),
             "dispositif_columns": dispositif_columns,
-            "dispositif_rows": key_rows(dispositif_columns),
+            "dispositif_rows": tables.key_rows(dispositif_columns),
         },
     )
 

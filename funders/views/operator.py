@@ -16,14 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from funders import figures as kf
-from funders import review, services
-from funders.models import CURRENT_STATUSES, FunderAccess, FunderAccessAction, Submission
-from funders.views.funder import Column, key_rows, year_of, years_around
-from iml import territories
+from funders import review, services, tables
+from funders.models import FunderAccess, FunderAccessAction
+from funders.views.funder import default_year, year_of, years_around
 from iml.models import Dispositif, Role
 from iml.permissions import member_required
 from reporting.models import ReportStatus, ReportVersion
@@ -103,20 +100,15 @@ def benchmark(request: HttpRequest) -> HttpResponse:
     enough operators for its sum not to be one operator's figures."""
     organisation = request.organisation  # type: ignore[attr-defined]
     own_submissions = services.submissions_of(organisation.pk)
-    latest_year = own_submissions.order_by("-year").values_list("year", flat=True).first()
-    year = year_of(request, latest_year or timezone.localdate().year - 1)
+    year = year_of(request, default_year(own_submissions))
     own = sorted(review.current(own_submissions, year), key=lambda s: s.dispositif_code)
-    region = territories.region_of(organisation.departement)
-    _, total = review.areas(review.current(Submission.objects.filter(region=region), year), region)
-    enough = (
-        len(total.operators) >= review.MIN_OPERATORS
-        and len(total.operators - {organisation.slug}) >= review.MIN_OPERATORS - 1
-    )
-    columns = [Column(f"{s.dispositif_name} ({s.dispositif_code})", review.base_of(s))
-               for s in own]  # fmt: skip
+    total, enough = tables.operator_region(organisation, year)
+    columns = [
+        tables.Column(f"{s.dispositif_name} ({s.dispositif_code})", review.base_of(s)) for s in own
+    ]
     if enough:
-        columns.append(Column(f"Région {total.label} ({len(total.operators)} opérateurs)",
-                              total.base))  # fmt: skip
+        label = f"Région {total.label} ({len(total.operators)} opérateurs)"
+        columns.append(tables.Column(label, total.base))
     context: dict[str, Any] = {
         "year": year,
         "years": years_around(year),
@@ -125,8 +117,6 @@ def benchmark(request: HttpRequest) -> HttpResponse:
         "enough": enough,
         "min_operators": review.MIN_OPERATORS,
         "columns": columns,
-        "rows": key_rows(columns) if columns else [],
-        "statuses": CURRENT_STATUSES,
-        "figures_count": len(kf.key_figures({})),
+        "rows": tables.key_rows(columns) if columns else [],
     }
     return render(request, "funders/benchmark.html", context)

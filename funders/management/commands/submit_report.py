@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from funders import services
-from funders.models import Submission, SubmissionStatus
 from iml.models import Dispositif, Membership, Organisation, Role, normalize_email
 from iml.rls import organisation_transaction
 from iml.scoping import organisation_context
@@ -52,22 +51,10 @@ class Command(BaseCommand):
                     f"Dispositif inconnu dans {organisation.name} : « {options['dispositif']} »."
                 )
             # Refused before a version is built (figures, PDF, XLSX) for nothing.
-            ddets = dispositif.ddets if dispositif.ddets_id else None
-            if ddets is None or not ddets.is_active:
-                raise CommandError(
-                    f"Le dispositif {dispositif.code} ne désigne pas de DDETS financeuse : "
-                    "l’administrateur la choisit dans la fiche du dispositif."
-                )
-            if Submission.objects.filter(
-                dispositif_public_id=dispositif.public_id,
-                start=start,
-                end=end,
-                status=SubmissionStatus.ACKNOWLEDGED,
-            ).exists():
-                raise CommandError(
-                    "La DDETS a déjà accusé réception du rapport de cette période : demandez-lui "
-                    "de vous le renvoyer pour pouvoir en transmettre une version corrigée."
-                )
+            try:
+                services.check_can_submit(dispositif, start, end)
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
             heads = Membership.objects.active().filter(role=Role.HEAD).select_related("user")
             if options["by"]:
                 heads = heads.filter(user__email=normalize_email(options["by"]))
